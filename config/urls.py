@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.contrib import admin
+from django.db import DatabaseError, connection
+from django.http import HttpResponse
+from django.urls import include, path
+from django.views.decorators.cache import never_cache
+
+admin.site.site_header = "提案答复追踪 · 管理"
+admin.site.site_title = "提案答复追踪"
+admin.site.index_title = "提案、答复与承诺事项"
+
+
+@never_cache
+def healthz(request):
+    """200 only when the database answers: what a load balancer needs to know."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("", include("proposals.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,310 @@
+"""What was proposed and who must answer it."""
+
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from proposals.numerals import to_chinese
+
+
+def split_aliases(value: str) -> list[str]:
+    """Aliases are typed one per line (or separated by commas or 、)."""
+    for separator in (",", "，", "、", ";", "；"):
+        value = value.replace(separator, "\n")
+    return [alias.strip() for alias in value.splitlines() if alias.strip()]
+
+
+class Committee(models.Model):
+    class Kind(models.TextChoices):
+        CPPCC = "cppcc", _("政协")
+        CONGRESS = "congress", _("人大")
+
+    class Level(models.TextChoices):
+        NATIONAL = "national", _("全国")
+        PROVINCIAL = "provincial", _("省级")
+        CITY = "city", _("市级")
+        COUNTY = "county", _("县级")
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices, default=Kind.CPPCC)
+    level = models.CharField(_("级别"), max_length=16, choices=Level.choices, default=Level.CITY)
+    slug = models.SlugField(
+        _("网址标识"),
+        max_length=60,
+        allow_unicode=True,
+        help_text=_("用于网址，默认与名称相同，例如“临沂市政协”。"),
+    )
+    aliases = models.TextField(
+        _("别名"), blank=True, help_text=_("答复函中可能出现的其他写法，每行一个。")
+    )
+
+    class Meta:
+        verbose_name = _("委员会")
+        verbose_name_plural = _("委员会")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="uniq_committee_slug"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["cppcc", "congress"]), name="committee_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def alias_list(self) -> list[str]:
+        return split_aliases(self.aliases)
+
+
+class Session(models.Model):
+    """A plenary meeting (十五届五次会议). Letters that name none go to a per-year session
+    with term and meeting 0, labelled by year, so they still have a home."""
+
+    committee = models.ForeignKey(
+        Committee, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("委员会")
+    )
+    term = models.PositiveSmallIntegerField(_("届"), help_text=_("0 表示答复函未注明届次。"))
+    meeting = models.PositiveSmallIntegerField(_("次"), help_text=_("0 表示答复函未注明会次。"))
+    year = models.PositiveSmallIntegerField(_("年份"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("会议")
+        verbose_name_plural = _("会议")
+        ordering = ["committee__name", "-term", "-meeting", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["committee", "term", "meeting"],
+                condition=Q(term__gt=0),
+                name="uniq_session_per_committee",
+            ),
+            models.UniqueConstraint(
+                fields=["committee", "year"],
+                condition=Q(term=0),
+                name="uniq_unnamed_session_per_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(term=0, meeting=0, year__isnull=False) | Q(term__gt=0, meeting__gt=0),
+                name="session_named_or_dated",
+            ),
+            models.CheckConstraint(
+                condition=Q(year__isnull=True) | Q(year__gte=1949, year__lte=2200),
+                name="session_year_plausible",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.committee.name}{self.label}"
+
+    @property
+    def is_named(self) -> bool:
+        return self.term > 0
+
+    @property
+    def label(self) -> str:
+        if not self.is_named:
+            return f"{self.year}年（未注明届次）"
+        return f"{to_chinese(self.term)}届{to_chinese(self.meeting)}次会议"
+
+    @property
+    def slug(self) -> str:
+        return f"{self.term}-{self.meeting}" if self.is_named else str(self.year)
+
+
+class Proposer(models.Model):
+    class Kind(models.TextChoices):
+        MEMBER = "member", _("委员/代表")
+        GROUP = "group", _("党派团体/界别")
+
+    name = models.CharField(_("姓名或名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.MEMBER)
+    affiliation = models.CharField(_("单位/界别"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("提案人")
+        verbose_name_plural = _("提案人")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"], name="proposer_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    name = models.CharField(_("名称"), max_length=100)
+    short_name = models.CharField(_("简称"), max_length=50, blank=True)
+    aliases = models.TextField(
+        _("别名"), blank=True, help_text=_("答复函落款中可能出现的其他写法，每行一个。")
+    )
+
+    class Meta:
+        verbose_name = _("承办单位")
+        verbose_name_plural = _("承办单位")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["name"], name="uniq_department_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("proposals:department", kwargs={"pk": self.pk})
+
+    @property
+    def alias_list(self) -> list[str]:
+        return split_aliases(self.aliases)
+
+
+class Topic(models.Model):
+    key = models.SlugField(_("标识"), max_length=40)
+    name = models.CharField(_("名称"), max_length=50)
+    keywords = models.TextField(
+        _("关键词"), blank=True, help_text=_("用于自动归类答复各部分，每行一个或以逗号分隔。")
+    )
+
+    class Meta:
+        verbose_name = _("主题")
+        verbose_name_plural = _("主题")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["key"], name="uniq_topic_key")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return split_aliases(self.keywords)
+
+
+class ProposalQuerySet(models.QuerySet):
+    def public(self) -> "ProposalQuerySet":
+        """Proposals with at least one published reply: the only ones citizens see."""
+        from replies.models import Reply
+
+        return self.filter(Exists(Reply.objects.published().filter(proposal=OuterRef("pk"))))
+
+
+class Proposal(models.Model):
+    class Kind(models.TextChoices):
+        PROPOSAL = "proposal", _("政协提案")
+        SUGGESTION = "suggestion", _("人大代表建议")
+        OTHER = "other", _("其他")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("已提交")
+        ACCEPTED = "accepted", _("已立案")
+        MERGED = "merged", _("已并案")
+        REFERRED = "referred", _("转意见")
+        REJECTED = "rejected", _("不予立案")
+        ASSIGNED = "assigned", _("已交办")
+        REPLIED = "replied", _("已答复")
+        CLOSED = "closed", _("已办结")
+
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("会议")
+    )
+    number = models.CharField(_("编号"), max_length=30)
+    number_stated = models.BooleanField(
+        _("编号见于答复函"),
+        default=True,
+        help_text=_("未注明编号的答复函由系统生成编号，页面显示为“未编号”。"),
+    )
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices, default=Kind.PROPOSAL)
+    title = models.CharField(_("标题"), max_length=300)
+    proposers = models.ManyToManyField(
+        Proposer,
+        through="ProposalProposer",
+        related_name="proposals",
+        verbose_name=_("提案人"),
+        blank=True,
+    )
+    topics = models.ManyToManyField(
+        Topic, related_name="proposals", verbose_name=_("主题"), blank=True
+    )
+    lead_department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="led_proposals",
+        verbose_name=_("主办单位"),
+        null=True,
+        blank=True,
+    )
+    co_departments = models.ManyToManyField(
+        Department, related_name="co_proposals", verbose_name=_("协办单位"), blank=True
+    )
+    status = models.CharField(
+        _("办理状态"), max_length=16, choices=Status.choices, default=Status.SUBMITTED
+    )
+    assigned_on = models.DateField(_("交办日期"), null=True, blank=True)
+    reply_due = models.DateField(_("答复期限"), null=True, blank=True)
+    replied_on = models.DateField(
+        _("最近答复日期"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("最新一件已公开答复的日期，由系统维护。"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Overlapping-bigram tokens of the public text (title, proposers, published replies),
+    # maintained by proposals.search.reindex_proposals; indexed on PostgreSQL only.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("提案")
+        verbose_name_plural = _("提案")
+        ordering = ["-session__year", "session__committee__name", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "number"], name="uniq_proposal_number_per_session"
+            ),
+            models.CheckConstraint(
+                condition=Q(reply_due__isnull=True)
+                | Q(assigned_on__isnull=True)
+                | Q(reply_due__gte=models.F("assigned_on")),
+                name="proposal_reply_due_after_assignment",
+            ),
+            models.CheckConstraint(condition=~Q(number=""), name="proposal_number_not_blank"),
+        ]
+        indexes = [models.Index(fields=["-replied_on", "-id"], name="proposal_replied_on_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.number_label} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "proposals:detail",
+            kwargs={
+                "committee": self.session.committee.slug,
+                "session": self.session.slug,
+                "number": self.number,
+            },
+        )
+
+    @property
+    def number_label(self) -> str:
+        return f"第{self.number}号" if self.number_stated else str(_("未编号"))
+
+
+class ProposalProposer(models.Model):
+    """Joint proposals list their proposers in order; the first one leads."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, verbose_name=_("提案"))
+    proposer = models.ForeignKey(Proposer, on_delete=models.PROTECT, verbose_name=_("提案人"))
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("提案人")
+        verbose_name_plural = _("提案人")
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "proposer"], name="uniq_proposer_per_proposal"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id}: {self.proposer}"

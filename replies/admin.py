@@ -1,0 +1,300 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from proposals.admin import SessionFilter
+from proposals.models import Topic
+from replies import services
+from replies.forms import LetterPreviewForm, LetterSourceForm, SectionFormSet
+from replies.models import CommitmentItem, CommitmentStatus, CommitmentUpdate, Reply, Target
+from replies.parsing import parse_letter
+
+
+class CommitmentInline(admin.StackedInline):
+    model = CommitmentItem
+    extra = 0
+    show_change_link = True
+    fields = [
+        "number",
+        "marker",
+        "heading",
+        "text",
+        "topic",
+        "owner",
+        "due_on",
+        "status",
+        "progress",
+    ]
+    readonly_fields = ["status", "progress"]
+    autocomplete_fields = ["topic", "owner"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("topic", "owner")
+
+
+@admin.register(Reply)
+class ReplyAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "proposal",
+        "department",
+        "role",
+        "letter_date",
+        "classification",
+        "is_published",
+        "satisfaction",
+    ]
+    list_filter = [
+        "role",
+        "classification",
+        "satisfaction",
+        "department",
+        ("proposal__session", SessionFilter),
+    ]
+    list_select_related = ["proposal__session__committee", "department"]
+    search_fields = [
+        "title",
+        "doc_number",
+        "index_number",
+        "body",
+        "proposal__title",
+        "proposal__number",
+    ]
+    autocomplete_fields = ["proposal", "department", "supersedes"]
+    date_hierarchy = "letter_date"
+    inlines = [CommitmentInline]
+    readonly_fields = ["created_at", "updated_at"]
+    actions = ["publish", "unpublish"]
+
+    @admin.display(description=_("已公开"), boolean=True)
+    def is_published(self, obj: Reply) -> bool:
+        return obj.is_published
+
+    @admin.action(description=_("公开所选答复"))
+    def publish(self, request, queryset):
+        replies = list(queryset.filter(published_at__isnull=True))
+        for reply in replies:
+            services.publish_reply(reply=reply)
+        self.message_user(
+            request,
+            ngettext("已公开 %(count)d 件答复。", "已公开 %(count)d 件答复。", len(replies))
+            % {"count": len(replies)},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("撤回所选答复（改为草稿）"))
+    def unpublish(self, request, queryset):
+        replies = list(queryset.filter(published_at__isnull=False))
+        for reply in replies:
+            services.unpublish_reply(reply=reply)
+        self.message_user(
+            request,
+            ngettext("已撤回 %(count)d 件答复。", "已撤回 %(count)d 件答复。", len(replies))
+            % {"count": len(replies)},
+            messages.SUCCESS,
+        )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        from proposals.search import reindex_proposals
+
+        reindex_proposals([form.instance.proposal_id])
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_letter_view),
+                name="replies_reply_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_letter_view(self, request):
+        """Paste or upload a letter → an editable preview of what was read → save."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("导入答复函"),
+        }
+        topics = services.topic_keywords()
+        if request.method == "POST" and "save" in request.POST:
+            form = LetterPreviewForm(request.POST)
+            sections = SectionFormSet(request.POST, prefix="sections")
+            letter = request.POST.get("letter", "")
+            parsed = parse_letter(letter, topics=topics)
+            if form.is_valid() and sections.is_valid():
+                if len(sections.forms) != len(parsed.sections):
+                    form.add_error(None, _("各部分的数量与原文不符，请重新导入。"))
+                else:
+                    edited = form.apply_to(parsed, [f.cleaned_data for f in sections.forms])
+                    try:
+                        result = services.import_letter(
+                            text=form.cleaned_data["letter"],
+                            parsed=edited,
+                            source_url=form.cleaned_data["source_url"],
+                            publish=form.cleaned_data["publish"],
+                            force=True,
+                        )
+                    except (ValidationError, DatabaseError) as error:
+                        form.add_error(
+                            None, _("保存失败，未作任何修改：%(error)s") % {"error": error}
+                        )
+                    else:
+                        count = result.reply.commitments.count()
+                        self.message_user(
+                            request,
+                            _("已保存：%(proposal)s，%(count)d 项承诺。")
+                            % {"proposal": result.proposal, "count": count},
+                            messages.SUCCESS,
+                        )
+                        return redirect(
+                            reverse("admin:replies_reply_change", args=[result.reply.pk])
+                        )
+            return self._render_preview(request, context, form, sections, parsed)
+        if request.method == "POST":
+            source = LetterSourceForm(request.POST, request.FILES)
+            if source.is_valid():
+                letter = source.cleaned_data["letter"]
+                parsed = parse_letter(letter, topics=topics)
+                form = LetterPreviewForm(
+                    initial=LetterPreviewForm.initial_from(
+                        parsed,
+                        letter=letter,
+                        source_url=source.cleaned_data["source_url"],
+                        publish=source.cleaned_data["publish"],
+                    )
+                )
+                by_key = {topic.key: topic for topic in Topic.objects.all()}
+                sections = SectionFormSet(
+                    initial=[
+                        {"heading": section.heading or "", "topic": by_key.get(section.topic)}
+                        for section in parsed.sections
+                    ],
+                    prefix="sections",
+                )
+                return self._render_preview(request, context, form, sections, parsed)
+        else:
+            source = LetterSourceForm()
+        return TemplateResponse(
+            request, "admin/replies/import_letter.html", {**context, "source": source}
+        )
+
+    def _render_preview(self, request, context, form, sections, parsed):
+        rows = [
+            (section, section_form, CommitmentStatus(section.suggested_status).label)
+            for section, section_form in zip(parsed.sections, sections.forms, strict=False)
+        ]
+        return TemplateResponse(
+            request,
+            "admin/replies/import_letter.html",
+            {**context, "form": form, "sections": sections, "rows": rows, "parsed": parsed},
+        )
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    extra = 0
+    fields = ["text", "quantity", "unit", "due_on", "achieved"]
+
+
+class CommitmentUpdateInline(admin.TabularInline):
+    """Updates are only ever added: existing rows are shown read-only and cannot be deleted."""
+
+    model = CommitmentUpdate
+    extra = 0
+    fields = ["date", "status", "note", "evidence_url", "attachment", "author", "created_at"]
+    readonly_fields = ["author", "created_at"]
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CommitmentItem)
+class CommitmentItemAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "reply_proposal", "owner", "topic", "due_on", "status", "progress"]
+    list_filter = ["status", "topic", "owner", ("reply__proposal__session", SessionFilter)]
+    list_select_related = ["reply__proposal__session", "owner", "topic"]
+    search_fields = ["heading", "text", "reply__proposal__title", "reply__proposal__number"]
+    autocomplete_fields = ["reply", "topic", "owner"]
+    date_hierarchy = "due_on"
+    inlines = [TargetInline, CommitmentUpdateInline]
+    readonly_fields = ["status", "progress", "created_at", "updated_at"]
+
+    @admin.display(description=_("提案"), ordering="reply__proposal__number")
+    def reply_proposal(self, obj: CommitmentItem) -> str:
+        return str(obj.reply.proposal)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not CommitmentUpdate:
+            super().save_formset(request, form, formset, change)
+            services.refresh_commitment(commitment=form.instance)
+            return
+        # New updates go through the same service as every other caller.
+        for inline_form in formset.forms:
+            if not inline_form.has_changed() or inline_form.instance.pk:
+                continue
+            data = inline_form.cleaned_data
+            if not data or data.get("DELETE"):
+                continue
+            services.post_update(
+                commitment=form.instance,
+                status=data["status"],
+                date=data["date"],
+                note=data.get("note", ""),
+                evidence_url=data.get("evidence_url", ""),
+                attachment=data.get("attachment") or None,
+                author=request.user,
+            )
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ["text", "commitment", "quantity", "unit", "achieved", "due_on"]
+    list_select_related = ["commitment"]
+    search_fields = ["text", "commitment__heading"]
+    autocomplete_fields = ["commitment"]
+    date_hierarchy = "due_on"
+
+
+@admin.register(CommitmentUpdate)
+class CommitmentUpdateAdmin(admin.ModelAdmin):
+    list_display = ["date", "commitment", "status", "author", "created_at"]
+    list_filter = ["status", "date"]
+    list_select_related = ["commitment", "author"]
+    search_fields = ["note", "commitment__heading"]
+    autocomplete_fields = ["commitment"]
+    date_hierarchy = "date"
+    readonly_fields = ["author", "created_at"]
+
+    def has_change_permission(self, request, obj=None):
+        # Append-only: an update once posted is never edited.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        created = services.post_update(
+            commitment=obj.commitment,
+            status=obj.status,
+            date=obj.date,
+            note=obj.note,
+            evidence_url=obj.evidence_url,
+            attachment=form.cleaned_data.get("attachment") or None,
+            author=request.user,
+        )
+        obj.pk = created.pk

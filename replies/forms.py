@@ -1,0 +1,144 @@
+"""Forms of the admin's letter import: paste or upload, then check and correct the preview."""
+
+import dataclasses
+from pathlib import PurePath
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from proposals.models import Proposal, Topic
+from replies.models import Classification
+from replies.parsing import ParsedLetter, read_letter_bytes
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+LETTER_EXTENSIONS = {".txt", ".text", ".html", ".htm"}
+MAX_LETTER_CHARS = 500_000
+
+
+class LetterSourceForm(forms.Form):
+    text = forms.CharField(
+        label=_("答复函全文"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 16, "cols": 90}),
+        help_text=_("从公开页面复制全文粘贴到这里，或上传保存的文本或网页文件。"),
+        max_length=MAX_LETTER_CHARS,
+    )
+    file = forms.FileField(
+        label=_("或上传文件"),
+        required=False,
+        help_text=_("支持 .txt、.html、.htm，最大 2 MB；UTF-8 或 GB18030 编码。"),
+    )
+    source_url = forms.URLField(label=_("来源网址"), required=False, max_length=500)
+    publish = forms.BooleanField(
+        label=_("保存后立即公开"),
+        required=False,
+        initial=True,
+        help_text=_("取消勾选则保存为草稿，公众看不到。"),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if not upload:
+            return None
+        if PurePath(upload.name).suffix.lower() not in LETTER_EXTENSIONS:
+            raise ValidationError(_("只能上传 .txt、.html 或 .htm 文件。"), code="file_type")
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(_("文件超过 2 MB，不像是一封答复函。"), code="file_size")
+        text, warnings = read_letter_bytes(upload.read(), upload.name)
+        if text is None:
+            raise ValidationError("；".join(warnings) or _("无法读取这个文件。"), code="unreadable")
+        return text
+
+    def clean(self):
+        cleaned = super().clean()
+        text = cleaned.get("file") or (cleaned.get("text") or "").replace("\x00", "")
+        if not self.errors and not text.strip():
+            raise ValidationError(_("请粘贴答复函全文或上传文件。"), code="empty")
+        cleaned["letter"] = text
+        return cleaned
+
+
+class LetterPreviewForm(forms.Form):
+    """The parsed fields, editable; the raw letter travels along unchanged."""
+
+    letter = forms.CharField(widget=forms.HiddenInput, max_length=MAX_LETTER_CHARS)
+    source_url = forms.URLField(widget=forms.HiddenInput, required=False, max_length=500)
+    publish = forms.BooleanField(label=_("保存后立即公开"), required=False)
+    session = forms.CharField(
+        label=_("会议"), required=False, max_length=40, help_text=_("例如：十五届五次会议")
+    )
+    proposal_number = forms.CharField(label=_("提案编号"), required=False, max_length=30)
+    kind = forms.ChoiceField(label=_("类别"), choices=Proposal.Kind.choices)
+    proposal_title = forms.CharField(label=_("提案标题"), max_length=300)
+    proposers = forms.CharField(
+        label=_("提案人"), required=False, max_length=300, help_text=_("多人用“、”分隔")
+    )
+    agency = forms.CharField(label=_("答复单位"), required=False, max_length=100)
+    reply_date = forms.DateField(label=_("答复日期"), required=False)
+    doc_number = forms.CharField(label=_("文号"), required=False, max_length=100)
+    classification = forms.ChoiceField(
+        label=_("办理结果类别"), required=False, choices=[("", "—"), *Classification.choices]
+    )
+
+    @classmethod
+    def initial_from(cls, parsed: ParsedLetter, *, letter: str, source_url: str, publish: bool):
+        return {
+            "letter": letter,
+            "source_url": source_url,
+            "publish": publish,
+            "session": parsed.session or "",
+            "proposal_number": parsed.proposal_number or "",
+            "kind": parsed.kind,
+            "proposal_title": parsed.proposal_title or parsed.title or "",
+            "proposers": "、".join(parsed.proposers),
+            "agency": parsed.agency or "",
+            "reply_date": parsed.reply_date,
+            "doc_number": parsed.doc_number or "",
+            "classification": parsed.classification or "",
+        }
+
+    def clean_session(self):
+        from proposals.numerals import parse_session_label
+
+        value = self.cleaned_data["session"].strip()
+        if value and parse_session_label(value) is None:
+            raise ValidationError(_("请按“十五届五次会议”的格式填写，或留空。"), code="session")
+        return value
+
+    def apply_to(self, parsed: ParsedLetter, sections: list[dict]) -> ParsedLetter:
+        """The parsed letter with the staff's corrections."""
+        data = self.cleaned_data
+        edited_sections = tuple(
+            dataclasses.replace(
+                section,
+                heading=edit.get("heading") or None,
+                topic=edit["topic"].key if edit.get("topic") else None,
+            )
+            for section, edit in zip(parsed.sections, sections, strict=True)
+        )
+        return dataclasses.replace(
+            parsed,
+            session=data["session"] or None,
+            proposal_number=data["proposal_number"].strip() or None,
+            kind=data["kind"],
+            proposal_title=data["proposal_title"].strip(),
+            proposers=tuple(
+                name.strip()
+                for name in data["proposers"].replace(",", "、").replace("，", "、").split("、")
+                if name.strip()
+            ),
+            agency=data["agency"].strip() or None,
+            reply_date=data["reply_date"],
+            doc_number=data["doc_number"].strip() or None,
+            classification=data["classification"] or None,
+            sections=edited_sections,
+        )
+
+
+class SectionForm(forms.Form):
+    heading = forms.CharField(label=_("小标题"), required=False, max_length=300)
+    topic = forms.ModelChoiceField(label=_("主题"), queryset=Topic.objects.all(), required=False)
+
+
+SectionFormSet = forms.formset_factory(SectionForm, extra=0, max_num=200, validate_max=True)

@@ -1,0 +1,299 @@
+"""What was answered and what was promised."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from proposals.models import Department, Proposal, Topic
+
+
+class Classification(models.TextChoices):
+    """Handling class (办理结果) stated in a reply letter."""
+
+    A = "A", _("A类（已解决或采纳）")
+    B = "B", _("B类（正在解决或列入计划）")
+    C = "C", _("C类（因条件限制留作参考）")
+    D = "D", _("D类（不予采纳或说明解释）")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASICALLY = "basically", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+
+
+class CommitmentStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("未开始")
+    IN_PROGRESS = "in_progress", _("进行中")
+    FULFILLED = "fulfilled", _("已完成")
+    PARTIAL = "partial", _("部分完成")
+    NOT_FULFILLED = "not_fulfilled", _("未完成")
+
+
+class ReplyQuerySet(models.QuerySet):
+    def published(self) -> "ReplyQuerySet":
+        return self.filter(published_at__isnull=False, published_at__lte=timezone.now())
+
+    def drafts(self) -> "ReplyQuerySet":
+        return self.exclude(pk__in=self.published().values("pk"))
+
+
+class Reply(models.Model):
+    class Role(models.TextChoices):
+        ANSWER = "answer", _("答复")
+        CO_OPINION = "co_opinion", _("会办意见")
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="replies", verbose_name=_("提案")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="replies", verbose_name=_("答复单位")
+    )
+    role = models.CharField(_("答复类型"), max_length=16, choices=Role.choices, default=Role.ANSWER)
+    title = models.CharField(_("答复函标题"), max_length=300, blank=True)
+    doc_number = models.CharField(_("文号"), max_length=100, blank=True)
+    index_number = models.CharField(_("索引号"), max_length=100, blank=True)
+    letter_date = models.DateField(_("答复日期"), null=True, blank=True)
+    body = models.TextField(_("正文"))
+    classification = models.CharField(
+        _("办理结果类别"), max_length=1, choices=Classification.choices, blank=True
+    )
+    published_at = models.DateTimeField(
+        _("公开时间"), null=True, blank=True, help_text=_("留空表示草稿，不对公众显示。")
+    )
+    source_url = models.URLField(_("来源网址"), max_length=500, blank=True)
+    source_hash = models.CharField(
+        _("原文指纹"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("导入原文的 SHA-256，用于识别重复导入。"),
+    )
+    satisfaction = models.CharField(
+        _("满意度"), max_length=16, choices=Satisfaction.choices, blank=True
+    )
+    satisfaction_comment = models.TextField(_("满意度意见"), blank=True)
+    supersedes = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        verbose_name=_("取代的答复"),
+        help_text=_("退回重办后的新答复指向原答复，原答复保留在历史中。"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ReplyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("答复")
+        verbose_name_plural = _("答复")
+        ordering = ["-letter_date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(classification__in=["", "A", "B", "C", "D"]),
+                name="reply_classification_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction__in=["", "satisfied", "basically", "unsatisfied"]),
+                name="reply_satisfaction_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["answer", "co_opinion"]), name="reply_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(supersedes=models.F("pk")), name="reply_not_self_superseding"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["published_at"], name="reply_published_idx"),
+            models.Index(fields=["index_number"], name="reply_index_number_idx"),
+        ]
+
+    def __str__(self) -> str:
+        label = self.title or f"{self.department}的答复"
+        return label if len(label) <= 60 else label[:59] + "…"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.proposal.get_absolute_url()}#reply-{self.pk}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None and self.published_at <= timezone.now()
+
+
+class CommitmentItemQuerySet(models.QuerySet):
+    def public(self) -> "CommitmentItemQuerySet":
+        return self.filter(
+            reply__published_at__isnull=False, reply__published_at__lte=timezone.now()
+        )
+
+    def overdue(self, today: datetime.date | None = None) -> "CommitmentItemQuerySet":
+        """Due date passed and not fulfilled: derived, never stored."""
+        today = today or timezone.localdate()
+        return self.filter(due_on__lt=today).exclude(status=CommitmentStatus.FULFILLED)
+
+    def open(self) -> "CommitmentItemQuerySet":
+        return self.exclude(status=CommitmentStatus.FULFILLED)
+
+
+class CommitmentItem(models.Model):
+    """One numbered section of a reply letter, tracked as a promise."""
+
+    reply = models.ForeignKey(
+        Reply, on_delete=models.CASCADE, related_name="commitments", verbose_name=_("答复")
+    )
+    number = models.PositiveSmallIntegerField(_("序号"))
+    marker = models.CharField(_("序号原文"), max_length=20, blank=True)
+    heading = models.CharField(_("小标题"), max_length=300, blank=True)
+    text = models.TextField(_("内容"))
+    statements = models.JSONField(
+        _("承诺语句"),
+        default=list,
+        blank=True,
+        help_text=_("解析出的语句：文本、性质（已完成/进行中/计划）与期限。"),
+    )
+    topic = models.ForeignKey(
+        Topic,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="commitments",
+        verbose_name=_("主题"),
+    )
+    owner = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="commitments",
+        verbose_name=_("责任单位"),
+    )
+    due_on = models.DateField(_("完成期限"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=CommitmentStatus.choices,
+        default=CommitmentStatus.NOT_STARTED,
+    )
+    progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = CommitmentItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("承诺事项")
+        verbose_name_plural = _("承诺事项")
+        ordering = ["reply_id", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reply", "number"], name="uniq_commitment_number_per_reply"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="commitment_number_positive"),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=100), name="commitment_progress_0_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[choice for choice, _label in CommitmentStatus.choices]),
+                name="commitment_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="commitment_status_due_idx"),
+            models.Index(fields=["owner", "status"], name="commitment_owner_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        label = self.heading or self.text
+        label = label if len(label) <= 40 else label[:39] + "…"
+        return f"{self.marker or self.number} {label}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.reply.proposal.get_absolute_url()}#commitment-{self.pk}"
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return (
+            self.due_on is not None
+            and self.due_on < today
+            and self.status != CommitmentStatus.FULFILLED
+        )
+
+
+class Target(models.Model):
+    """A quantitative promise inside a commitment (新增省级孵化器20家)."""
+
+    commitment = models.ForeignKey(
+        CommitmentItem, on_delete=models.CASCADE, related_name="targets", verbose_name=_("承诺事项")
+    )
+    text = models.CharField(_("指标"), max_length=300)
+    quantity = models.DecimalField(_("目标值"), max_digits=14, decimal_places=2)
+    unit = models.CharField(_("单位"), max_length=20, blank=True)
+    due_on = models.DateField(_("期限"), null=True, blank=True)
+    achieved = models.DecimalField(
+        _("已完成值"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("量化指标")
+        verbose_name_plural = _("量化指标")
+        ordering = ["commitment_id", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="target_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(achieved__isnull=True) | Q(achieved__gte=0),
+                name="target_achieved_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.text}（{self.quantity.normalize():f}{self.unit}）"
+
+    @property
+    def percent(self) -> int:
+        if self.achieved is None:
+            return 0
+        return max(0, min(100, int(self.achieved * 100 / self.quantity)))
+
+
+class CommitmentUpdate(models.Model):
+    """Append-only progress report; the latest one decides the commitment's status."""
+
+    commitment = models.ForeignKey(
+        CommitmentItem, on_delete=models.CASCADE, related_name="updates", verbose_name=_("承诺事项")
+    )
+    date = models.DateField(_("日期"))
+    status = models.CharField(_("状态"), max_length=16, choices=CommitmentStatus.choices)
+    note = models.TextField(_("进展说明"), blank=True)
+    evidence_url = models.URLField(_("佐证链接"), max_length=500, blank=True)
+    attachment = models.FileField(_("佐证附件"), upload_to="evidence/%Y/%m/", blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="commitment_updates",
+        verbose_name=_("填报人"),
+    )
+    created_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("进展更新")
+        verbose_name_plural = _("进展更新")
+        ordering = ["commitment_id", "date", "created_at", "pk"]
+        get_latest_by = ["date", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[choice for choice, _label in CommitmentStatus.choices]),
+                name="update_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["commitment", "-date"], name="update_commitment_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_status_display()}"

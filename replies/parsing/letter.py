@@ -1,0 +1,729 @@
+"""parse_letter: letter text -> ParsedLetter.
+
+The letter is read as a list of lines (page chrome removed) and cut into consecutive
+parts: header (title, metadata, doc number) | salutation | intro | numbered sections |
+closing (thanks, signature, date, contacts). Because the parts are consecutive slices,
+every kept character of the letter lands in exactly one of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from . import fields
+from .commitments import analyse, reference_year
+from .dates import first_date, trailing_date, whole_line_date
+from .html_text import html_to_text, looks_like_html
+from .result import ParsedLetter, ParsedSection
+from .text import (
+    cn_to_int,
+    is_chrome_line,
+    normalize,
+    opens_bracket_run,
+    squeeze,
+    starts_page_tail,
+)
+from .topics import TopicMatcher, matcher_for
+
+# Longer input is cut: a reply letter is a few thousand characters, and the cap keeps the
+# worst case (a pasted book, a binary blob) within a second or two.
+MAX_CHARS = 2_000_000
+# How far into the intro the citation, session and number are looked for.
+_INTRO_HEAD = 3000
+
+
+@dataclass(frozen=True)
+class _Line:
+    orig: str
+    norm: str
+
+
+def _make_line(raw: str) -> _Line | None:
+    norm_full = normalize(raw)
+    stripped = norm_full.strip()
+    if not stripped:
+        return None
+    start = len(norm_full) - len(norm_full.lstrip())
+    end = start + len(stripped)
+    return _Line(raw[start:end], norm_full[start:end])
+
+
+def _slice_line(line: _Line, start: int, end: int | None = None) -> _Line | None:
+    return _make_line(line.orig[start:end])
+
+
+# ---------------------------------------------------------------------------
+# Chrome removal
+# ---------------------------------------------------------------------------
+
+_SOURCE_RE = re.compile(r"来源\s*:\s*(?P<v>[^\s:|]+)")
+_PAGE_INFO_RE = re.compile(r"发布|时间|日期|来源|点击|浏览|阅读|作者")
+
+
+@dataclass
+class _PageInfo:
+    source: str | None = None
+    publish_date: date | None = None
+
+
+def _keep_lines(text: str) -> tuple[list[_Line], _PageInfo]:
+    kept: list[_Line] = []
+    info = _PageInfo()
+    in_tail = False
+    bracket_skip = 0
+    seen_prose = False
+    for raw in text.splitlines():
+        if in_tail:
+            break
+        line = _make_line(raw)
+        if line is None:
+            continue
+        if bracket_skip:
+            # Rest of a '字号:[ 大 中 小 ]' widget spread over several short lines.
+            if len(line.norm) <= 6:
+                if "]" in line.norm or "】" in line.norm:
+                    bracket_skip = 0
+                else:
+                    bracket_skip -= 1
+                continue
+            bracket_skip = 0
+        if is_chrome_line(line.norm):
+            _harvest_page_info(line, info)
+            if opens_bracket_run(line.norm):
+                bracket_skip = 6
+            if seen_prose and starts_page_tail(line.norm):
+                in_tail = True
+            continue
+        kept.append(line)
+        if "。" in line.norm and len(line.norm) >= 40:
+            seen_prose = True
+    return kept, info
+
+
+_SENTENCE_END_RE = re.compile(r"[。!?]")
+
+
+def _split_run_on_signature(line: _Line) -> list[_Line]:
+    """Split '…感谢您的关心。某某局 2021年8月1日' (a letter pasted as one paragraph) so
+    that the signature is a line of its own."""
+    if len(line.norm) <= 45:
+        return [line]
+    split = trailing_date(line.norm)
+    if split is None:
+        return [line]
+    ends = list(_SENTENCE_END_RE.finditer(split[0]))
+    if not ends:
+        return [line]
+    cut = ends[-1].end()
+    signer = split[0][cut:].strip()
+    if signer and not fields.looks_like_org(signer):
+        return [line]
+    parts = [_make_line(line.orig[:cut])]
+    if signer:
+        org_end = len(split[0].rstrip())
+        parts += [_make_line(line.orig[cut:org_end]), _make_line(line.orig[org_end:])]
+    else:
+        parts.append(_make_line(line.orig[cut:]))
+    return [p for p in parts if p is not None]
+
+
+def _harvest_page_info(line: _Line, info: _PageInfo) -> None:
+    # Page info bars ('发布时间:… 来源:… 阅读次数:') are chrome, but they name the
+    # publisher and the web publication date, which are worth keeping as fallbacks.
+    # Links to other letters (上一条:…) are not about this page.
+    if not _PAGE_INFO_RE.search(line.norm) or starts_page_tail(line.norm):
+        return
+    m = _SOURCE_RE.search(line.norm)
+    if m and info.source is None and not fields.is_label_name(m.group("v")):
+        info.source = line.orig[m.start("v") : m.end("v")]
+    if info.publish_date is None:
+        info.publish_date = first_date(line.norm)
+
+
+# ---------------------------------------------------------------------------
+# Numbered sections
+# ---------------------------------------------------------------------------
+
+_CN = "一二三四五六七八九十"
+_MARKER_RES: tuple[tuple[str, int, re.Pattern[str]], ...] = (
+    # (style, rank, regex); a lower rank is a higher level in the usual hierarchy.
+    ("cn", 0, re.compile(rf"^(?P<n>[{_CN}]{{1,3}})\s*[、.]")),
+    (
+        "di",
+        1,
+        re.compile(
+            rf"^第(?P<n>[{_CN}]{{1,3}})(?P<more>(?:\s*[、,]\s*第[{_CN}]{{1,3}})*)\s*[:、,.]"
+        ),
+    ),
+    ("ar_dun", 2, re.compile(r"^(?P<n>\d{1,2})\s*、")),
+    # '1.' but not the decimal '1.5'; '1.2017年' is item 1 followed by a year.
+    ("ar_dot", 2, re.compile(r"^(?P<n>\d{1,2})\.(?:(?!\d)|(?=(?:19|20)\d{2}\s*年))")),
+    ("shi", 3, re.compile(rf"^(?P<n>[{_CN}]{{1,3}})是(?=[^\s,.:;、。])")),
+)
+
+
+@dataclass(frozen=True)
+class _Marker:
+    index: int  # line index in the content
+    style: str
+    rank: int
+    first: int
+    last: int
+    length: int  # characters of the marker in the line
+
+
+def _marker_at(index: int, norm: str) -> _Marker | None:
+    if whole_line_date(norm):
+        return None
+    for style, rank, regex in _MARKER_RES:
+        m = regex.match(norm)
+        if not m:
+            continue
+        first = cn_to_int(m.group("n"))
+        if not first:
+            continue
+        last = first
+        if style == "di" and m.group("more"):
+            numbers = re.findall(rf"[{_CN}]{{1,3}}", m.group("more"))
+            last = cn_to_int(numbers[-1]) or first
+            if last <= first:
+                last = first
+        return _Marker(index, style, rank, first, last, m.end())
+    return None
+
+
+def _choose_sections(markers: list[_Marker]) -> list[_Marker]:
+    """The top-level list: a consecutive run 1, 2, 3… of one marker style.
+
+    Styles that restart at 1 are nested sub-lists; they are used only when no style runs
+    straight through. Among the rest the usual hierarchy (一、 > 第一 > 1. > 一是) decides,
+    then the earlier start.
+    """
+    by_style: dict[str, list[_Marker]] = {}
+    for marker in markers:
+        by_style.setdefault(marker.style, []).append(marker)
+    options: list[tuple[bool, int, int, list[_Marker]]] = []
+    for items in by_style.values():
+        run: list[_Marker] = []
+        expected = 1
+        restarted = False
+        for marker in items:
+            if marker.first == expected:
+                run.append(marker)
+                expected = marker.last + 1
+            elif marker.first == 1 and run:
+                restarted = True
+                break
+        if len(run) >= 2:
+            options.append((restarted, run[0].rank, run[0].index, run))
+    if not options:
+        return []
+    options.sort(key=lambda o: (o[0], o[1], o[2]))
+    return options[0][3]
+
+
+_TRAILING_STOP_RE = re.compile(r"[。.:\s]+$")
+# The same on original text, where the stop may be full-width.
+_HEADING_TAIL_RE = re.compile(r"[。．.:：\s]+$")
+_QUOTED_PART_RE = re.compile(r"“[^“”]*”|《[^《》]*》|\"[^\"]*\"")
+
+
+def _title_like(norm: str, limit: int) -> bool:
+    if len(norm) > limit + 8:
+        return False  # also keeps the trailing-stop regex away from long lines
+    core = _TRAILING_STOP_RE.sub("", norm)
+    if not core or len(core) > limit:
+        return False
+    bare = _QUOTED_PART_RE.sub("", core)
+    return not re.search(r"[,;。!?]", bare) and not whole_line_date(core)
+
+
+def _split_heading(first: _Line | None, rest: list[_Line]) -> tuple[str | None, int, bool]:
+    """(heading, characters of the first line it takes, whether it is the whole line)."""
+    if first is None:
+        if rest and len(rest) > 1 and _title_like(rest[0].norm, 40):
+            return _strip_heading(rest[0].orig), 0, True
+        return None, 0, False
+    norm = first.norm
+    # A line ending in a full stop is a sentence, not a title.
+    if rest and _title_like(norm, 40) and not re.search(r"[。!?;,]$", norm):
+        return _strip_heading(first.orig), len(norm), True
+    # Inline heading: a short phrase closed by 。 or : before the item's prose.
+    depth = 0
+    for pos, ch in enumerate(norm[:31]):
+        if ch in "“《":
+            depth += 1
+        elif ch in "”》" and depth:
+            depth -= 1
+        elif depth == 0 and ch in "。:":
+            head = norm[:pos]
+            if (
+                0 < len(head) <= 25
+                and _title_like(head, 25)
+                and not _SENTENCE_WORDS_RE.search(head)
+                and norm[pos + 1 :].strip()
+            ):
+                return _strip_heading(first.orig[:pos]), pos + 1, False
+            break
+        elif depth == 0 and ch in ",;":
+            break
+    return None, 0, False
+
+
+# Headings are nominal or imperative ("加强规划引领"); a clause with a subject or an aspect
+# marker ("我们已完成调研") is the first sentence of a paragraph-style item instead.
+_SENTENCE_WORDS_RE = re.compile(r"我|您|你|他|她|其|已|将|了|正在|目前|现在|经过")
+
+
+def _strip_heading(text: str) -> str:
+    return _HEADING_TAIL_RE.sub("", text.strip())
+
+
+# ---------------------------------------------------------------------------
+# Closing and signature
+# ---------------------------------------------------------------------------
+
+
+def _date_line(line: _Line) -> tuple[str | None, date] | None:
+    """(agency prefix or None, date) for a signature date line."""
+    value = whole_line_date(line.norm)
+    if value is not None:
+        return None, value
+    split = trailing_date(line.norm)
+    if split is not None:
+        prefix = split[0].strip()
+        if prefix and fields.looks_like_org(prefix):
+            return line.orig[: len(prefix)].strip(), split[1]
+    return None
+
+
+def _closing_start(content: list[_Line], lower: int) -> int:
+    """Index where the closing begins.
+
+    Everything from the signature date on is closing (contacts, notes, footnotes follow it);
+    above it, the scan goes back over thanks, signature and contact lines.
+    """
+    i = len(content)
+    for j in range(len(content) - 1, max(lower, len(content) - 15) - 1, -1):
+        if _date_line(content[j]) is not None:
+            i = j
+            break
+    while i > lower:
+        line = content[i - 1]
+        norm = line.norm
+        next_is_date = i < len(content) and _date_line(content[i]) is not None
+        if (
+            fields.is_closing_phrase(norm)
+            or _date_line(line) is not None
+            or (len(norm) <= 30 and fields.looks_like_org(norm))
+            or (next_is_date and fields.looks_like_org(norm, strict=False))
+            or (len(norm) <= 60 and fields.label_cells(norm) is not None)
+        ):
+            i -= 1
+            continue
+        break
+    return i
+
+
+@dataclass
+class _Signature:
+    agency: str | None = None
+    reply_date: date | None = None
+
+
+def _signature(closing: list[_Line]) -> _Signature:
+    sig = _Signature()
+    date_at = None
+    for i in range(len(closing) - 1, -1, -1):
+        found = _date_line(closing[i])
+        if found is not None:
+            date_at = i
+            prefix, sig.reply_date = found
+            if prefix:
+                sig.agency = fields.clean_org(prefix)
+            break
+    if sig.agency is not None:
+        return sig
+    if date_at is not None:
+        for strict in (True, False):
+            for j in range(date_at - 1, max(-1, date_at - 4), -1):
+                if fields.looks_like_org(closing[j].norm, strict=strict):
+                    sig.agency = fields.clean_org(closing[j].orig)
+                    return sig
+        if date_at + 1 < len(closing) and fields.looks_like_org(closing[date_at + 1].norm):
+            sig.agency = fields.clean_org(closing[date_at + 1].orig)
+        return sig
+    for line in reversed(closing):
+        if fields.looks_like_org(line.norm):
+            sig.agency = fields.clean_org(line.orig)
+            break
+    return sig
+
+
+# ---------------------------------------------------------------------------
+# Header
+# ---------------------------------------------------------------------------
+
+_INTRO_START_RE = re.compile(r"收悉|答复如下|回复如下|现答复|现将.{0,40}答复|^(?:您|你)")
+
+
+@dataclass
+class _Header:
+    lines: list[_Line]
+    free: list[_Line]  # lines that are not label/value lines
+    meta: fields.Metadata
+    title: str | None
+
+
+def _read_header(lines: list[_Line]) -> _Header:
+    meta = fields.Metadata()
+    free: list[_Line] = []
+    consumed: set[int] = set()
+    for i, line in enumerate(lines):
+        if i in consumed:
+            continue
+        cells = fields.label_cells(line.norm)
+        if cells is None:
+            free.append(line)
+            continue
+        if len(cells) >= 2 and all(c.start == c.end for c in cells):
+            # A table header row ('承办单位 答复日期 答复内容') with the values below it.
+            values: list[int] = []
+            j = i + 1
+            while j < len(lines) and len(values) < len(cells):
+                if fields.label_cells(lines[j].norm) is not None:
+                    break
+                values.append(j)
+                j += 1
+            _assign_columns(cells, [lines[j] for j in values], meta)
+            consumed.update(values)
+            continue
+        for cell in cells:
+            meta.put(cell.field, line.orig[cell.start : cell.end].strip())
+    title = None
+    found = fields.find_title([ln.norm for ln in free])
+    if found is not None:
+        first, last = found
+        parts: list[str] = []
+        for ln in free[first : last + 1]:
+            if not parts or ln.orig != parts[-1]:
+                parts.append(ln.orig)
+        title = "".join(parts)
+    return _Header(lines, free, meta, title)
+
+
+def _assign_columns(
+    cells: list[fields.LabelCell], values: list[_Line], meta: fields.Metadata
+) -> None:
+    if len(values) == len(cells):
+        for cell, value in zip(cells, values, strict=True):
+            meta.put(cell.field, value.orig)
+        return
+    # Fewer values than columns (empty cells dropped when the table was flattened): dates
+    # go to date columns, the other values to the other columns in order.
+    dates = [v for v in values if whole_line_date(v.norm)]
+    others = [v for v in values if not whole_line_date(v.norm)]
+    for cell in cells:
+        pool = dates if cell.field in fields.DATE_FIELDS else others
+        if pool:
+            meta.put(cell.field, pool.pop(0).orig)
+
+
+# ---------------------------------------------------------------------------
+# parse_letter
+# ---------------------------------------------------------------------------
+
+
+def parse_letter(text: str, *, topics: Mapping[str, Sequence[str]] | None = None) -> ParsedLetter:
+    """Parse one reply letter (plain text or HTML). Never raises on any str.
+
+    ``topics`` (key -> keywords) replaces DEFAULT_TOPICS for tagging sections.
+    """
+    try:
+        return _parse(text, topics)
+    except Exception as exc:  # noqa: BLE001 - callers rely on a result for any input
+        body = text[:MAX_CHARS] if isinstance(text, str) else ""
+        return ParsedLetter(body=body, intro=body, warnings=(f"解析出错：{type(exc).__name__}",))
+
+
+def _parse(text: str, topics: Mapping[str, Sequence[str]] | None) -> ParsedLetter:
+    warnings: list[str] = []
+    if not isinstance(text, str):
+        text = ""
+    if len(text) > MAX_CHARS:
+        text = text[:MAX_CHARS]
+        warnings.append(f"文本过长，只解析了前 {MAX_CHARS} 个字符")
+    if looks_like_html(text):
+        text = html_to_text(text)
+    kept, page = _keep_lines(text)
+    if kept:
+        kept[-1:] = _split_run_on_signature(kept[-1])
+    body = "\n".join(line.orig for line in kept)
+    if not kept:
+        return ParsedLetter(body=body, warnings=(*warnings, "没有可解析的文字"))
+
+    parts = _split_letter(kept)
+    header = _read_header(parts.header)
+    meta = header.meta
+    content = parts.content
+
+    # Sections first, then the closing below the last of them; the intro is what is left.
+    chosen = _choose_sections(
+        [m for i, ln in enumerate(content) if (m := _marker_at(i, ln.norm)) is not None]
+    )
+    closing_at = _closing_start(content, chosen[-1].index + 1 if chosen else 0)
+    intro_lines = content[: chosen[0].index if chosen else closing_at]
+    closing_lines = content[closing_at:]
+    intro_norm = "\n".join(ln.norm for ln in intro_lines)
+
+    sig = _signature(closing_lines)
+    reply_date = _reply_date(sig, meta, warnings)
+    agency = _agency(sig, meta, page, warnings)
+    publish_value = meta.get("publish_date")
+    publish_date = (first_date(normalize(publish_value)) if publish_value else None) or (
+        page.publish_date
+    )
+
+    # Who and what the letter answers: title and metadata first, then the intro.
+    title = header.title or meta.get("info_title")
+    info_title = meta.get("info_title") or ""
+    sources = [
+        normalize(title or ""),
+        normalize(info_title),
+        "\n".join(ln.norm for ln in parts.header),
+        intro_norm[:_INTRO_HEAD],
+    ]
+    session = None
+    for source in (*sources[:2], normalize(meta.get("session") or ""), *sources[2:]):
+        session = fields.find_session(source)
+        if session:
+            break
+    number = fields.find_number(sources)
+    if number is None and meta.get("number"):
+        number = squeeze(normalize(meta.get("number") or "")).strip("第号") or None
+    kind = fields.find_kind("\n".join((sources[0], sources[2], sources[3])))
+    proposal_title = _proposal_title(intro_lines, intro_norm, meta, title, info_title)
+    proposers = fields.proposer_names(parts.names) if parts.names else []
+    if not proposers and len(meta.get("proposers") or "") <= 100:
+        proposers = fields.proposer_names(normalize(meta.get("proposers") or ""))
+
+    for missing, warning in (
+        (session is None, "未找到届次"),
+        (number is None, "未找到提案（建议）编号"),
+        (kind == "other", "无法判断是政协提案还是人大代表建议"),
+        (proposal_title is None, "未找到提案（建议）标题"),
+        (not proposers, "未找到提案人（或已匿名）"),
+    ):
+        if missing:
+            warnings.append(warning)
+
+    ref_year = reference_year(reply_date, "\n".join(ln.norm for ln in kept))
+    matcher = matcher_for(topics)
+    sections = [
+        _section(
+            k + 1,
+            marker,
+            content[marker.index : chosen[k + 1].index if k + 1 < len(chosen) else closing_at],
+            ref_year,
+            matcher,
+        )
+        for k, marker in enumerate(chosen)
+    ]
+
+    return ParsedLetter(
+        title=title,
+        index_number=meta.get("index_number"),
+        session=session,
+        proposal_number=number,
+        kind=kind,
+        proposal_title=proposal_title,
+        proposers=tuple(proposers),
+        agency=agency,
+        reply_date=reply_date,
+        doc_number=_doc_number(header, meta),
+        classification=_classification(header, meta, closing_lines),
+        publish_date=publish_date,
+        salutation=parts.salutation,
+        intro="\n".join(ln.orig for ln in intro_lines),
+        sections=tuple(sections),
+        closing="\n".join(ln.orig for ln in closing_lines),
+        body=body,
+        warnings=tuple(warnings),
+    )
+
+
+@dataclass
+class _Parts:
+    header: list[_Line]
+    content: list[_Line]  # everything after the salutation
+    salutation: str | None = None
+    names: str | None = None  # the addressee part of the salutation (normalised)
+
+
+def _split_letter(kept: list[_Line]) -> _Parts:
+    """Cut the kept lines at the salutation (or, without one, where the letter starts)."""
+    for i, line in enumerate(kept):
+        following = kept[i + 1].norm if i + 1 < len(kept) else None
+        found = fields.salutation_at(line.norm, following)
+        if found is not None:
+            rest = _slice_line(line, found.end)
+            return _Parts(
+                header=kept[:i],
+                content=([rest] if rest else []) + kept[i + 1 :],
+                salutation=line.orig[: found.end].strip(),
+                names=found.names,
+            )
+        if "。" in line.norm and len(line.norm) >= 50:
+            break  # prose started: a salutation comes before the letter's first paragraph
+    start = _intro_start(kept)
+    return _Parts(header=kept[:start], content=kept[start:])
+
+
+def _reply_date(sig: _Signature, meta: fields.Metadata, warnings: list[str]) -> date | None:
+    """The signature date, else 答复日期/成文日期; never the web publication date."""
+    if sig.reply_date is not None:
+        return sig.reply_date
+    for key, label in (("reply_date", "答复日期"), ("written_date", "成文日期")):
+        value = meta.get(key)
+        parsed = first_date(normalize(value)) if value else None
+        if parsed is not None:
+            warnings.append(f"落款没有日期，答复日期取自“{label}”")
+            return parsed
+    warnings.append("未找到答复日期")
+    return None
+
+
+def _agency(
+    sig: _Signature, meta: fields.Metadata, page: _PageInfo, warnings: list[str]
+) -> str | None:
+    """The signing body, else the page's 发布机构 / 承办单位 / 来源."""
+    publisher = meta.get("publisher")
+    if sig.agency is not None:
+        if publisher and squeeze(publisher) != squeeze(sig.agency):
+            warnings.append(f"落款单位“{sig.agency}”与发布机构“{publisher}”不一致")
+        return sig.agency
+    agency = publisher or meta.get("handler")
+    if agency is None and page.source and fields.looks_like_org(normalize(page.source)):
+        agency = page.source
+    if agency is not None:
+        warnings.append("落款没有答复单位，答复单位取自页面信息")
+    else:
+        warnings.append("未找到答复单位")
+    return agency
+
+
+def _intro_start(kept: list[_Line]) -> int:
+    """Where the letter proper begins when there is no salutation."""
+    for i, line in enumerate(kept[:40]):
+        if _INTRO_START_RE.search(line.norm):
+            return i
+    # Otherwise the header is the leading run of short, unpunctuated lines (title,
+    # labels, doc number) that are not themselves a numbered item.
+    i = 0
+    while i < len(kept) and i < 40:
+        norm = kept[i].norm
+        if "。" in norm or len(norm) >= 80 or _marker_at(i, norm) is not None:
+            break
+        i += 1
+    return i if i < len(kept) else 0
+
+
+def _proposal_title(
+    intro_lines: list[_Line],
+    intro_norm: str,
+    meta: fields.Metadata,
+    title: str | None,
+    info_title: str,
+) -> str | None:
+    intro_orig = "\n".join(ln.orig for ln in intro_lines)
+    span = fields.find_cited_title(intro_norm)
+    if span is not None:
+        return intro_orig[span[0] : span[1]].strip() or None
+    cited = meta.get("proposal_title")
+    if cited:
+        inner = fields.title_from_wrapper(normalize(cited))
+        if inner is not None and normalize(cited)[inner[0] : inner[1]].startswith("关于"):
+            return cited[inner[0] : inner[1]].strip()
+        return cited.strip('《》“”" ')
+    for wrapper in (title or "", info_title):
+        span = fields.title_from_wrapper(normalize(wrapper))
+        if span is not None:
+            return wrapper[span[0] : span[1]].strip() or None
+    return None
+
+
+def _doc_number(header: _Header, meta: fields.Metadata) -> str | None:
+    # A line that is nothing but the doc number (maybe with its class) is the surest.
+    candidates: list[tuple[int, str]] = []
+    for line in header.free:
+        span = fields.find_doc_number(line.norm)
+        if span is None:
+            continue
+        rest = (line.norm[: span[0]] + line.norm[span[1] :]).strip()
+        exact = not rest or bool(re.fullmatch(r"[A-D]\s*类|[(〔【\[][A-D]\s*类?[)〕】\]]", rest))
+        candidates.append((0 if exact else 2, line.orig[span[0] : span[1]].strip()))
+    value = meta.get("doc_number")
+    if value:
+        span = fields.find_doc_number(normalize(value))
+        candidates.append((1, value[span[0] : span[1]].strip() if span else value.strip()))
+    if not candidates:
+        return None
+    candidates.sort(key=lambda c: c[0])
+    return candidates[0][1] or None
+
+
+_CLASS_VALUE_RE = re.compile(r"^\s*([A-D])(?![A-Za-z])")
+
+
+def _classification(header: _Header, meta: fields.Metadata, closing: list[_Line]) -> str | None:
+    value = meta.get("classification")
+    if value:
+        m = _CLASS_VALUE_RE.match(normalize(value))
+        if m:
+            return m.group(1)
+    lines = [ln.norm for ln in header.lines] + [ln.norm for ln in closing]
+    return fields.find_classification(lines)
+
+
+def _section(
+    number: int,
+    marker: _Marker,
+    lines: list[_Line],
+    ref_year: int | None,
+    matcher: TopicMatcher,
+) -> ParsedSection:
+    first_line = lines[0]
+    marker_text = first_line.orig[: marker.length].strip()
+    first = _slice_line(first_line, marker.length)
+    rest = lines[1:]
+    heading, taken, whole = _split_heading(first, rest)
+    parts = ([first.orig] if first else []) + [ln.orig for ln in rest]
+    text = "\n".join(parts)
+    # Commitments are read from the prose, not from the heading.
+    if heading is None:
+        prose_lines = ([first] if first else []) + rest
+    elif first is None:
+        prose_lines = rest[1:]
+    elif whole:
+        prose_lines = rest
+    else:
+        tail = _slice_line(first, taken)
+        prose_lines = ([tail] if tail else []) + rest
+    analysis = analyse(
+        "\n".join(ln.orig for ln in prose_lines),
+        "\n".join(ln.norm for ln in prose_lines),
+        ref_year,
+        heading,
+    )
+    return ParsedSection(
+        number=number,
+        marker=marker_text,
+        heading=heading,
+        text=text,
+        topic=matcher.match(heading, text),
+        commitments=analysis.commitments,
+        targets=analysis.targets,
+    )

@@ -1,0 +1,166 @@
+"""The parser's output: plain frozen dataclasses, JSON-ready through ``as_dict``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+MODALITY_DONE = "done"
+MODALITY_ONGOING = "ongoing"
+MODALITY_PLANNED = "planned"
+
+STATUS_FULFILLED = "fulfilled"
+STATUS_IN_PROGRESS = "in_progress"
+STATUS_NOT_STARTED = "not_started"
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _number(value: Decimal) -> int | float:
+    # JSON has no decimal type; integral quantities stay ints so "3 家" does not become 3.0.
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+@dataclass(frozen=True)
+class ParsedCommitment:
+    """One sentence of a section, classified by what it says about the action."""
+
+    text: str
+    modality: str  # "done" | "ongoing" | "planned"
+    deadline: date | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "modality": self.modality, "deadline": _iso(self.deadline)}
+
+
+@dataclass(frozen=True)
+class ParsedTarget:
+    """A quantity promised in a planned sentence, e.g. 3 家 or 260 万平方米."""
+
+    text: str
+    quantity: Decimal
+    unit: str
+    deadline: date | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "quantity": _number(self.quantity),
+            "unit": self.unit,
+            "deadline": _iso(self.deadline),
+        }
+
+
+@dataclass(frozen=True)
+class ParsedSection:
+    """A top-level numbered item of the reply (一、 / 1、 / 1. / 一是 / 第一:)."""
+
+    number: int
+    marker: str
+    heading: str | None
+    text: str
+    topic: str | None
+    commitments: tuple[ParsedCommitment, ...] = ()
+    targets: tuple[ParsedTarget, ...] = ()
+
+    @property
+    def due_on(self) -> date | None:
+        """The latest deadline among planned commitments and targets."""
+        deadlines = [
+            c.deadline
+            for c in self.commitments
+            if c.modality == MODALITY_PLANNED and c.deadline is not None
+        ]
+        deadlines += [t.deadline for t in self.targets if t.deadline is not None]
+        return max(deadlines) if deadlines else None
+
+    @property
+    def suggested_status(self) -> str:
+        """A starting status for the commitment, before anyone posts an update.
+
+        Only reported actions -> fulfilled; anything still running, or a mix of done and
+        promised work -> in progress; only promises (or nothing classifiable) -> not started.
+        """
+        modalities = {c.modality for c in self.commitments}
+        if MODALITY_ONGOING in modalities:
+            return STATUS_IN_PROGRESS
+        if MODALITY_DONE in modalities:
+            return STATUS_IN_PROGRESS if MODALITY_PLANNED in modalities else STATUS_FULFILLED
+        return STATUS_NOT_STARTED
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "marker": self.marker,
+            "heading": self.heading,
+            "text": self.text,
+            "topic": self.topic,
+            "commitments": [c.as_dict() for c in self.commitments],
+            "targets": [t.as_dict() for t in self.targets],
+        }
+
+
+@dataclass(frozen=True)
+class ParsedLetter:
+    """Everything read from one reply letter."""
+
+    title: str | None = None
+    index_number: str | None = None
+    session: str | None = None
+    proposal_number: str | None = None
+    kind: str = "other"  # "proposal" | "suggestion" | "other"
+    proposal_title: str | None = None
+    proposers: tuple[str, ...] = ()
+    agency: str | None = None
+    reply_date: date | None = None
+    doc_number: str | None = None
+    classification: str | None = None
+    publish_date: date | None = None
+    salutation: str | None = None
+    intro: str = ""
+    sections: tuple[ParsedSection, ...] = ()
+    closing: str = ""
+    body: str = ""
+    warnings: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary; the key order is part of the `parse_letter --json` contract."""
+        return {
+            "title": self.title,
+            "index_number": self.index_number,
+            "session": self.session,
+            "proposal_number": self.proposal_number,
+            "kind": self.kind,
+            "proposal_title": self.proposal_title,
+            "proposers": list(self.proposers),
+            "agency": self.agency,
+            "reply_date": _iso(self.reply_date),
+            "doc_number": self.doc_number,
+            "classification": self.classification,
+            "sections": [s.as_dict() for s in self.sections],
+            "warnings": list(self.warnings),
+        }
+
+
+# The as_dict() keys, for callers that must emit the same shape without a letter.
+LETTER_KEYS: tuple[str, ...] = (
+    "title",
+    "index_number",
+    "session",
+    "proposal_number",
+    "kind",
+    "proposal_title",
+    "proposers",
+    "agency",
+    "reply_date",
+    "doc_number",
+    "classification",
+    "sections",
+    "warnings",
+)

@@ -1,0 +1,136 @@
+"""Admin smoke tests for every model, and changelists that do not grow with the data."""
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from replies.models import CommitmentStatus, CommitmentUpdate
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [
+    model for model in admin.site._registry if model._meta.app_label in {"proposals", "replies"}
+]
+
+
+def admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def make_data(copies: int) -> None:
+    for _ in range(copies):
+        commitment = factories.CommitmentFactory()
+        factories.TargetFactory(commitment=commitment)
+        factories.CommitmentUpdateFactory(commitment=commitment)
+        commitment.reply.proposal.proposers.add(factories.ProposerFactory())
+        commitment.reply.proposal.topics.add(factories.TopicFactory())
+
+
+def test_every_domain_model_is_registered():
+    names = {model.__name__ for model in MODELS}
+    assert {
+        "Committee",
+        "Session",
+        "Proposer",
+        "Department",
+        "Proposal",
+        "Topic",
+        "Reply",
+        "CommitmentItem",
+        "Target",
+        "CommitmentUpdate",
+    } <= names
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_changelist_search_and_add_form(admin_client, model):
+    make_data(2)
+    assert admin_client.get(admin_url(model, "changelist")).status_code == 200
+    assert admin_client.get(admin_url(model, "changelist"), {"q": "科技"}).status_code == 200
+    assert admin_client.get(admin_url(model, "add")).status_code == 200
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_change_form_opens(admin_client, model):
+    make_data(1)
+    obj = model.objects.first()
+    assert admin_client.get(admin_url(model, "change", obj.pk)).status_code == 200
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_changelist_query_count_does_not_grow(admin_client, model):
+    """Counting queries on each changelist prevents an N+1 from slipping in."""
+    make_data(2)
+    url = admin_url(model, "changelist")
+    admin_client.get(url)  # warm caches (content types, sessions)
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(url)
+    make_data(6)
+    with CaptureQueriesContext(connection) as many:
+        admin_client.get(url)
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def test_admin_is_in_chinese(admin_client):
+    response = admin_client.get(reverse("admin:index"))
+    assert "提案答复追踪" in response.content.decode()
+    assert "承诺事项" in response.content.decode()
+
+
+def test_update_added_in_admin_becomes_commitment_status(admin_client, admin_user, commitment):
+    response = admin_client.post(
+        admin_url(CommitmentUpdate, "add"),
+        {
+            "commitment": commitment.pk,
+            "date": "2021-10-01",
+            "status": "fulfilled",
+            "note": "已建成",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    commitment.refresh_from_db()
+    assert commitment.status == CommitmentStatus.FULFILLED
+    assert commitment.updates.get().author == admin_user
+
+
+def test_updates_cannot_be_edited_or_deleted(admin_client, commitment):
+    update = factories.CommitmentUpdateFactory(commitment=commitment)
+    url = admin_url(CommitmentUpdate, "change", update.pk)
+    response = admin_client.post(
+        url, {"commitment": commitment.pk, "date": "2020-01-01", "status": "fulfilled"}
+    )
+    assert response.status_code == 403
+    assert (
+        admin_client.post(
+            admin_url(CommitmentUpdate, "delete", update.pk), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    update.refresh_from_db()
+    assert update.status == "in_progress"
+
+
+def test_invalid_update_redisplays_form_with_error(admin_client, commitment):
+    response = admin_client.post(
+        admin_url(CommitmentUpdate, "add"),
+        {"commitment": commitment.pk, "date": "2021-02-30", "status": "fulfilled"},
+    )
+    assert response.status_code == 200
+    assert "有效的日期" in response.content.decode()
+    assert not CommitmentUpdate.objects.exists()
+
+
+def test_publish_action(admin_client, reply):
+    from replies.models import Reply
+
+    draft = factories.ReplyFactory(published_at=None)
+    response = admin_client.post(
+        admin_url(Reply, "changelist"),
+        {"action": "publish", "_selected_action": [draft.pk]},
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.is_published

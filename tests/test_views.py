@@ -1,0 +1,258 @@
+"""Public pages: content, filters, exports, conditional GETs and fixed query counts."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from replies import services
+from replies.models import CommitmentStatus
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def body(response) -> str:
+    if response.streaming:
+        return b"".join(response.streaming_content).decode("utf-8")
+    return response.content.decode("utf-8")
+
+
+def text(response) -> str:
+    """The page with highlighting removed, to look for titles in search results."""
+    return body(response).replace("<mark>", "").replace("</mark>", "")
+
+
+def make_public_data(copies: int, committee=None, session=None) -> None:
+    """Published replies with commitments, targets, updates, proposers and topics."""
+    session = session or factories.SessionFactory(
+        committee=committee or factories.CommitteeFactory()
+    )
+    topic = factories.TopicFactory()
+    for _ in range(copies):
+        proposal = factories.ProposalFactory(session=session)
+        proposal.proposers.add(factories.ProposerFactory())
+        proposal.topics.add(topic)
+        reply = factories.ReplyFactory(proposal=proposal, classification="B")
+        for number in (1, 2):
+            item = factories.CommitmentFactory(reply=reply, number=number, topic=topic)
+            factories.TargetFactory(commitment=item)
+            services.post_update(commitment=item, status=CommitmentStatus.IN_PROGRESS)
+        services.publish_reply(reply=reply, when=reply.published_at)
+
+
+def count_queries(client, url: str) -> int:
+    client.get(url)
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(context)
+
+
+PAGES = [
+    ("home", lambda data: reverse("proposals:home")),
+    ("search", lambda data: reverse("proposals:search")),
+    ("search-q", lambda data: reverse("proposals:search") + "?q=科技&sort=relevance"),
+    (
+        "search-filtered",
+        lambda data: (
+            reverse("proposals:search")
+            + f"?session={data['session'].pk}&status=in_progress&classification=B"
+        ),
+    ),
+    ("detail", lambda data: data["proposal"].get_absolute_url()),
+    ("detail-json", lambda data: data["proposal"].get_absolute_url() + "data.json"),
+    ("commitments", lambda data: reverse("proposals:commitments") + "?status=in_progress"),
+    ("department", lambda data: data["proposal"].lead_department.get_absolute_url()),
+    ("feed", lambda data: reverse("proposals:feed")),
+    ("sitemap", lambda data: reverse("proposals:sitemap")),
+]
+
+
+@pytest.mark.parametrize("name,url", PAGES, ids=[name for name, _url in PAGES])
+def test_public_page_query_count_is_constant(client, name, url):
+    """Every public page runs the same number of queries whatever the data size."""
+    department = factories.DepartmentFactory(name="固定测试局")
+    session = factories.SessionFactory()
+    proposal = factories.ProposalFactory(session=session, lead_department=department)
+    reply = factories.ReplyFactory(proposal=proposal)
+    for number in (1, 2, 3):
+        item = factories.CommitmentFactory(reply=reply, number=number)
+        factories.TargetFactory(commitment=item)
+        services.post_update(commitment=item, status=CommitmentStatus.IN_PROGRESS)
+    services.publish_reply(reply=reply, when=reply.published_at)
+    data = {"proposal": proposal, "session": session}
+    make_public_data(2, session=session)
+    few = count_queries(client, url(data))
+    make_public_data(6, session=session)
+    for number in (4, 5, 6):
+        item = factories.CommitmentFactory(reply=reply, number=number)
+        factories.TargetFactory(commitment=item)
+        services.post_update(commitment=item, status=CommitmentStatus.FULFILLED)
+    many = count_queries(client, url(data))
+    assert many == few
+    assert many <= 12, name
+
+
+def test_seed_can_be_found_and_read(client, seed):
+    response = client.get(reverse("proposals:search"), {"q": "孵化器"})
+    html = body(response)
+    assert "关于强化科技创新引领" in html
+    assert "<mark>孵化器</mark>" in html
+    detail = body(client.get(seed.proposal.get_absolute_url()))
+    assert detail.count('class="commitment"') == 5
+    assert "关于“实施创新创业载体质量提升行动”" in detail
+    assert "新增国家级科技企业孵化器3家" in detail
+    assert "260万平方米" in detail
+    assert "2025年12月31日" in detail
+    assert "王坤" in detail
+
+
+@pytest.mark.parametrize(
+    "query", ["人才", "孵化", "孵化器", "科技创新", "第89号提案", "2021", "投贷联动", "才"]
+)
+def test_search_finds_every_text_containing_the_query(client, seed, query):
+    html = text(client.get(reverse("proposals:search"), {"q": query}))
+    assert seed.proposal.title in html, query
+
+
+@pytest.mark.parametrize("query", ["创新科技", "孵化人才", "知识产权融资质押", "火星基地"])
+def test_search_does_not_match_scattered_parts(client, seed, query):
+    html = text(client.get(reverse("proposals:search"), {"q": query}))
+    assert seed.proposal.title not in html, query
+    assert "没有找到符合条件的提案" in html
+
+
+def test_search_matches_substring_semantics_on_generated_texts(client):
+    titles = {
+        "创客人才培养": True,
+        "人才队伍建设": True,
+        "人员才能": False,
+        "引进高层次人才。": True,
+        "人，才": False,
+    }
+    session = factories.SessionFactory()
+    for title in titles:
+        reply = factories.ReplyFactory(
+            proposal=factories.ProposalFactory(session=session, title=f"标题{title}号"), body=title
+        )
+        services.publish_reply(reply=reply, when=reply.published_at)
+    html = text(client.get(reverse("proposals:search"), {"q": "人才"}))
+    for title, expected in titles.items():
+        assert (f"标题{title}号" in html) is expected, title
+
+
+def test_drafts_never_leak(client, seed):
+    draft = factories.ReplyFactory(
+        proposal=factories.ProposalFactory(title="草稿提案的秘密标题"),
+        body="这是尚未公开的草稿答复，包含关键词孵化器。",
+        published_at=None,
+    )
+    factories.CommitmentFactory(reply=draft, heading="草稿里的承诺")
+    services.unpublish_reply(reply=draft)
+    urls = [
+        reverse("proposals:home"),
+        reverse("proposals:search"),
+        reverse("proposals:search") + "?q=孵化器",
+        reverse("proposals:search") + "?q=秘密",
+        reverse("proposals:commitments"),
+        reverse("proposals:commitments-csv"),
+        reverse("proposals:commitments-json"),
+        reverse("proposals:feed"),
+        reverse("proposals:department-feed", args=[draft.department.pk]),
+        reverse("proposals:sitemap"),
+        draft.department.get_absolute_url(),
+    ]
+    for url in urls:
+        html = body(client.get(url))
+        for secret in ("秘密标题", "尚未公开的草稿答复", "草稿里的承诺"):
+            assert secret not in html, url
+    assert client.get(draft.proposal.get_absolute_url()).status_code == 404
+    assert client.get(draft.proposal.get_absolute_url() + "data.json").status_code == 404
+
+
+def test_future_publication_date_is_still_a_draft(client):
+    reply = factories.ReplyFactory(
+        proposal=factories.ProposalFactory(title="明天才公开的提案"),
+        published_at=timezone.now() + timezone.timedelta(days=1),
+    )
+    assert client.get(reply.proposal.get_absolute_url()).status_code == 404
+    assert "明天才公开的提案" not in body(client.get(reverse("proposals:search")))
+
+
+def test_filters_facets_and_reset_link(client, seed):
+    other = factories.ReplyFactory(classification="C")
+    services.publish_reply(reply=other, when=other.published_at)
+    html = body(client.get(reverse("proposals:search"), {"classification": "C"}))
+    assert other.proposal.title in html
+    assert seed.proposal.title not in html
+    assert "清除全部筛选" in html
+    html = body(client.get(reverse("proposals:search")))
+    assert "临沂市政协十五届五次会议（1）" in html
+
+
+def test_unknown_filter_values_give_a_valid_page(client, seed):
+    response = client.get(
+        reverse("proposals:search"), {"session": "abc", "status": "<script>", "year": "x"}
+    )
+    assert response.status_code == 200
+    assert "<script>" not in body(response)
+
+
+@pytest.mark.parametrize("page", ["-1", "0", "abc", "999"])
+def test_bad_page_is_404(client, seed, page):
+    assert client.get(reverse("proposals:search"), {"page": page}).status_code == 404
+
+
+def test_pagination_keeps_filters(client):
+    session = factories.SessionFactory()
+    make_public_data(25, session=session)
+    html = body(client.get(reverse("proposals:search"), {"session": session.pk}))
+    assert f"session={session.pk}&amp;page=2" in html
+
+
+def test_proposal_json_matches_page(client, seed):
+    data = json.loads(body(client.get(seed.proposal.get_absolute_url() + "data.json")))
+    assert data["number"] == "89"
+    assert data["session"] == "十五届五次会议"
+    assert data["proposers"] == ["王坤"]
+    commitments = data["replies"][0]["commitments"]
+    assert len(commitments) == 5
+    assert data["url"].endswith(seed.proposal.get_absolute_url())
+    assert {t["quantity"] for t in commitments[3]["targets"]} >= {3, 20, 260}
+
+
+def test_commitments_csv_is_the_filtered_set(client, seed):
+    text = body(client.get(reverse("proposals:commitments-csv"), {"status": "not_started"}))
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    header, rows = rows[0], rows[1:]
+    assert "承诺" not in header[0]
+    assert rows and all(row[header.index("状态")] == "未开始" for row in rows)
+    assert all(row[header.index("网址")].startswith("http") for row in rows)
+
+
+def test_conditional_get_answers_304(client, seed):
+    url = seed.proposal.get_absolute_url()
+    first = client.get(url)
+    assert "Last-Modified" in first
+    again = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert again.status_code == 304
+
+
+def test_robots_points_at_sitemap(client):
+    assert "Sitemap: http://testserver/sitemap.xml" in body(client.get("/robots.txt"))
+
+
+def test_department_page_summarises_status(client, seed):
+    html = body(client.get(seed.reply.department.get_absolute_url()))
+    assert seed.reply.department.name in html
+    assert "承诺落实情况" in html
+
+
+def test_healthz(client):
+    assert client.get("/healthz").status_code == 200
