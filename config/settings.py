@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.postgres",
     "django_filters",
+    "simple_history",
     "proposals",
     "replies",
 ]
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -138,11 +140,19 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "noreply@localhost")
+# Links in e-mails point here (no request to build them from in a cron job).
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000")
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "replies:login"
+LOGIN_REDIRECT_URL = "replies:mine"
+LOGOUT_REDIRECT_URL = "proposals:home"
 
-# Commitments are reported "overdue" once their due date has passed without fulfilment.
+# A reply is due this many months after the proposal is assigned (交办).
 REPLY_DUE_MONTHS = int(os.environ.get("REPLY_DUE_MONTHS", "3"))
+# A department may return a mis-assigned proposal within this many working days.
+RETURN_WORKING_DAYS = int(os.environ.get("RETURN_WORKING_DAYS", "10"))
+# Departments are reminded of commitments due within this many days.
+REMINDER_DAYS = int(os.environ.get("REMINDER_DAYS", "14"))
 
 LOGGING = {
     "version": 1,

@@ -25,6 +25,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("proposals.urls")),
+    path("", include("replies.urls")),
 ]
 
 if settings.DEBUG:

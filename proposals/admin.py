@@ -1,9 +1,15 @@
-from django.contrib import admin
-from django.db.models import Count
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
+from proposals import services
 from proposals.models import (
+    Clerk,
     Committee,
+    DeadlineExtension,
     Department,
     Proposal,
     ProposalProposer,
@@ -12,6 +18,59 @@ from proposals.models import (
     Topic,
 )
 from replies.models import Reply
+from replies.roles import clerk_department_id
+
+
+class DepartmentScopedMixin:
+    """A department clerk sees and edits only their own department's rows.
+
+    ``department_lookup`` is the path from the model to its department. Rows of another
+    department are absent from changelists, autocomplete and actions, and opening one by
+    URL is refused with 403.
+    """
+
+    department_lookup: str = ""
+
+    def scope(self, request, queryset):
+        department = clerk_department_id(request.user)
+        if department is None:
+            return queryset
+        return queryset.filter(**{self.department_lookup: department})
+
+    def get_queryset(self, request):
+        return self.scope(request, super().get_queryset(request))
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None and clerk_department_id(request.user) is not None:
+            try:
+                exists = self.model._default_manager.filter(pk=object_id).exists()
+            except (ValueError, TypeError):
+                exists = False
+            if exists:
+                raise PermissionDenied
+        return obj
+
+    def history_view(self, request, object_id, extra_context=None):
+        # History pages show old values: they are scoped like the objects themselves.
+        self.get_object(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        department = clerk_department_id(request.user)
+        if department is not None:
+            lookups = {
+                Department: {"pk": department},
+                Reply: {"department": department},
+            }
+            from replies.models import CommitmentItem
+
+            lookups[CommitmentItem] = {"owner": department}
+            if db_field.related_model in lookups:
+                kwargs["queryset"] = db_field.related_model._default_manager.filter(
+                    **lookups[db_field.related_model]
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class SessionFilter(admin.RelatedFieldListFilter):
@@ -42,14 +101,17 @@ class SessionAdmin(admin.ModelAdmin):
 
 @admin.register(Proposer)
 class ProposerAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "affiliation"]
+    list_display = ["name", "kind", "affiliation", "user"]
     list_filter = ["kind"]
+    list_select_related = ["user"]
     search_fields = ["name", "affiliation"]
+    autocomplete_fields = ["user"]
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "short_name", "reply_count"]
+class DepartmentAdmin(DepartmentScopedMixin, admin.ModelAdmin):
+    department_lookup = "pk"
+    list_display = ["name", "short_name", "email", "reply_count"]
     search_fields = ["name", "short_name", "aliases"]
 
     def get_queryset(self, request):
@@ -92,8 +154,29 @@ class ReplyInline(admin.StackedInline):
         return super().get_queryset(request).select_related("department")
 
 
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("答复是否逾期")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("已逾期未答复"))]
+
+    def queryset(self, request, queryset):
+        return queryset.overdue() if self.value() == "yes" else queryset
+
+
+class DeadlineExtensionInline(admin.TabularInline):
+    model = DeadlineExtension
+    extra = 0
+    fields = ["new_due", "reason", "requested_by", "requested_at", "approved_by", "approved_at"]
+    readonly_fields = ["requested_by", "requested_at", "approved_by", "approved_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("requested_by", "approved_by")
+
+
 @admin.register(Proposal)
-class ProposalAdmin(admin.ModelAdmin):
+class ProposalAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
     list_display = [
         "number",
         "title",
@@ -104,13 +187,21 @@ class ProposalAdmin(admin.ModelAdmin):
         "status",
     ]
     list_display_links = ["number", "title"]
-    list_filter = ["kind", "status", "session__committee", ("session", SessionFilter), "topics"]
+    list_filter = [
+        "kind",
+        "status",
+        OverdueFilter,
+        "session__committee",
+        ("session", SessionFilter),
+        "topics",
+    ]
     list_select_related = ["session__committee", "lead_department"]
     search_fields = ["number", "title", "proposers__name"]
     autocomplete_fields = ["session", "lead_department", "co_departments", "topics"]
     date_hierarchy = "assigned_on"
-    inlines = [ProposalProposerInline, ReplyInline]
-    readonly_fields = ["created_at", "updated_at"]
+    inlines = [ProposalProposerInline, ReplyInline, DeadlineExtensionInline]
+    readonly_fields = ["status", "assigned_on", "reply_due", "created_at", "updated_at"]
+    actions = ["accept", "reject", "close"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("proposers")
@@ -118,3 +209,103 @@ class ProposalAdmin(admin.ModelAdmin):
     @admin.display(description=_("提案人"))
     def proposer_names(self, obj: Proposal) -> str:
         return "、".join(proposer.name for proposer in obj.proposers.all())
+
+    def scope(self, request, queryset):
+        department = clerk_department_id(request.user)
+        if department is None:
+            return queryset
+        replied = Reply.objects.filter(proposal=OuterRef("pk"), department=department)
+        assigned = Proposal.co_departments.through.objects.filter(
+            proposal=OuterRef("pk"), department=department
+        )
+        return queryset.filter(Q(lead_department=department) | Exists(replied) | Exists(assigned))
+
+    def _move(self, request, queryset, to: str) -> None:
+        moved = 0
+        for proposal in queryset:
+            try:
+                services.transition(proposal=proposal, to=to)
+                moved += 1
+            except services.TransitionError as error:
+                self.message_user(
+                    request, f"{proposal.number_label}：{error.messages[0]}", messages.ERROR
+                )
+        if moved:
+            self.message_user(
+                request,
+                ngettext("已处理 %(count)d 件提案。", "已处理 %(count)d 件提案。", moved)
+                % {"count": moved},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("立案"), permissions=["change"])
+    def accept(self, request, queryset):
+        self._move(request, queryset, Proposal.Status.ACCEPTED)
+
+    @admin.action(description=_("不予立案"), permissions=["change"])
+    def reject(self, request, queryset):
+        self._move(request, queryset, Proposal.Status.REJECTED)
+
+    @admin.action(description=_("办结"), permissions=["change"])
+    def close(self, request, queryset):
+        self._move(request, queryset, Proposal.Status.CLOSED)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is DeadlineExtension:
+            for instance in formset.save(commit=False):
+                if instance.pk is None:
+                    instance.requested_by = request.user
+                instance.save()
+            for obj in formset.deleted_objects:
+                obj.delete()
+            return
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(DeadlineExtension)
+class DeadlineExtensionAdmin(DepartmentScopedMixin, admin.ModelAdmin):
+    department_lookup = "proposal__lead_department"
+    list_display = [
+        "proposal",
+        "new_due",
+        "requested_by",
+        "requested_at",
+        "approved_by",
+        "approved_at",
+    ]
+    list_filter = [("approved_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["proposal", "requested_by", "approved_by"]
+    search_fields = ["proposal__title", "proposal__number", "reason"]
+    autocomplete_fields = ["proposal"]
+    date_hierarchy = "requested_at"
+    readonly_fields = ["requested_by", "requested_at", "approved_by", "approved_at"]
+    actions = ["approve"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.requested_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("批准所选延期申请"), permissions=["approve"])
+    def approve(self, request, queryset):
+        count = 0
+        for extension in queryset.select_related("proposal"):
+            services.approve_extension(extension=extension, user=request.user)
+            count += 1
+        self.message_user(
+            request, _("已批准 %(count)d 项延期。") % {"count": count}, messages.SUCCESS
+        )
+
+    def has_approve_permission(self, request):
+        # Only the proposal office approves extensions; clerks only ask for them.
+        return clerk_department_id(request.user) is None and request.user.has_perm(
+            "proposals.change_deadlineextension"
+        )
+
+
+@admin.register(Clerk)
+class ClerkAdmin(admin.ModelAdmin):
+    list_display = ["user", "department"]
+    list_select_related = ["user", "department"]
+    search_fields = ["user__username", "department__name"]
+    autocomplete_fields = ["user", "department"]

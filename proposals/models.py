@@ -1,10 +1,15 @@
 """What was proposed and who must answer it."""
 
+import datetime
+
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from proposals.numerals import to_chinese
 
@@ -121,6 +126,16 @@ class Proposer(models.Model):
     name = models.CharField(_("姓名或名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.MEMBER)
     affiliation = models.CharField(_("单位/界别"), max_length=200, blank=True)
+    email = models.EmailField(_("电子邮箱"), blank=True, help_text=_("答复公开时通知提案人。"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposer",
+        verbose_name=_("登录账号"),
+        help_text=_("委员登录公众网站后可查看自己提案的答复（含草稿）并评价满意度。"),
+    )
 
     class Meta:
         verbose_name = _("提案人")
@@ -137,6 +152,9 @@ class Department(models.Model):
     short_name = models.CharField(_("简称"), max_length=50, blank=True)
     aliases = models.TextField(
         _("别名"), blank=True, help_text=_("答复函落款中可能出现的其他写法，每行一个。")
+    )
+    email = models.EmailField(
+        _("电子邮箱"), blank=True, help_text=_("承诺临近期限或逾期时提醒本单位。")
     )
 
     class Meta:
@@ -183,6 +201,11 @@ class ProposalQuerySet(models.QuerySet):
         from replies.models import Reply
 
         return self.filter(Exists(Reply.objects.published().filter(proposal=OuterRef("pk"))))
+
+    def overdue(self, today: datetime.date | None = None) -> "ProposalQuerySet":
+        """Assigned, not yet answered, and past the reply due date."""
+        today = today or timezone.localdate()
+        return self.filter(status="assigned", reply_due__lt=today)
 
 
 class Proposal(models.Model):
@@ -251,6 +274,8 @@ class Proposal(models.Model):
     # maintained by proposals.search.reindex_proposals; indexed on PostgreSQL only.
     search_vector = SearchVectorField(null=True, editable=False)
 
+    history = HistoricalRecords(excluded_fields=["search_vector", "replied_on", "updated_at"])
+
     objects = ProposalQuerySet.as_manager()
 
     class Meta:
@@ -308,3 +333,70 @@ class ProposalProposer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal_id}: {self.proposer}"
+
+
+class Clerk(models.Model):
+    """A department clerk: an admin user who sees only their own department's work."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="clerk",
+        verbose_name=_("用户"),
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="clerks", verbose_name=_("承办单位")
+    )
+
+    class Meta:
+        verbose_name = _("承办单位经办人")
+        verbose_name_plural = _("承办单位经办人")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.department}"
+
+
+class DeadlineExtension(models.Model):
+    """延期: a later reply due date, requested and then approved by the proposal office."""
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="extensions", verbose_name=_("提案")
+    )
+    new_due = models.DateField(_("延期至"))
+    reason = models.TextField(_("理由"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("申请人"),
+    )
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("批准人"),
+    )
+    approved_at = models.DateTimeField(_("批准时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(approved_at__isnull=True) | Q(approved_by__isnull=False),
+                name="extension_approval_has_approver",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal}：延期至 {self.new_due}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None

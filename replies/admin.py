@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
@@ -6,13 +7,22 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
-from proposals.admin import SessionFilter
-from proposals.models import Topic
+from proposals.admin import DepartmentScopedMixin, SessionFilter
+from proposals.models import Department, Topic
 from replies import services
 from replies.forms import LetterPreviewForm, LetterSourceForm, SectionFormSet
-from replies.models import CommitmentItem, CommitmentStatus, CommitmentUpdate, Reply, Target
+from replies.models import (
+    CommitmentItem,
+    CommitmentStatus,
+    CommitmentUpdate,
+    Reminder,
+    Reply,
+    Target,
+)
 from replies.parsing import parse_letter
+from replies.roles import can_publish, clerk_department_id
 
 
 class CommitmentInline(admin.StackedInline):
@@ -38,7 +48,8 @@ class CommitmentInline(admin.StackedInline):
 
 
 @admin.register(Reply)
-class ReplyAdmin(admin.ModelAdmin):
+class ReplyAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
+    department_lookup = "department"
     list_display = [
         "__str__",
         "proposal",
@@ -71,11 +82,21 @@ class ReplyAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     actions = ["publish", "unpublish"]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not can_publish(request.user):
+            # Publishing is the proposal office's decision.
+            fields += ["published_at", "satisfaction", "satisfaction_comment"]
+        return fields
+
+    def has_publish_permission(self, request):
+        return can_publish(request.user)
+
     @admin.display(description=_("已公开"), boolean=True)
     def is_published(self, obj: Reply) -> bool:
         return obj.is_published
 
-    @admin.action(description=_("公开所选答复"))
+    @admin.action(description=_("公开所选答复"), permissions=["publish"])
     def publish(self, request, queryset):
         replies = list(queryset.filter(published_at__isnull=True))
         for reply in replies:
@@ -87,7 +108,7 @@ class ReplyAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("撤回所选答复（改为草稿）"))
+    @admin.action(description=_("撤回所选答复（改为草稿）"), permissions=["publish"])
     def unpublish(self, request, queryset):
         replies = list(queryset.filter(published_at__isnull=False))
         for reply in replies:
@@ -140,8 +161,9 @@ class ReplyAdmin(admin.ModelAdmin):
                             text=form.cleaned_data["letter"],
                             parsed=edited,
                             source_url=form.cleaned_data["source_url"],
-                            publish=form.cleaned_data["publish"],
+                            publish=form.cleaned_data["publish"] and can_publish(request.user),
                             force=True,
+                            department=self._clerk_department(request),
                         )
                     except (ValidationError, DatabaseError) as error:
                         form.add_error(
@@ -182,12 +204,22 @@ class ReplyAdmin(admin.ModelAdmin):
                 )
                 return self._render_preview(request, context, form, sections, parsed)
         else:
-            source = LetterSourceForm()
+            source = LetterSourceForm(initial={"publish": can_publish(request.user)})
+        if not can_publish(request.user):
+            source.fields["publish"].disabled = True
         return TemplateResponse(
             request, "admin/replies/import_letter.html", {**context, "source": source}
         )
 
+    def _clerk_department(self, request) -> Department | None:
+        """A clerk's letters are always their own department's, whatever the signature says."""
+        department = clerk_department_id(request.user)
+        return Department.objects.get(pk=department) if department is not None else None
+
     def _render_preview(self, request, context, form, sections, parsed):
+        if not can_publish(request.user):
+            form.fields["publish"].disabled = True
+            form.fields["publish"].help_text = _("只有提案委可以公开答复；保存为草稿。")
         rows = [
             (section, section_form, CommitmentStatus(section.suggested_status).label)
             for section, section_form in zip(parsed.sections, sections.forms, strict=False)
@@ -221,8 +253,38 @@ class CommitmentUpdateInline(admin.TabularInline):
         return False
 
 
+class CommitmentItemForm(forms.ModelForm):
+    """Carries the version the editor loaded; saving over a newer version is refused."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = CommitmentItem
+        fields = [
+            "reply", "number", "marker", "heading", "text", "statements", "topic", "owner", "due_on",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        loaded = cleaned.get("loaded_version")
+        if self.instance.pk and loaded is not None:
+            try:
+                # The admin's change view runs in a transaction: the lock holds until saved.
+                services.lock_version(commitment=self.instance, expected_version=loaded)
+            except services.StaleEditError as error:
+                raise forms.ValidationError(error.messages[0], code="stale") from error
+        return cleaned
+
+
 @admin.register(CommitmentItem)
-class CommitmentItemAdmin(admin.ModelAdmin):
+class CommitmentItemAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
+    department_lookup = "owner"
+    form = CommitmentItemForm
     list_display = ["__str__", "reply_proposal", "owner", "topic", "due_on", "status", "progress"]
     list_filter = ["status", "topic", "owner", ("reply__proposal__session", SessionFilter)]
     list_select_related = ["reply__proposal__session", "owner", "topic"]
@@ -231,6 +293,11 @@ class CommitmentItemAdmin(admin.ModelAdmin):
     date_hierarchy = "due_on"
     inlines = [TargetInline, CommitmentUpdateInline]
     readonly_fields = ["status", "progress", "created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("提案"), ordering="reply__proposal__number")
     def reply_proposal(self, obj: CommitmentItem) -> str:
@@ -260,7 +327,8 @@ class CommitmentItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(DepartmentScopedMixin, admin.ModelAdmin):
+    department_lookup = "commitment__owner"
     list_display = ["text", "commitment", "quantity", "unit", "achieved", "due_on"]
     list_select_related = ["commitment"]
     search_fields = ["text", "commitment__heading"]
@@ -269,7 +337,8 @@ class TargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(CommitmentUpdate)
-class CommitmentUpdateAdmin(admin.ModelAdmin):
+class CommitmentUpdateAdmin(DepartmentScopedMixin, admin.ModelAdmin):
+    department_lookup = "commitment__owner"
     list_display = ["date", "commitment", "status", "author", "created_at"]
     list_filter = ["status", "date"]
     list_select_related = ["commitment", "author"]
@@ -298,3 +367,21 @@ class CommitmentUpdateAdmin(admin.ModelAdmin):
             author=request.user,
         )
         obj.pk = created.pk
+
+
+@admin.register(Reminder)
+class ReminderAdmin(DepartmentScopedMixin, admin.ModelAdmin):
+    """What the daily reminder job sent: read-only."""
+
+    department_lookup = "commitment__owner"
+    list_display = ["sent_on", "kind", "commitment", "recipients"]
+    list_filter = ["kind"]
+    list_select_related = ["commitment"]
+    search_fields = ["commitment__heading", "recipients"]
+    date_hierarchy = "sent_on"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Proposal, Topic
-from replies.models import Classification
+from replies.models import Classification, CommitmentStatus, Satisfaction
 from replies.parsing import ParsedLetter, read_letter_bytes
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -142,3 +142,75 @@ class SectionForm(forms.Form):
 
 
 SectionFormSet = forms.formset_factory(SectionForm, extra=0, max_num=200, validate_max=True)
+
+
+class RatingForm(forms.Form):
+    satisfaction = forms.ChoiceField(
+        label=_("您对这件答复是否满意？"), choices=Satisfaction.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("意见（可选）"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ProgressForm(forms.Form):
+    """A progress update from the staff page: the update plus targets' achieved values."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    status = forms.ChoiceField(label=_("状态"), choices=CommitmentStatus.choices)
+    note = forms.CharField(
+        label=_("进展说明"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    evidence_url = forms.URLField(label=_("佐证链接"), required=False, max_length=500)
+    attachment = forms.FileField(
+        label=_("佐证附件"),
+        required=False,
+        help_text=_("PDF、图片或 Office 文档，最大 10 MB。"),
+    )
+
+    def __init__(self, *args, targets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.targets = list(targets)
+        for target in self.targets:
+            self.fields[f"achieved_{target.pk}"] = forms.DecimalField(
+                label=_("%(text)s 已完成（目标 %(quantity)s%(unit)s）")
+                % {
+                    "text": target.text,
+                    "quantity": target.quantity.normalize(),
+                    "unit": target.unit,
+                },
+                required=False,
+                min_value=0,
+                max_digits=14,
+                decimal_places=2,
+                initial=target.achieved,
+            )
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if upload:
+            validate_evidence_file(upload)
+        return upload
+
+    def achieved(self) -> dict[int, object]:
+        return {
+            target.pk: self.cleaned_data.get(f"achieved_{target.pk}") for target in self.targets
+        }
+
+
+EVIDENCE_EXTENSIONS = {".pdf", ".png", ".jpg", ".jpeg", ".doc", ".docx", ".xls", ".xlsx", ".txt"}
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+
+
+def validate_evidence_file(upload) -> None:
+    if PurePath(upload.name).suffix.lower() not in EVIDENCE_EXTENSIONS:
+        raise ValidationError(_("只能上传 PDF、图片、Word、Excel 或文本文件。"), code="file_type")
+    if upload.size > MAX_EVIDENCE_BYTES:
+        raise ValidationError(_("附件不能超过 10 MB。"), code="file_size")

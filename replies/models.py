@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from proposals.models import Department, Proposal, Topic
 
@@ -77,6 +78,7 @@ class Reply(models.Model):
         _("满意度"), max_length=16, choices=Satisfaction.choices, blank=True
     )
     satisfaction_comment = models.TextField(_("满意度意见"), blank=True)
+    rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
     supersedes = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -89,12 +91,15 @@ class Reply(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["updated_at", "source_hash"])
+
     objects = ReplyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("答复")
         verbose_name_plural = _("答复")
         ordering = ["-letter_date", "-pk"]
+        permissions = [("publish_reply", _("可以公开答复"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(classification__in=["", "A", "B", "C", "D"]),
@@ -181,8 +186,12 @@ class CommitmentItem(models.Model):
         default=CommitmentStatus.NOT_STARTED,
     )
     progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
+    # Bumped on every save: two staff editing at once cannot silently overwrite each other.
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at", "version"])
 
     objects = CommitmentItemQuerySet.as_manager()
 
@@ -297,3 +306,33 @@ class CommitmentUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_status_display()}"
+
+
+class Reminder(models.Model):
+    """One reminder e-mail per commitment, kind and day: the daily job can run twice."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("即将到期")
+        OVERDUE = "overdue", _("已逾期")
+
+    commitment = models.ForeignKey(
+        CommitmentItem,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("承诺事项"),
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    sent_on = models.DateField(_("发送日期"))
+    recipients = models.TextField(_("收件人"), blank=True)
+
+    class Meta:
+        verbose_name = _("提醒记录")
+        verbose_name_plural = _("提醒记录")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "kind", "sent_on"], name="uniq_reminder_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sent_on} {self.get_kind_display()} {self.commitment_id}"

@@ -5,9 +5,13 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,7 +28,14 @@ from proposals.models import (
     Topic,
 )
 from proposals.numerals import parse_session_label
-from replies.models import CommitmentItem, CommitmentUpdate, Reply, Target
+from replies.models import (
+    CommitmentItem,
+    CommitmentUpdate,
+    Reminder,
+    Reply,
+    Satisfaction,
+    Target,
+)
 from replies.parsing import ParsedLetter, ParsedSection, parse_letter
 
 
@@ -40,13 +51,19 @@ def refresh_commitment(*, commitment: CommitmentItem) -> CommitmentItem:
         commitment.status = update.status
         fields.append("status")
     progress = target_progress(list(commitment.targets.all()))
-    if progress is not None and progress != commitment.progress:
+    if progress is None:
+        progress = STATUS_PROGRESS.get(commitment.status, 0)
+    if progress != commitment.progress:
         commitment.progress = progress
         fields.append("progress")
     if fields:
         fields.append("updated_at")
         commitment.save(update_fields=fields)
     return commitment
+
+
+# Without targets, the status alone says how far a commitment got.
+STATUS_PROGRESS = {"fulfilled": 100, "partial": 50}
 
 
 def target_progress(targets: list[Target]) -> int | None:
@@ -86,14 +103,207 @@ def post_update(
     return update
 
 
+class StaleEditError(ValidationError):
+    """Someone else saved the commitment after this editor loaded it."""
+
+    def __init__(self, current: CommitmentItem):
+        self.current = current
+        super().__init__(
+            _(
+                "保存失败：这项承诺已被他人在 %(time)s 修改（当前状态“%(status)s”，进度 %(progress)d%%）。"
+                "请查看最新内容后重新填写。"
+            )
+            % {
+                "time": timezone.localtime(current.updated_at).strftime("%Y-%m-%d %H:%M:%S"),
+                "status": current.get_status_display(),
+                "progress": current.progress,
+            },
+            code="stale",
+        )
+
+
+def lock_version(*, commitment: CommitmentItem, expected_version: int) -> CommitmentItem:
+    """Lock the commitment's row, refusing if it changed since the editor loaded it.
+
+    Call inside a transaction before writing: the lock makes a second editor wait and then
+    see the new version, so nothing is silently overwritten.
+    """
+    current = CommitmentItem.objects.select_for_update().get(pk=commitment.pk)
+    if current.version != expected_version:
+        raise StaleEditError(current)
+    return current
+
+
+def claim_version(*, commitment: CommitmentItem, expected_version: int) -> CommitmentItem:
+    """``lock_version``, then bump the version for the write that follows."""
+    current = lock_version(commitment=commitment, expected_version=expected_version)
+    CommitmentItem.objects.filter(pk=current.pk).update(version=current.version + 1)
+    current.version += 1
+    commitment.version = current.version
+    return current
+
+
+@transaction.atomic
+def record_progress(
+    *,
+    commitment: CommitmentItem,
+    expected_version: int,
+    status: str,
+    date: datetime.date | None = None,
+    note: str = "",
+    evidence_url: str = "",
+    attachment: UploadedFile | None = None,
+    achieved: dict[int, Decimal | None] | None = None,
+    author: AbstractBaseUser | None = None,
+) -> CommitmentUpdate:
+    """The staff progress form: targets' achieved values and an update, or nothing at all."""
+    claim_version(commitment=commitment, expected_version=expected_version)
+    for target in Target.objects.filter(commitment=commitment, pk__in=list(achieved or {})):
+        target.achieved = achieved[target.pk]
+        target.full_clean()
+        target.save(update_fields=["achieved"])
+    return post_update(
+        commitment=commitment,
+        status=status,
+        date=date,
+        note=note,
+        evidence_url=evidence_url,
+        attachment=attachment,
+        author=author,
+    )
+
+
 @transaction.atomic
 def publish_reply(*, reply: Reply, when: datetime.datetime | None = None) -> Reply:
     from proposals.search import reindex_proposals
 
+    was_public = reply.is_published
     reply.published_at = when or timezone.now()
     reply.save(update_fields=["published_at", "updated_at"])
     reindex_proposals([reply.proposal_id])
+    if not was_public and reply.is_published:
+        transaction.on_commit(lambda: notify_proposers_of_reply(reply))
     return reply
+
+
+def notify_proposers_of_reply(reply: Reply) -> int:
+    """E-mail the proposers that their proposal has a published reply."""
+    proposal = reply.proposal
+    recipients = [
+        proposer.email or (proposer.user.email if proposer.user else "")
+        for proposer in proposal.proposers.select_related("user")
+    ]
+    recipients = sorted({address for address in recipients if address})
+    if not recipients:
+        return 0
+    subject = _("您的提案已收到答复：%(title)s") % {"title": proposal.title[:60]}
+    body = _(
+        "%(department)s对%(session)s%(number)s《%(title)s》的答复已公开。\n\n"
+        "查看答复及其中的承诺：%(url)s\n"
+    ) % {
+        "department": reply.department.name,
+        "session": proposal.session,
+        "number": proposal.number_label,
+        "title": proposal.title,
+        "url": absolute_url(proposal.get_absolute_url()),
+    }
+    return send_mail(subject, body, None, recipients)
+
+
+def absolute_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+@transaction.atomic
+def rate_reply(*, reply: Reply, satisfaction: str, comment: str = "") -> Reply:
+    """The proposer's rating; 不满意 reopens the proposal for re-handling (退回重办)."""
+    if satisfaction not in Satisfaction.values:
+        raise ValidationError(_("请选择满意、基本满意或不满意。"), code="satisfaction")
+    if not reply.is_published:
+        raise ValidationError(_("答复公开后才能评价。"), code="unpublished")
+    reply.satisfaction = satisfaction
+    reply.satisfaction_comment = comment
+    reply.rated_at = timezone.now()
+    reply.save(update_fields=["satisfaction", "satisfaction_comment", "rated_at", "updated_at"])
+    if satisfaction == Satisfaction.UNSATISFIED:
+        from proposals.services import Status, transition
+
+        proposal = reply.proposal
+        if proposal.status in (Status.REPLIED, Status.CLOSED):
+            if proposal.status == Status.CLOSED:
+                # A closed proposal is reopened as replied first, then sent back.
+                proposal.status = Status.REPLIED
+            transition(proposal=proposal, to=Status.ASSIGNED)
+        transaction.on_commit(lambda: notify_department_of_rehandling(reply))
+    return reply
+
+
+def notify_department_of_rehandling(reply: Reply) -> int:
+    department = reply.department
+    if not department.email:
+        return 0
+    proposal = reply.proposal
+    subject = _("提案退回重办：%(title)s") % {"title": proposal.title[:60]}
+    body = _(
+        "提案人对贵单位关于%(session)s%(number)s《%(title)s》的答复表示不满意，"
+        "提案已退回重办。\n\n提案人意见：%(comment)s\n\n%(url)s\n"
+    ) % {
+        "session": proposal.session,
+        "number": proposal.number_label,
+        "title": proposal.title,
+        "comment": reply.satisfaction_comment or "（无）",
+        "url": absolute_url(proposal.get_absolute_url()),
+    }
+    return send_mail(subject, body, None, [department.email])
+
+
+def send_reminders(*, today: datetime.date | None = None) -> dict[str, int]:
+    """E-mail each department its commitments due within the reminder window or overdue.
+
+    Idempotent: a ``Reminder`` row per commitment, kind and day is claimed before sending,
+    so running the daily job twice sends nothing more.
+    """
+    today = today or timezone.localdate()
+    soon = today + datetime.timedelta(days=settings.REMINDER_DAYS)
+    open_items = (
+        CommitmentItem.objects.open()
+        .filter(due_on__isnull=False, owner__email__gt="")
+        .select_related("owner", "reply__proposal__session__committee")
+    )
+    due = {
+        Reminder.Kind.OVERDUE: open_items.filter(due_on__lt=today),
+        Reminder.Kind.DUE_SOON: open_items.filter(due_on__gte=today, due_on__lte=soon),
+    }
+    sent = dict.fromkeys(Reminder.Kind.values, 0)
+    by_department: dict[int, list[tuple[str, CommitmentItem]]] = {}
+    for kind, items in due.items():
+        for item in items.order_by("owner_id", "due_on", "pk"):
+            with transaction.atomic():
+                _reminder, created = Reminder.objects.get_or_create(
+                    commitment=item,
+                    kind=kind,
+                    sent_on=today,
+                    defaults={"recipients": item.owner.email},
+                )
+            if created:
+                by_department.setdefault(item.owner_id, []).append((kind, item))
+                sent[kind] += 1
+    for entries in by_department.values():
+        department = entries[0][1].owner
+        lines = []
+        for kind, item in entries:
+            label = Reminder.Kind(kind).label
+            lines.append(
+                f"[{label}] {item.due_on:%Y-%m-%d} {item.reply.proposal.number_label} "
+                f"{item.heading or item.text[:30]}  {absolute_url(item.get_absolute_url())}"
+            )
+        send_mail(
+            _("承诺事项提醒：%(count)d 项即将到期或已逾期") % {"count": len(entries)},
+            "\n".join(lines),
+            None,
+            [department.email],
+        )
+    return sent
 
 
 @transaction.atomic
@@ -207,20 +417,24 @@ def import_letter(
     source_url: str = "",
     publish: bool = True,
     force: bool = False,
+    department: Department | None = None,
 ) -> ImportResult:
     """Turn a reply letter into a proposal, a reply and its commitments, in one transaction.
 
     Idempotent: the same letter twice changes nothing; a corrected letter (same proposal,
     department and role) updates the reply in place and keeps its commitments' updates.
-    ``force`` applies ``parsed`` even to an unchanged text (staff corrected the preview).
+    ``force`` applies ``parsed`` even to an unchanged text (staff corrected the preview);
+    ``department`` overrides the replying agency read from the letter (a clerk's own).
     """
     if parsed is None:
         parsed = parse_letter(text, topics=topic_keywords())
     fingerprint = letter_fingerprint(text)
     year = parsed.reply_date.year if parsed.reply_date else None
-    committee = committee_for(agency=parsed.agency, kind=parsed.kind)
+    committee = committee_for(
+        agency=parsed.agency or (department.name if department else None), kind=parsed.kind
+    )
     session = session_for(committee=committee, label=parsed.session, year=year)
-    department = department_for(parsed.agency)
+    department = department or department_for(parsed.agency)
     title = parsed.proposal_title or parsed.title or _("（未注明标题）")
     if parsed.proposal_number:
         number, stated = parsed.proposal_number, True
@@ -260,8 +474,14 @@ def import_letter(
     )
     if reply is not None and reply.source_hash == fingerprint and not force:
         return ImportResult("unchanged", proposal, reply, list(parsed.warnings))
+    previous = None
+    if reply is not None and reply.satisfaction == Satisfaction.UNSATISFIED:
+        # Re-handling (退回重办): the new letter is a new reply; the old one stays as history.
+        previous, reply = reply, None
     outcome = "imported" if reply is None else "updated"
-    reply = reply or Reply(proposal=proposal, department=department, role=Reply.Role.ANSWER)
+    reply = reply or Reply(
+        proposal=proposal, department=department, role=Reply.Role.ANSWER, supersedes=previous
+    )
     reply.title = (parsed.title or "")[:300]
     reply.doc_number = (parsed.doc_number or "")[:100]
     reply.index_number = (parsed.index_number or "")[:100]
@@ -318,10 +538,11 @@ def _sync_commitments(
         item.due_on = section.due_on
         if is_new:
             item.status = section.suggested_status
+        else:
+            item.version += 1
         item.save()
         _sync_targets(item=item, section=section)
-        if not is_new:
-            refresh_commitment(commitment=item)
+        refresh_commitment(commitment=item)
     # Sections gone from a corrected letter: drop them unless progress was reported on them.
     for item in existing.values():
         if not item.updates.exists():

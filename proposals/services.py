@@ -1,0 +1,151 @@
+"""The handling workflow: allowed transitions only, deadlines in months and working days."""
+
+import datetime
+
+import chinese_calendar
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from proposals.models import DeadlineExtension, Department, Proposal
+
+Status = Proposal.Status
+
+# submitted → accepted / merged / referred / rejected → assigned → replied → closed;
+# a department may return a mis-assigned proposal (assigned → accepted), and an
+# unsatisfied proposer sends a replied proposal back for re-handling (replied → assigned).
+TRANSITIONS: dict[str, set[str]] = {
+    Status.SUBMITTED: {Status.ACCEPTED, Status.MERGED, Status.REFERRED, Status.REJECTED},
+    Status.ACCEPTED: {Status.ASSIGNED},
+    Status.ASSIGNED: {Status.REPLIED, Status.ACCEPTED},
+    Status.REPLIED: {Status.CLOSED, Status.ASSIGNED},
+    Status.MERGED: set(),
+    Status.REFERRED: set(),
+    Status.REJECTED: set(),
+    Status.CLOSED: set(),
+}
+
+
+class TransitionError(ValidationError):
+    pass
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """Same day of month ``months`` later, clamped to the month's end (31 Jan + 1 → 28 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return datetime.date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def is_workday(day: datetime.date) -> bool:
+    """Chinese public holidays and make-up workdays (调休) where the calendar knows the year."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        # Years the package does not cover yet: plain weekdays.
+        return day.weekday() < 5
+
+
+def add_working_days(day: datetime.date, count: int) -> datetime.date:
+    current = day
+    remaining = count
+    while remaining > 0:
+        current += datetime.timedelta(days=1)
+        if is_workday(current):
+            remaining -= 1
+    return current
+
+
+def transition(*, proposal: Proposal, to: str, today: datetime.date | None = None) -> Proposal:
+    """Move a proposal along the workflow, refusing what the workflow does not allow."""
+    current = proposal.status
+    if to not in TRANSITIONS.get(current, set()):
+        raise TransitionError(
+            _("不能从“%(current)s”变为“%(target)s”。")
+            % {"current": Status(current).label, "target": Status(to).label},
+            code="transition",
+        )
+    proposal.status = to
+    proposal.save(update_fields=["status", "updated_at"])
+    return proposal
+
+
+@transaction.atomic
+def assign(
+    *,
+    proposal: Proposal,
+    lead: Department,
+    co_departments: list[Department] | tuple = (),
+    assigned_on: datetime.date | None = None,
+) -> Proposal:
+    """交办: the lead and co-handling departments; the reply is due months later."""
+    assigned_on = assigned_on or timezone.localdate()
+    transition(proposal=proposal, to=Status.ASSIGNED)
+    proposal.lead_department = lead
+    proposal.assigned_on = assigned_on
+    proposal.reply_due = add_months(assigned_on, settings.REPLY_DUE_MONTHS)
+    proposal.save(update_fields=["lead_department", "assigned_on", "reply_due", "updated_at"])
+    proposal.co_departments.set(co_departments)
+    return proposal
+
+
+def return_deadline(proposal: Proposal) -> datetime.date | None:
+    if proposal.assigned_on is None:
+        return None
+    return add_working_days(proposal.assigned_on, settings.RETURN_WORKING_DAYS)
+
+
+@transaction.atomic
+def return_misassigned(*, proposal: Proposal, today: datetime.date | None = None) -> Proposal:
+    """A department hands back a proposal that is not theirs, within the working-day limit."""
+    today = today or timezone.localdate()
+    deadline = return_deadline(proposal)
+    if proposal.status != Status.ASSIGNED or deadline is None:
+        raise TransitionError(_("只有已交办的提案可以退回。"), code="transition")
+    if today > deadline:
+        raise TransitionError(
+            _("交办后 %(days)d 个工作日内（%(deadline)s 前）才能退回。")
+            % {"days": settings.RETURN_WORKING_DAYS, "deadline": deadline.isoformat()},
+            code="too_late",
+        )
+    transition(proposal=proposal, to=Status.ACCEPTED)
+    proposal.lead_department = None
+    proposal.assigned_on = None
+    proposal.reply_due = None
+    proposal.save(update_fields=["lead_department", "assigned_on", "reply_due", "updated_at"])
+    proposal.co_departments.clear()
+    return proposal
+
+
+def request_extension(
+    *, proposal: Proposal, new_due: datetime.date, reason: str, user: AbstractBaseUser | None
+) -> DeadlineExtension:
+    if proposal.reply_due is None or new_due <= proposal.reply_due:
+        raise ValidationError(_("延期后的期限必须晚于现在的答复期限。"), code="extension")
+    extension = DeadlineExtension(
+        proposal=proposal, new_due=new_due, reason=reason, requested_by=user
+    )
+    extension.full_clean()
+    extension.save()
+    return extension
+
+
+@transaction.atomic
+def approve_extension(*, extension: DeadlineExtension, user: AbstractBaseUser) -> DeadlineExtension:
+    if extension.is_approved:
+        return extension
+    extension.approved_by = user
+    extension.approved_at = timezone.now()
+    extension.save(update_fields=["approved_by", "approved_at"])
+    proposal = extension.proposal
+    proposal.reply_due = max(extension.new_due, proposal.reply_due or extension.new_due)
+    proposal.save(update_fields=["reply_due", "updated_at"])
+    return extension

@@ -1,0 +1,230 @@
+"""Reads for oversight: the dashboard's rates and roll-ups, the member's own proposals."""
+
+import datetime
+from typing import Any
+
+from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from proposals.models import Proposal, Session
+from replies.models import (
+    Classification,
+    CommitmentItem,
+    CommitmentStatus,
+    CommitmentUpdate,
+    Reply,
+    Satisfaction,
+    Target,
+)
+
+CLASSES = [value for value, _label in Classification.choices]
+
+
+def visible_replies(user) -> QuerySet[Reply]:
+    """Staff see drafts too; everyone else sees published replies only."""
+    if user.is_authenticated and user.is_staff:
+        return Reply.objects.all()
+    return Reply.objects.published()
+
+
+def visible_commitments(user) -> QuerySet[CommitmentItem]:
+    if user.is_authenticated and user.is_staff:
+        return CommitmentItem.objects.all()
+    return CommitmentItem.objects.public()
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _reply_rows(replies: QuerySet[Reply], key: str, label_fields: list[str]) -> dict[Any, dict]:
+    rows = (
+        replies.filter(role=Reply.Role.ANSWER, superseded_by__isnull=True)
+        .values(key, *label_fields)
+        .annotate(
+            replies=Count("pk"),
+            due_known=Count(
+                "pk", filter=Q(proposal__reply_due__isnull=False, letter_date__isnull=False)
+            ),
+            on_time=Count("pk", filter=Q(letter_date__lte=F("proposal__reply_due"))),
+            rated=Count("pk", filter=~Q(satisfaction="")),
+            satisfied=Count(
+                "pk", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY])
+            ),
+            classified=Count("pk", filter=~Q(classification="")),
+            **{f"class_{c}": Count("pk", filter=Q(classification=c)) for c in CLASSES},
+        )
+        .order_by()
+    )
+    return {row[key]: row for row in rows}
+
+
+def _commitment_rows(commitments: QuerySet[CommitmentItem], key: str, today: datetime.date) -> dict:
+    rows = (
+        commitments.values(key)
+        .annotate(
+            commitments=Count("pk"),
+            overdue=Count("pk", filter=Q(due_on__lt=today) & ~Q(status=CommitmentStatus.FULFILLED)),
+            progress=Avg("progress"),
+            **{f"status_{s}": Count("pk", filter=Q(status=s)) for s in CommitmentStatus.values},
+        )
+        .order_by()
+    )
+    return {row[key]: row for row in rows}
+
+
+def _merge(reply_rows: dict, commitment_rows: dict, label) -> list[dict[str, Any]]:
+    table = []
+    for key in set(reply_rows) | set(commitment_rows):
+        if key is None:
+            continue
+        replies = reply_rows.get(key, {})
+        commitments = commitment_rows.get(key, {})
+        row = {
+            "key": key,
+            "label": label(replies) if replies else None,
+            "replies": replies.get("replies", 0),
+            "on_time_rate": _rate(replies.get("on_time", 0), replies.get("due_known", 0)),
+            "satisfaction_rate": _rate(replies.get("satisfied", 0), replies.get("rated", 0)),
+            "rated": replies.get("rated", 0),
+            "classes": {
+                c: _rate(replies.get(f"class_{c}", 0), replies.get("classified", 0))
+                for c in CLASSES
+            },
+            "commitments": commitments.get("commitments", 0),
+            "overdue": commitments.get("overdue", 0),
+            "progress": round(commitments["progress"])
+            if commitments.get("progress") is not None
+            else None,
+            "statuses": {s: commitments.get(f"status_{s}", 0) for s in CommitmentStatus.values},
+        }
+        table.append(row)
+    return table
+
+
+def dashboard(
+    user,
+    *,
+    session: Session | None = None,
+    department=None,
+    today: datetime.date | None = None,
+) -> dict[str, Any]:
+    """Rates per session and per department, commitments by status, overdue and oldest."""
+    today = today or timezone.localdate()
+    replies = visible_replies(user)
+    commitments = visible_commitments(user)
+    if session is not None:
+        replies = replies.filter(proposal__session=session)
+        commitments = commitments.filter(reply__proposal__session=session)
+    if department is not None:
+        replies = replies.filter(department=department)
+        commitments = commitments.filter(owner=department)
+
+    session_replies = _reply_rows(
+        replies,
+        "proposal__session",
+        [
+            "proposal__session__committee__name",
+            "proposal__session__term",
+            "proposal__session__meeting",
+            "proposal__session__year",
+        ],
+    )
+    session_commitments = _commitment_rows(commitments, "reply__proposal__session", today)
+    # Sessions that only have commitments still need a label: take it from the session row.
+    missing = set(session_commitments) - set(session_replies)
+    labels = (
+        {s.pk: str(s) for s in Session.objects.filter(pk__in=missing).select_related("committee")}
+        if missing
+        else {}
+    )
+
+    def session_label(row: dict) -> str:
+        probe = Session(
+            term=row["proposal__session__term"],
+            meeting=row["proposal__session__meeting"],
+            year=row["proposal__session__year"],
+        )
+        return f"{row['proposal__session__committee__name']}{probe.label}"
+
+    by_session = _merge(session_replies, session_commitments, session_label)
+    for row in by_session:
+        row["label"] = row["label"] or labels.get(row["key"], "")
+    by_session.sort(key=lambda row: row["label"])
+
+    department_replies = _reply_rows(replies, "department", ["department__name"])
+    department_commitments = _commitment_rows(commitments, "owner", today)
+    by_department = _merge(
+        department_replies, department_commitments, lambda row: row["department__name"]
+    )
+    if set(department_commitments) - set(department_replies):
+        from proposals.models import Department
+
+        names = dict(
+            Department.objects.filter(
+                pk__in=set(department_commitments) - set(department_replies)
+            ).values_list("pk", "name")
+        )
+        for row in by_department:
+            row["label"] = row["label"] or names.get(row["key"], "")
+    by_department.sort(key=lambda row: (-row["commitments"], row["label"]))
+
+    related = ["reply__proposal__session__committee", "owner"]
+    overdue = list(
+        commitments.overdue(today).select_related(*related).order_by("due_on", "pk")[:20]
+    )
+    oldest_open = list(
+        commitments.open().select_related(*related).order_by("reply__letter_date", "pk")[:20]
+    )
+    totals = {
+        "commitments": sum(row["commitments"] for row in by_session),
+        "overdue": sum(row["overdue"] for row in by_session),
+        "statuses": {
+            s: sum(row["statuses"][s] for row in by_session) for s in CommitmentStatus.values
+        },
+    }
+    return {
+        "by_session": by_session,
+        "by_department": by_department,
+        "overdue": overdue,
+        "oldest_open": oldest_open,
+        "overdue_proposals": list(
+            Proposal.objects.overdue(today)
+            .select_related("session__committee", "lead_department")
+            .order_by("reply_due")[:20]
+        )
+        if user.is_authenticated and user.is_staff
+        else [],
+        "totals": totals,
+        "today": today,
+    }
+
+
+def member_proposals(user) -> list[Proposal]:
+    """A member's own proposals with every reply, drafts included, and their commitments."""
+    return list(
+        Proposal.objects.filter(proposers__user=user)
+        .select_related("session__committee", "lead_department")
+        .prefetch_related(
+            Prefetch(
+                "replies",
+                queryset=Reply.objects.select_related("department")
+                .order_by("pk")
+                .prefetch_related(
+                    "superseded_by",
+                    Prefetch(
+                        "commitments",
+                        queryset=CommitmentItem.objects.order_by("number").prefetch_related(
+                            Prefetch("targets", queryset=Target.objects.order_by("pk")),
+                            Prefetch(
+                                "updates",
+                                queryset=CommitmentUpdate.objects.order_by("date", "pk"),
+                            ),
+                        ),
+                    ),
+                ),
+            )
+        )
+        .distinct()
+        .order_by("-pk")
+    )

@@ -1,0 +1,242 @@
+"""Oversight on the public site: the dashboard, members' own proposals, staff progress."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from proposals.models import Department, Session
+from replies import selectors, services
+from replies.forms import ProgressForm, RatingForm
+from replies.models import CommitmentItem, CommitmentStatus, Reply
+from replies.roles import can_post_progress
+
+CLASS_LABELS = ["A", "B", "C", "D"]
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "replies/login.html"
+    redirect_authenticated_user = True
+
+
+def _dashboard_scope(request):
+    """Validated filters: a bad id is simply no filter, never an error page."""
+    session = department = None
+    session_id, department_id = request.GET.get("session", ""), request.GET.get("department", "")
+    if session_id.isdigit():
+        session = Session.objects.select_related("committee").filter(pk=session_id).first()
+    if department_id.isdigit():
+        department = Department.objects.filter(pk=department_id).first()
+    return session, department
+
+
+@require_GET
+def dashboard(request):
+    session, department = _dashboard_scope(request)
+    data = selectors.dashboard(request.user, session=session, department=department)
+    heights = {}
+    for table in ("by_session", "by_department"):
+        for index, row in enumerate(data[table]):
+            row["status_bars"] = _stacked_bar(row["statuses"], row["commitments"])
+            row["y"] = index * ROW_HEIGHT
+        heights[table] = max(len(data[table]), 1) * ROW_HEIGHT
+    return render(
+        request,
+        "replies/dashboard.html",
+        {
+            **data,
+            "session": session,
+            "department": department,
+            "sessions": Session.objects.select_related("committee"),
+            "departments": Department.objects.all(),
+            "status_choices": CommitmentStatus.choices,
+            "legend": [(label, STATUS_COLOURS[value]) for value, label in CommitmentStatus.choices],
+            "heights": heights,
+            "class_labels": CLASS_LABELS,
+            "filter_query": request.GET.urlencode(),
+        },
+    )
+
+
+# Bar colours; every bar also carries its numbers in words (title) and in the table beside it.
+STATUS_COLOURS = {
+    "not_started": "#8c959f",
+    "in_progress": "#0969da",
+    "fulfilled": "#1a7f37",
+    "partial": "#bf8700",
+    "not_fulfilled": "#cf222e",
+}
+BAR_LEFT, BAR_WIDTH, ROW_HEIGHT = 110, 280, 12
+
+
+def _stacked_bar(statuses: dict[str, int], total: int) -> list[dict]:
+    """Segments of one SVG bar in status order, in the chart's own units."""
+    segments, offset = [], float(BAR_LEFT)
+    for status, label in CommitmentStatus.choices:
+        count = statuses.get(status, 0)
+        width = BAR_WIDTH * count / total if total else 0
+        if count:
+            segments.append(
+                {
+                    "label": label,
+                    "count": count,
+                    "x": round(offset, 2),
+                    "width": round(width, 2),
+                    "colour": STATUS_COLOURS[status],
+                }
+            )
+        offset += width
+    return segments
+
+
+@require_GET
+def dashboard_csv(request, table: str):
+    if table not in {"sessions", "departments", "overdue", "oldest"}:
+        raise Http404(_("没有这张表。"))
+    session, department = _dashboard_scope(request)
+    data = selectors.dashboard(request.user, session=session, department=department)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="dashboard-{table}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    if table in {"sessions", "departments"}:
+        rows = data["by_session" if table == "sessions" else "by_department"]
+        writer.writerow(
+            [_("名称"), _("答复数"), _("办复率（%）"), _("满意率（%）"), _("已评价")]
+            + [_("%(cls)s类占比（%%）") % {"cls": c} for c in CLASS_LABELS]
+            + [_("承诺数")]
+            + [label for _value, label in CommitmentStatus.choices]
+            + [_("已逾期"), _("平均进度（%）")]
+        )
+        for row in rows:
+            writer.writerow(
+                [
+                    row["label"],
+                    row["replies"],
+                    _blank(row["on_time_rate"]),
+                    _blank(row["satisfaction_rate"]),
+                    row["rated"],
+                ]
+                + [_blank(row["classes"][c]) for c in CLASS_LABELS]
+                + [row["commitments"]]
+                + [row["statuses"][value] for value, _label in CommitmentStatus.choices]
+                + [row["overdue"], _blank(row["progress"])]
+            )
+    else:
+        items = data["overdue" if table == "overdue" else "oldest_open"]
+        writer.writerow([_("承诺"), _("提案"), _("责任单位"), _("完成期限"), _("状态"), _("网址")])
+        for item in items:
+            writer.writerow(
+                [
+                    item.heading or item.text[:40],
+                    str(item.reply.proposal),
+                    item.owner.name,
+                    item.due_on.isoformat() if item.due_on else "",
+                    item.get_status_display(),
+                    request.build_absolute_uri(item.get_absolute_url()),
+                ]
+            )
+    return response
+
+
+def _blank(value):
+    return "" if value is None else value
+
+
+@login_required
+@require_GET
+def my_proposals(request):
+    return render(
+        request,
+        "replies/my_proposals.html",
+        {
+            "proposals": selectors.member_proposals(request.user),
+            "rating_form": RatingForm(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def rate_reply(request, pk: int):
+    # Only the proposal's own proposers may rate its replies; others get a 404, not a hint.
+    reply = get_object_or_404(Reply, pk=pk, proposal__proposers__user=request.user)
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rate_reply(
+                reply=reply,
+                satisfaction=form.cleaned_data["satisfaction"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("感谢您的评价。"))
+    else:
+        messages.error(request, _("请选择满意程度后再提交。"))
+    return redirect("replies:mine")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_progress(request, pk: int):
+    commitment = get_object_or_404(
+        CommitmentItem.objects.select_related("reply__proposal__session__committee", "owner"), pk=pk
+    )
+    if not can_post_progress(request.user, commitment):
+        raise PermissionDenied
+    targets = list(commitment.targets.order_by("pk"))
+    form = ProgressForm(
+        request.POST or None,
+        request.FILES or None,
+        targets=targets,
+        initial={
+            "version": commitment.version,
+            "date": timezone.localdate(),
+            "status": commitment.status,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_progress(
+                commitment=commitment,
+                expected_version=form.cleaned_data["version"],
+                status=form.cleaned_data["status"],
+                date=form.cleaned_data["date"],
+                note=form.cleaned_data["note"],
+                evidence_url=form.cleaned_data["evidence_url"],
+                attachment=form.cleaned_data["attachment"],
+                achieved=form.achieved(),
+                author=request.user,
+            )
+        except services.StaleEditError as error:
+            # Show the newer state: reload the commitment, keep what the user typed.
+            commitment = error.current
+            form.add_error(None, error.messages[0])
+            data = form.data.copy()
+            data["version"] = commitment.version
+            form.data = data
+        except ValidationError as error:
+            form.add_error(None, " ".join(error.messages))
+        else:
+            messages.success(request, _("进展已保存。"))
+            return redirect(commitment.get_absolute_url())
+    return render(
+        request,
+        "replies/post_progress.html",
+        {
+            "commitment": commitment,
+            "form": form,
+            "updates": commitment.updates.select_related("author").order_by("-date", "-pk"),
+            "today": timezone.localdate(),
+        },
+    )
