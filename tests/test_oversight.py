@@ -440,3 +440,17 @@ def test_oversight_pages_run_constant_queries(client, world, url):
         factories.TargetFactory(commitment=item)
         services.post_update(commitment=item, status="in_progress")
     assert count() == few
+
+
+def test_send_reminders_command_is_idempotent(world, capsys):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    item = world["own"]["item"]
+    item.due_on = timezone.localdate() + datetime.timedelta(days=3)
+    item.save()
+    call_command("send_reminders")
+    assert "即将到期 1 项" in capsys.readouterr().out
+    call_command("send_reminders")
+    assert "即将到期 0 项" in capsys.readouterr().out
+    assert len(mail.outbox) == 1
