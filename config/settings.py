@@ -4,11 +4,13 @@ Zero-setup defaults suit a newcomer's first local run (SQLite file, debug when a
 production refuses to start without its secret (see ``_require_secret_key``).
 """
 
+import datetime
 import os
 import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -170,3 +172,86 @@ FORMS_URLFIELD_ASSUME_HTTPS = True
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (see docker-compose.yml).
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+# ---------------------------------------------------------------------------
+# Security: production hardening
+#
+# `python manage.py check --deploy` reports nothing with the settings docker-compose.yml
+# passes (tests/test_security.py runs it). Each switch below is an environment variable so
+# that a deployment can loosen one knowingly; the defaults are the safe ones whenever
+# DJANGO_DEBUG is off.
+# ---------------------------------------------------------------------------
+INSTALLED_APPS += ["axes", "csp"]
+# The policy header is added to every response, static files included.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+# Last, as django-axes asks: it turns a locked-out login into the lockout page.
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+
+# HTTPS only: plain-http requests are redirected (except the load balancer's /healthz) and
+# cookies never travel unencrypted. Behind the TLS proxy, DJANGO_SECURE_PROXY_SSL_HEADER=1
+# tells Django which requests arrived over https.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# No script of ours reads either cookie; forms carry the CSRF token in a hidden field.
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# HSTS is behind a setting (off by default): once browsers have seen it, the site cannot go
+# back to plain http for that many seconds, so a deployment turns it on when https works.
+# docker-compose.yml sets a year.
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS") or "0")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Clickjacking: no page may be framed, by anyone (the CSP's frame-ancestors says it again).
+X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp 4): scripts and styles from our own origin only, no
+# inline script at all; the one inline <style> (the admin's letter import) carries a nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
+# Request size: a form body (pasted letters included) may be at most 2.5 MB; larger bodies
+# get the 400 page. Files are checked after upload (letters 2 MB, evidence 10 MB, see
+# replies/forms.py); the TLS proxy should refuse bodies over ~12 MB before they reach us.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_PERMISSIONS = 0o640
+
+# Login throttling (django-axes) for the admin and the members' login alike. Failures are
+# counted per user name *and* address: behind the proxy every client has the proxy's
+# address, so counting by address alone would lock a whole office out; by name alone,
+# anyone could lock any member out from anywhere. Counts live in the database, shared by
+# all gunicorn workers.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT") or "5")
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=int(os.environ.get("DJANGO_LOGIN_COOLOFF_MINUTES") or "15")
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A page in Chinese with status 429, not a traceback or django-axes' English sentence.
+AXES_LOCKOUT_CALLABLE = "replies.views.login_locked_out"

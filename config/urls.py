@@ -5,6 +5,8 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.views.decorators.cache import never_cache
 
+from replies import views as replies_views
+
 admin.site.site_header = "提案答复追踪 · 管理"
 admin.site.site_title = "提案答复追踪"
 admin.site.index_title = "提案、答复与承诺事项"
@@ -26,9 +28,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("proposals.urls")),
     path("", include("replies.urls")),
+    # Uploaded files are never served raw, not even in development: every file URL goes
+    # through the view that checks who may see it and sends it as a download.
+    path(
+        settings.MEDIA_URL.lstrip("/") + "<path:name>",
+        replies_views.evidence_file,
+        name="evidence-file",
+    ),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+handler400 = replies_views.bad_request

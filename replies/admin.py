@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -12,7 +13,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from proposals.admin import DepartmentScopedMixin, SessionFilter
 from proposals.models import Department, Topic
 from replies import services
-from replies.forms import LetterPreviewForm, LetterSourceForm, SectionFormSet
+from replies.forms import (
+    LetterPreviewForm,
+    LetterSourceForm,
+    SectionFormSet,
+    validate_evidence_file,
+)
 from replies.models import (
     CommitmentItem,
     CommitmentStatus,
@@ -237,10 +243,30 @@ class TargetInline(admin.TabularInline):
     fields = ["text", "quantity", "unit", "due_on", "achieved"]
 
 
+class CommitmentUpdateForm(forms.ModelForm):
+    """Evidence uploads in the admin pass the same checks as on the staff progress page.
+
+    The attachment's link (``FieldFile.url``) is the permission-checking download view: see
+    ``replies.views.evidence_file``.
+    """
+
+    class Meta:
+        model = CommitmentUpdate
+        fields = ["commitment", "date", "status", "note", "evidence_url", "attachment"]
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        # A new upload, not the file an existing update already has.
+        if isinstance(upload, UploadedFile):
+            validate_evidence_file(upload)
+        return upload
+
+
 class CommitmentUpdateInline(admin.TabularInline):
     """Updates are only ever added: existing rows are shown read-only and cannot be deleted."""
 
     model = CommitmentUpdate
+    form = CommitmentUpdateForm
     extra = 0
     fields = ["date", "status", "note", "evidence_url", "attachment", "author", "created_at"]
     readonly_fields = ["author", "created_at"]
@@ -308,22 +334,29 @@ class CommitmentItemAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
             super().save_formset(request, form, formset, change)
             services.refresh_commitment(commitment=form.instance)
             return
-        # New updates go through the same service as every other caller.
+        # New updates (and their evidence files) go through the same service as every
+        # other caller.
+        created = []
         for inline_form in formset.forms:
             if not inline_form.has_changed() or inline_form.instance.pk:
                 continue
             data = inline_form.cleaned_data
             if not data or data.get("DELETE"):
                 continue
-            services.post_update(
-                commitment=form.instance,
-                status=data["status"],
-                date=data["date"],
-                note=data.get("note", ""),
-                evidence_url=data.get("evidence_url", ""),
-                attachment=data.get("attachment") or None,
-                author=request.user,
+            created.append(
+                services.post_update(
+                    commitment=form.instance,
+                    status=data["status"],
+                    date=data["date"],
+                    note=data.get("note", ""),
+                    evidence_url=data.get("evidence_url", ""),
+                    attachment=data.get("attachment") or None,
+                    author=request.user,
+                )
             )
+        # What formset.save() would have recorded: the admin's change message reads it, and
+        # without it every save of a commitment ended in a server error.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = created, [], []
 
 
 @admin.register(Target)
@@ -339,6 +372,7 @@ class TargetAdmin(DepartmentScopedMixin, admin.ModelAdmin):
 @admin.register(CommitmentUpdate)
 class CommitmentUpdateAdmin(DepartmentScopedMixin, admin.ModelAdmin):
     department_lookup = "commitment__owner"
+    form = CommitmentUpdateForm
     list_display = ["date", "commitment", "status", "author", "created_at"]
     list_filter = ["status", "date"]
     list_select_related = ["commitment", "author"]

@@ -207,10 +207,55 @@ class ProgressForm(forms.Form):
 
 EVIDENCE_EXTENSIONS = {".pdf", ".png", ".jpg", ".jpeg", ".doc", ".docx", ".xls", ".xlsx", ".txt"}
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+# How each kind of file begins: an HTML page renamed to .pdf is refused at the door, not
+# only made harmless when it is served (as a download with nosniff, see replies/views.py).
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc and .xls
+_ZIP = b"PK\x03\x04"  # .docx and .xlsx
+EVIDENCE_SIGNATURES = {
+    ".pdf": (b"%PDF-",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".doc": (_OLE,),
+    ".xls": (_OLE,),
+    ".docx": (_ZIP,),
+    ".xlsx": (_ZIP,),
+}
 
 
 def validate_evidence_file(upload) -> None:
-    if PurePath(upload.name).suffix.lower() not in EVIDENCE_EXTENSIONS:
+    """Evidence uploads (the staff progress form and the admin): type, size and content."""
+    suffix = PurePath(upload.name or "").suffix.lower()
+    if suffix not in EVIDENCE_EXTENSIONS:
         raise ValidationError(_("只能上传 PDF、图片、Word、Excel 或文本文件。"), code="file_type")
     if upload.size > MAX_EVIDENCE_BYTES:
         raise ValidationError(_("附件不能超过 10 MB。"), code="file_size")
+    if not _content_matches(upload, suffix):
+        raise ValidationError(
+            _("附件内容与文件类型（%(suffix)s）不符，请上传原始文件。") % {"suffix": suffix},
+            code="file_content",
+        )
+
+
+def _content_matches(upload, suffix: str) -> bool:
+    upload.seek(0)
+    try:
+        if suffix == ".txt":
+            return _is_plain_text(upload.read())
+        head = upload.read(16)
+    finally:
+        upload.seek(0)
+    return head.startswith(EVIDENCE_SIGNATURES[suffix])
+
+
+def _is_plain_text(data: bytes) -> bool:
+    """UTF-8 or GB18030 text without NUL bytes: what a clerk's .txt evidence is."""
+    if b"\x00" in data:
+        return False
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return True
+    return False
