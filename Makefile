@@ -43,3 +43,36 @@ migrations-check: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+
+# --- Production hardening: load with a database restart, backup and restore --------------
+.PHONY: backup restore
+
+# Backups of the PostgreSQL database named by DATABASE_URL (pg_dump's custom format) and of
+# the uploaded files; see "Backup and restore" in README.md.
+#   make backup                              -> backups/tiantrack-YYYYmmdd-HHMMSS.dump (+ -media.tar.gz)
+#   make backup BACKUP=/path/file.dump
+#   make restore BACKUP=backups/tiantrack-….dump   (into DATABASE_URL, fresh or not)
+BACKUP_DIR ?= backups
+MEDIA_DIR ?= $(or $(DJANGO_MEDIA_ROOT),media)
+
+backup:
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*) ;; \
+	  *) echo "make backup: set DATABASE_URL=postgres://user@host:5432/dbname" >&2; exit 1;; esac
+	@set -eu; \
+	dump="$(BACKUP)"; \
+	if [ -z "$$dump" ]; then mkdir -p "$(BACKUP_DIR)"; dump="$(BACKUP_DIR)/tiantrack-$$(date +%Y%m%d-%H%M%S).dump"; fi; \
+	pg_dump --format=custom --no-owner --no-privileges --file="$$dump.partial" "$$DATABASE_URL"; \
+	mv "$$dump.partial" "$$dump"; \
+	if [ -d "$(MEDIA_DIR)" ]; then tar -czf "$${dump%.dump}-media.tar.gz" -C "$(MEDIA_DIR)" .; fi; \
+	echo "Backup written: $$dump"
+
+restore:
+	@[ -n "$(BACKUP)" ] || { echo "usage: make restore BACKUP=backups/tiantrack-YYYYmmdd-HHMMSS.dump" >&2; exit 1; }
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*) ;; \
+	  *) echo "make restore: set DATABASE_URL=postgres://user@host:5432/dbname" >&2; exit 1;; esac
+	@set -eu; \
+	pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction \
+	  --dbname="$$DATABASE_URL" "$(BACKUP)"; \
+	media="$$(echo "$(BACKUP)" | sed 's/\.dump$$//')-media.tar.gz"; \
+	if [ -f "$$media" ]; then mkdir -p "$(MEDIA_DIR)"; tar -xzf "$$media" -C "$(MEDIA_DIR)"; fi; \
+	echo "Restored $(BACKUP) into the database of DATABASE_URL"
