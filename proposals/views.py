@@ -92,8 +92,14 @@ def proposal_search(request):
         options = facets.get(name, [])
         labels = {option["value"]: option["label"] for option in options}
         if selected and selected not in labels:
-            # Keep the user's choice visible even when it matches nothing now.
-            options = [*options, {"value": selected, "label": selected, "count": 0}]
+            # Keep the user's choice visible even when it matches nothing now, named in
+            # words when it is a fixed choice (状态, 类别, 办理结果), not by its code.
+            choices = {
+                str(value): label
+                for value, label in filterset.filters[name].extra.get("choices", [])
+            }
+            labels[selected] = choices.get(selected, selected)
+            options = [*options, {"value": selected, "label": labels[selected], "count": 0}]
         controls.append(
             {
                 "name": name,
