@@ -15,7 +15,7 @@ run: install
 	@echo "Serving http://$(HOST):$(PORT)/  (admin at http://$(HOST):$(PORT)/admin/)"
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: install
+test: install browsers
 	$(BIN)/pytest
 
 install: $(STAMP)
@@ -30,6 +30,23 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet ".[dev]"
 	@touch $@
+
+# The browser tests (tests/e2e) drive Debian's Chromium and need a CJK font to render the
+# pages; apt-get runs only when one of them is missing, so this is quick the second time.
+browsers:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-wqy-microhei"; \
+	[ -z "$$missing" ] && exit 0; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "Please install$$missing (Chromium and a CJK font) for the browser tests." >&2; exit 1; \
+	fi; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	else echo "Installing$$missing needs root: run 'make browsers' as root." >&2; exit 1; fi; \
+	echo "Installing$$missing with apt-get"; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
 
 lint: install
 	$(BIN)/ruff check .
