@@ -16,8 +16,8 @@ substring matching over the same public text.
 
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Iterable
+from operator import add
 
 from django.contrib.postgres.search import SearchVectorField
 from django.db import connection
@@ -33,11 +33,26 @@ _TOKEN_RUN = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+)")
 # precision past that point rather than failing.
 MAX_POSITION = 16383
 MAX_QUERY_LENGTH = 100
+# Searches and lists count and facet at most this many matches (see first_matches), and
+# rank the first RANK_LIMIT of them: each ranked match or confirmed phrase match reads a
+# vector of about 18 kB back (docs/performance.md has the measurements).
+MATCH_LIMIT = 1000
+PHRASE_MATCH_LIMIT = 200
+RANK_LIMIT = 200
+_POSITIONS = [str(position) for position in range(1, MAX_POSITION + 1)]
+
+
+# Full-width ASCII and the ideographic space fold as NFKC folds them; done first with a
+# table because NFKC itself is slow on long Chinese texts, and most are normalised after it.
+_WIDE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
 def normalize(text: str) -> str:
-    """Full-width letters, digits and punctuation fold to half-width; case folds."""
-    return unicodedata.normalize("NFKC", text).lower()
+    """Full-width letters, digits and punctuation fold to half-width (NFKC); case folds."""
+    text = text.translate(_WIDE)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.lower()
 
 
 def _runs(text: str) -> Iterable[tuple[str, bool]]:
@@ -51,23 +66,31 @@ def _runs(text: str) -> Iterable[tuple[str, bool]]:
 def tokenize(text: str) -> list[str]:
     """The token stream of a document; the list index is the token's position."""
     tokens: list[str] = []
-    for run, is_cjk in _runs(text):
-        if is_cjk:
-            tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
-            tokens.append(run[-1])
+    extend, append = tokens.extend, tokens.append
+    for cjk, word in _TOKEN_RUN.findall(normalize(text)):
+        if cjk:
+            # Overlapping pairs (map over the run and the run shifted by one runs in C).
+            extend(map(add, cjk, cjk[1:]))
+            append(cjk[-1])
         else:
-            tokens.append(run[:60])
+            append(word[:60])
     return tokens
 
 
 def tsvector_literal(text: str) -> str:
     """A tsvector in its text form, built from ``tokenize`` (tokens never need quoting)."""
-    positions: dict[str, list[int]] = defaultdict(list)
-    for position, token in enumerate(tokenize(text)[:MAX_POSITION], start=1):
-        if len(positions[token]) < 256:
-            positions[token].append(position)
+    positions: dict[str, list[str]] = {}
+    get = positions.get
+    # zip stops at MAX_POSITION; positions are kept as text, ready to join.
+    for position, token in zip(_POSITIONS, tokenize(text), strict=False):
+        places = get(token)
+        if places is None:
+            positions[token] = [position]
+        else:
+            places.append(position)
     return " ".join(
-        f"'{token}':{','.join(map(str, places))}" for token, places in positions.items()
+        f"'{token}':{','.join(places if len(places) <= 256 else places[:256])}"
+        for token, places in positions.items()
     )
 
 
@@ -152,11 +175,12 @@ def reindex_proposals(proposal_ids: Iterable[int]) -> None:
     ``replied_on`` (the newest published reply's date) on every database; the search
     vector on PostgreSQL only (SQLite searches the text itself).
     """
-    from proposals.models import Proposal
+    from proposals.models import Proposal, Proposer
     from replies.models import Reply
 
     proposals = Proposal.objects.filter(pk__in=list(proposal_ids)).prefetch_related(
-        "proposers",
+        # In the order the letter lists them, as generate_data writes them too.
+        Prefetch("proposers", queryset=Proposer.objects.order_by("proposalproposer__position")),
         Prefetch(
             "replies",
             queryset=Reply.objects.published().select_related("department").order_by("pk"),
@@ -181,8 +205,102 @@ def reindex_proposals(proposal_ids: Iterable[int]) -> None:
                 )
 
 
+MATCH_FIELDS = (
+    "pk",
+    "replied_on",
+    "kind",
+    "session_id",
+    "session__term",
+    "session__meeting",
+    "session__year",
+    "session__committee__slug",
+    "session__committee__name",
+)
+
+
+def match_limit(query: str) -> int:
+    """How many matches a search counts and facets.
+
+    A match of a phrase (孵化器 is 孵化 then 化器) is confirmed by reading the proposal's
+    vector back, as ranking does; a single two-character word is answered by the index
+    alone, so it can count further for the same time.
+    """
+    tsquery = to_tsquery(query) if query else ""
+    return PHRASE_MATCH_LIMIT if "<->" in tsquery else MATCH_LIMIT
+
+
+def first_matches(queryset: QuerySet, limit: int | None = None) -> tuple[list[dict], bool]:
+    """At most ``limit`` matches in index order (with what facets and sorting need), and
+    whether there are more.
+
+    One query that stops after ``limit + 1`` rows: counting, ranking or faceting every
+    match of a common word (人才 is in most proposals) is where a search spends its time,
+    while the first matches come straight from the index. Pages then say "1,000+", which
+    is true.
+    """
+    limit = limit or MATCH_LIMIT
+    rows = list(queryset.order_by().values(*MATCH_FIELDS)[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def id_list(ids: list[int]):
+    """``ids`` for an ``__in`` filter: one array parameter on PostgreSQL.
+
+    A thousand separate parameters cost more time in Django's SQL compiler than the
+    query itself took in the database.
+    """
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
+    return ids
+
+
+def relevance(ids: list[int], query: str) -> dict[int, float]:
+    """Cover-density rank of the first ``RANK_LIMIT`` of ``ids`` (each read costs a vector)."""
+    from proposals.models import Proposal
+
+    tsquery = to_tsquery(query)
+    if not tsquery or not ids:
+        return {}
+    rank = RawSQL("ts_rank_cd(proposals_proposal.search_vector, %s::tsquery)", [tsquery])
+    ranked = Proposal.objects.filter(pk__in=id_list(ids[:RANK_LIMIT])).annotate(rank=rank)
+    ranked = ranked.order_by()
+    return dict(ranked.values_list("pk", "rank"))
+
+
+def sort_matches(rows: list[dict], sort: str, ranks: dict[int, float]) -> list[int]:
+    """Ids in page order: ranked ones first by rank (newest first on ties), then by date."""
+
+    def newest(row):
+        day = row["replied_on"]
+        return (day is not None, day.toordinal() if day else 0, row["pk"])
+
+    if sort == "oldest":
+        ordered = sorted(
+            rows,
+            key=lambda r: (
+                r["replied_on"] is None,
+                r["replied_on"].toordinal() if r["replied_on"] else 0,
+                r["pk"],
+            ),
+        )
+        return [row["pk"] for row in ordered]
+    ordered = sorted(rows, key=newest, reverse=True)
+    if sort == "relevance" and ranks:
+        ranked = sorted(
+            (row for row in ordered if row["pk"] in ranks),
+            key=lambda r: ranks[r["pk"]],
+            reverse=True,
+        )
+        ordered = ranked + [row for row in ordered if row["pk"] not in ranks]
+    return [row["pk"] for row in ordered]
+
+
 def order_by_relevance(queryset: QuerySet, query: str) -> QuerySet:
-    """Rank by how densely the text uses the query (cover density), newest first on ties."""
+    """Rank by how densely the text uses the query (cover density), newest first on ties.
+
+    Only for small querysets: ranking reads each match's whole vector back from storage
+    (the search page ranks through ``relevance`` instead).
+    """
     tsquery = to_tsquery(query)
     if not tsquery:
         return queryset
@@ -196,14 +314,21 @@ def order_by_relevance(queryset: QuerySet, query: str) -> QuerySet:
 _FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
+_IDEOGRAPHIC = re.compile(rf"[{_CJK}]+")
+
+
 def _fold(text: str) -> str:
     return text.translate(_FOLD).lower()
 
 
 def _spans(text: str, query: str) -> list[tuple[int, int]]:
-    folded = _fold(text)
+    terms = {_fold(term) for term in query.split() if term.strip()}
+    # Folding maps one character to one, and only full-width forms and letters change:
+    # a term without any of those (all Chinese) is found at the same places unfolded,
+    # which spares folding a whole letter for every result.
+    folded = text if all(_IDEOGRAPHIC.fullmatch(term) for term in terms) else _fold(text)
     spans = []
-    for term in {_fold(term) for term in query.split() if term.strip()}:
+    for term in terms:
         start = folded.find(term)
         while start != -1:
             spans.append((start, start + len(term)))

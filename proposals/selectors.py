@@ -2,8 +2,10 @@
 
 import datetime
 from collections import Counter
+from types import SimpleNamespace
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -16,6 +18,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from proposals import search
 from proposals.models import Department, Proposal, Session, Topic
 from replies.models import (
     Classification,
@@ -52,6 +55,24 @@ def status_counts(
     return commitments.aggregate(**aggregates)
 
 
+def public_data_version() -> str:
+    """Changes whenever a proposal, reply, commitment or update is written: one query.
+
+    Each maximum is read from an index (migration 0004) on PostgreSQL; saves bump
+    ``updated_at`` (publishing and unpublishing too) and updates are append-only.
+    """
+    tables = [
+        (Proposal._meta.db_table, "updated_at"),
+        (Reply._meta.db_table, "updated_at"),
+        (CommitmentItem._meta.db_table, "updated_at"),
+        (CommitmentUpdate._meta.db_table, "created_at"),
+    ]
+    sql = "SELECT " + ", ".join(f"(SELECT max({column}) FROM {table})" for table, column in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return "|".join(str(value) for value in cursor.fetchone())
+
+
 def home_figures() -> dict[str, Any]:
     return {
         "replies": public_replies().count(),
@@ -63,6 +84,7 @@ def latest_replies(limit: int = 10) -> list[Reply]:
     return list(
         public_replies()
         .select_related("proposal__session__committee", "department")
+        .defer("proposal__search_vector")
         .order_by("-published_at", "-pk")[:limit]
     )
 
@@ -82,6 +104,7 @@ def proposal_by_path(*, committee: str, session: str, number: str) -> Proposal |
     return (
         Proposal.objects.filter(lookup)
         .select_related("session__committee", "lead_department")
+        .defer("search_vector")
         .annotate(is_public=Exists(public_replies().filter(proposal=OuterRef("pk"))))
         .first()
     )
@@ -138,112 +161,132 @@ def department_summary(department: Department) -> dict[str, Any]:
             public_replies()
             .filter(department=department)
             .select_related("proposal__session__committee")
+            .defer("proposal__search_vector")
             .order_by("-letter_date", "-pk")[:50]
         ),
         "overdue": list(
             commitments.overdue()
             .select_related("reply__proposal__session__committee")
+            .defer("reply__proposal__search_vector")
             .order_by("due_on")[:20]
         ),
     }
 
 
-def proposal_facets(proposals: QuerySet[Proposal]) -> dict[str, list[dict[str, Any]]]:
-    """Counts of the current matches per filter value: one grouped query per dimension."""
-    ids = proposals.order_by().values("pk")
-    by_session = (
-        Proposal.objects.filter(pk__in=ids)
-        .values(
-            "session_id",
-            "session__term",
-            "session__meeting",
-            "session__year",
-            "session__committee__slug",
-            "session__committee__name",
-            "kind",
-        )
-        .annotate(n=Count("pk"))
-    )
+def proposal_facets(matches: list[dict], *, capped: bool = False) -> dict[str, list[dict]]:
+    """Counts per filter value over ``matches`` (rows of ``search.first_matches``).
+
+    Three queries; sessions, committees, kinds and years come with the rows. When there
+    were more matches than rows (``capped``), each count is a lower bound and reads "12+"
+    (and the caller may pass only the first few hundred rows: lower bounds all the same).
+    """
+    ids = search.id_list([row["pk"] for row in matches])
     sessions: Counter = Counter()
     committees: Counter = Counter()
     kinds: Counter = Counter()
     years: Counter = Counter()
     labels: dict = {}
-    for row in by_session:
-        session = Session(
-            pk=row["session_id"],
-            term=row["session__term"],
-            meeting=row["session__meeting"],
-            year=row["session__year"],
-        )
-        labels[row["session_id"]] = f"{row['session__committee__name']}{session.label}"
-        labels[row["session__committee__slug"]] = row["session__committee__name"]
-        sessions[row["session_id"]] += row["n"]
-        committees[row["session__committee__slug"]] += row["n"]
-        kinds[row["kind"]] += row["n"]
+    for row in matches:
+        if row["session_id"] not in labels:
+            # Session.label without building a model instance per row.
+            term, meeting, year = (
+                row["session__term"],
+                row["session__meeting"],
+                row["session__year"],
+            )
+            session = SimpleNamespace(term=term, meeting=meeting, year=year, is_named=term > 0)
+            label = Session.label.fget(session)
+            labels[row["session_id"]] = f"{row['session__committee__name']}{label}"
+            labels[row["session__committee__slug"]] = row["session__committee__name"]
+        sessions[row["session_id"]] += 1
+        committees[row["session__committee__slug"]] += 1
+        kinds[row["kind"]] += 1
         if row["session__year"]:
-            years[row["session__year"]] += row["n"]
-    published = public_replies().filter(proposal__in=ids)
-    departments = (
-        published.values("department_id", "department__name")
-        .annotate(n=Count("proposal", distinct=True))
-        .order_by("-n", "department__name")
-    )
-    classes = (
-        published.exclude(classification="")
-        .values("classification")
-        .annotate(n=Count("proposal", distinct=True))
-    )
+            years[row["session__year"]] += 1
+    # Departments and classes from one pass over the published replies of the matches.
+    department_proposals: dict[int, set] = {}
+    department_names: dict[int, str] = {}
+    class_proposals: dict[str, set] = {}
+    replies = public_replies().filter(proposal__in=ids)
+    for proposal_id, department_id, name, classification in replies.values_list(
+        "proposal_id", "department_id", "department__name", "classification"
+    ):
+        department_proposals.setdefault(department_id, set()).add(proposal_id)
+        department_names[department_id] = name
+        if classification:
+            class_proposals.setdefault(classification, set()).add(proposal_id)
     topics = (
         Topic.objects.filter(proposals__in=ids)
         .values("key", "name")
         .annotate(n=Count("proposals", distinct=True))
         .order_by("-n", "name")
     )
-    commitments = public_commitments().filter(reply__proposal__in=ids)
-    statuses = commitments.values("status").annotate(n=Count("reply__proposal", distinct=True))
-    overdue = commitments.overdue().aggregate(n=Count("reply__proposal", distinct=True))["n"]
+    today = timezone.localdate()
+    per_proposal = {"distinct": True}
+    statuses = (
+        public_commitments()
+        .filter(reply__proposal__in=ids)
+        .aggregate(
+            **{
+                status: Count("reply__proposal", filter=Q(status=status), **per_proposal)
+                for status in CommitmentStatus.values
+            },
+            overdue=Count(
+                "reply__proposal",
+                filter=Q(due_on__lt=today) & ~Q(status=CommitmentStatus.FULFILLED),
+                **per_proposal,
+            ),
+        )
+    )
+    overdue = statuses.pop(OVERDUE)
     kind_labels = dict(Proposal.Kind.choices)
     class_labels = dict(Classification.choices)
     status_labels = dict(CommitmentStatus.choices)
+
+    def count(n: int) -> int | str:
+        return f"{n}+" if capped else n
+
+    departments = sorted(
+        department_proposals.items(), key=lambda item: (-len(item[1]), department_names[item[0]])
+    )
     return {
         "committee": [
-            {"value": slug, "label": labels[slug], "count": n}
+            {"value": slug, "label": labels[slug], "count": count(n)}
             for slug, n in committees.most_common()
         ],
         "session": [
-            {"value": str(pk), "label": labels[pk], "count": n} for pk, n in sessions.most_common()
+            {"value": str(pk), "label": labels[pk], "count": count(n)}
+            for pk, n in sessions.most_common()
         ],
         "kind": [
-            {"value": kind, "label": kind_labels.get(kind, kind), "count": n}
+            {"value": kind, "label": kind_labels.get(kind, kind), "count": count(n)}
             for kind, n in kinds.most_common()
         ],
         "year": [
-            {"value": str(year), "label": f"{year}年", "count": n}
+            {"value": str(year), "label": f"{year}年", "count": count(n)}
             for year, n in sorted(years.items(), reverse=True)
         ],
         "department": [
-            {
-                "value": str(row["department_id"]),
-                "label": row["department__name"],
-                "count": row["n"],
-            }
-            for row in departments
+            {"value": str(pk), "label": department_names[pk], "count": count(len(members))}
+            for pk, members in departments
         ],
         "classification": [
             {
-                "value": row["classification"],
-                "label": class_labels.get(row["classification"], row["classification"]),
-                "count": row["n"],
+                "value": value,
+                "label": class_labels.get(value, value),
+                "count": count(len(members)),
             }
-            for row in sorted(classes, key=lambda r: r["classification"])
+            for value, members in sorted(class_proposals.items())
         ],
-        "topic": [{"value": row["key"], "label": row["name"], "count": row["n"]} for row in topics],
+        "topic": [
+            {"value": row["key"], "label": row["name"], "count": count(row["n"])} for row in topics
+        ],
         "status": [
-            {"value": row["status"], "label": status_labels[row["status"]], "count": row["n"]}
-            for row in sorted(statuses, key=lambda r: CommitmentStatus.values.index(r["status"]))
+            {"value": status, "label": status_labels[status], "count": count(n)}
+            for status, n in statuses.items()
+            if n
         ]
-        + ([{"value": OVERDUE, "label": "已逾期", "count": overdue}] if overdue else []),
+        + ([{"value": OVERDUE, "label": "已逾期", "count": count(overdue)}] if overdue else []),
     }
 
 

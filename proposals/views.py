@@ -1,9 +1,13 @@
 """Public pages: thin views that validate, call a selector and render."""
 
 import csv
+import hashlib
 import json
+from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import F
@@ -31,6 +35,10 @@ FACETED_FILTERS = [
     "year",
 ]
 COMMITMENTS_PER_PAGE = 50
+PAGE_CACHE_SECONDS = 60
+FACET_OPTIONS = 30
+FACET_SAMPLE = 200
+CACHED_HEADERS = ["Content-Type", "Last-Modified", "Content-Language"]
 SORTS = {
     "relevance": gettext_lazy("相关度"),
     "newest": gettext_lazy("答复日期（新→旧）"),
@@ -38,9 +46,22 @@ SORTS = {
 }
 
 
-def paginate(request, items, per_page: int):
+class KnownCountPaginator(Paginator):
+    """A paginator told its count (capped at ``search.MATCH_LIMIT``) instead of asking."""
+
+    def __init__(self, object_list, per_page: int, *, count: int, capped: bool) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+        self.capped = capped
+
+    @property
+    def count(self) -> int:
+        return self.known_count
+
+
+def paginate(request, items, per_page: int, paginator: Paginator | None = None):
     """A page of ``items``; a page number that is not a page is a 404, as for any bad URL."""
-    paginator = Paginator(items, per_page)
+    paginator = paginator or Paginator(items, per_page)
     number = request.GET.get("page") or 1
     try:
         return paginator.page(number)
@@ -55,7 +76,52 @@ def query_without(request, *names: str) -> str:
     return params.urlencode()
 
 
+def cache_public_page(view):
+    """Serve a public page from the cache while nothing it shows has changed.
+
+    The key holds the full URL and ``selectors.public_data_version()`` (one query on
+    indexed timestamps), so publishing, importing or updating anything public changes
+    the key at once; entries also expire after ``PAGE_CACHE_SECONDS``, which bounds how
+    long a deletion or a reply whose publication time comes later can go unseen. Visitors
+    with a session (staff, committee members) and conditional requests skip the cache.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if (
+            request.method != "GET"
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or "If-Modified-Since" in request.headers
+            or "If-None-Match" in request.headers
+        ):
+            return view(request, *args, **kwargs)
+        url = request.build_absolute_uri()
+        key = (
+            "page:"
+            + hashlib.sha256(f"{url}|{selectors.public_data_version()}".encode()).hexdigest()
+        )
+        cached = cache.get(key)
+        if cached is not None:
+            content, headers = cached
+            return HttpResponse(content, headers=headers)
+        response = view(request, *args, **kwargs)
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            # A page carrying a per-request CSP nonce cannot be served twice.
+            and b'nonce="' not in response.content
+        ):
+            headers = {name: response[name] for name in CACHED_HEADERS if response.has_header(name)}
+            cache.set(key, (response.content, headers), PAGE_CACHE_SECONDS)
+        return response
+
+    return wrapper
+
+
 @require_GET
+@cache_public_page
 def home(request):
     return render(
         request,
@@ -65,31 +131,53 @@ def home(request):
 
 
 @require_GET
+@cache_public_page
 def proposal_search(request):
     filterset = ProposalFilter(request.GET or None, queryset=Proposal.objects.public())
-    proposals = filterset.qs.select_related("session__committee")
+    matches = filterset.qs
     query = (request.GET.get("q") or "").strip()[: search.MAX_QUERY_LENGTH]
     sort = request.GET.get("sort") or ("relevance" if query else "newest")
     if sort not in SORTS:
         sort = "newest"
-    if sort == "relevance" and query and search.uses_tsvector():
-        proposals = search.order_by_relevance(proposals, query)
-    elif sort == "oldest":
-        proposals = proposals.order_by(F("replied_on").asc(nulls_last=True), "pk")
+    # Count, rank and facet the first matches only; "1,000+" stays true.
+    rows, capped = search.first_matches(matches, search.match_limit(query))
+    count = len(rows)
+    ranked = sort == "relevance" and query and search.uses_tsvector()
+    if capped and not ranked:
+        # Dates order all the matches, not just the first ones: let the database do it.
+        order = (
+            [F("replied_on").asc(nulls_last=True), "pk"]
+            if sort == "oldest"
+            else [F("replied_on").desc(nulls_last=True), "-pk"]
+        )
+        items = matches.order_by(*order).values_list("pk", flat=True)
     else:
-        proposals = proposals.order_by(F("replied_on").desc(nulls_last=True), "-pk")
-    page = paginate(request, proposals, RESULTS_PER_PAGE)
+        ranks = search.relevance([row["pk"] for row in rows], query) if ranked else {}
+        items = search.sort_matches(rows, sort, ranks)
+    paginator = KnownCountPaginator(items, RESULTS_PER_PAGE, count=count, capped=capped)
+    page = paginate(request, items, RESULTS_PER_PAGE, paginator)
+    page_ids = list(page.object_list)
+    found = (
+        Proposal.objects.filter(pk__in=page_ids)
+        .select_related("session__committee")
+        .defer("search_vector")
+        .in_bulk()
+    )
+    page.object_list = [found[pk] for pk in page_ids if pk in found]
     results = selectors.search_results(list(page.object_list))
     for proposal in results:
         proposal.snippet = search.snippet(
             "\n".join(reply.body for reply in proposal.public_replies), query
         )
         proposal.title_marked = search.highlight(proposal.title, query)
-    facets = selectors.proposal_facets(filterset.qs)
+    # Past the limit the counts are lower bounds anyway: take them from fewer rows.
+    facets = selectors.proposal_facets(rows[:FACET_SAMPLE] if capped else rows, capped=capped)
     controls = []
     for name in FACETED_FILTERS:
         selected = request.GET.get(name, "")
-        options = facets.get(name, [])
+        # The most frequent values: a list of 2,000 departments helps nobody, and
+        # rendering it cost more than the search itself (docs/performance.md).
+        options = facets.get(name, [])[:FACET_OPTIONS]
         labels = {option["value"]: option["label"] for option in options}
         if selected and selected not in labels:
             # Keep the user's choice visible even when it matches nothing now, named in
@@ -117,6 +205,7 @@ def proposal_search(request):
             "filter": filterset,
             "query": query,
             "page": page,
+            "result_count": f"{count:,}+" if capped else count,
             "results": results,
             "controls": controls,
             "sort": sort,
@@ -150,6 +239,7 @@ def _last_modified(request, committee, session, number, **kwargs):
 
 
 @require_GET
+@cache_public_page
 @condition(last_modified_func=_last_modified)
 def proposal_detail(request, committee: str, session: str, number: str):
     proposal = _proposal_or_404(request, committee, session, number)
@@ -167,11 +257,14 @@ def proposal_json(request, committee: str, session: str, number: str):
 
 
 @require_GET
+@cache_public_page
 def commitment_list(request):
     filterset = CommitmentFilter(request.GET or None, queryset=selectors.public_commitments())
-    commitments = filterset.qs.select_related(
-        "reply__proposal__session__committee", "owner", "topic"
-    ).order_by(F("due_on").asc(nulls_last=True), "pk")
+    commitments = (
+        filterset.qs.select_related("reply__proposal__session__committee", "owner", "topic")
+        .defer("reply__proposal__search_vector")
+        .order_by(F("due_on").asc(nulls_last=True), "pk")
+    )
     page = paginate(request, commitments, COMMITMENTS_PER_PAGE)
     return render(
         request,
@@ -194,9 +287,11 @@ class _Echo:
 
 def _export_rows(request):
     filterset = CommitmentFilter(request.GET or None, queryset=selectors.public_commitments())
-    commitments = filterset.qs.select_related(
-        "reply__proposal__session__committee", "owner", "topic"
-    ).order_by("pk")
+    commitments = (
+        filterset.qs.select_related("reply__proposal__session__committee", "owner", "topic")
+        .defer("reply__proposal__search_vector")
+        .order_by("pk")
+    )
     return (commitment_row(request, item) for item in commitments.iterator(chunk_size=2000))
 
 
@@ -248,6 +343,7 @@ def commitment_export_json(request):
 
 
 @require_GET
+@cache_public_page
 def department_detail(request, pk: int):
     department = get_object_or_404(Department, pk=pk)
     context = {"department": department, "today": timezone.localdate()}
