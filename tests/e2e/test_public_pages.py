@@ -39,6 +39,12 @@ PAGE_TYPES = {
     ),
     "commitments-empty": (lambda seed: reverse("proposals:commitments") + "?status=fulfilled", 200),
     "department": (lambda seed: seed.reply.department.get_absolute_url(), 200),
+    "dashboard": (lambda seed: reverse("replies:dashboard"), 200),
+    "dashboard-filtered": (
+        lambda seed: reverse("replies:dashboard") + f"?department={seed.reply.department_id}",
+        200,
+    ),
+    "member-login": (lambda seed: reverse("replies:login"), 200),
     "404": (lambda seed: "/p/no-such-committee/no-session/0/", 404),
 }
 
