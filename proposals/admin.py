@@ -201,7 +201,7 @@ class ProposalAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
     date_hierarchy = "assigned_on"
     inlines = [ProposalProposerInline, ReplyInline, DeadlineExtensionInline]
     readonly_fields = ["status", "assigned_on", "reply_due", "created_at", "updated_at"]
-    actions = ["accept", "reject", "close"]
+    actions = ["accept", "reject", "assign", "return_misassigned", "close"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("proposers")
@@ -245,6 +245,62 @@ class ProposalAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
     @admin.action(description=_("不予立案"), permissions=["change"])
     def reject(self, request, queryset):
         self._move(request, queryset, Proposal.Status.REJECTED)
+
+    @admin.action(description=_("交办（按所填主办、协办单位）"), permissions=["change"])
+    def assign(self, request, queryset):
+        moved = 0
+        for proposal in queryset.select_related("lead_department").prefetch_related(
+            "co_departments"
+        ):
+            if proposal.lead_department is None:
+                self.message_user(
+                    request,
+                    _("%(number)s：请先填写主办单位。") % {"number": proposal.number_label},
+                    messages.ERROR,
+                )
+                continue
+            try:
+                services.assign(
+                    proposal=proposal,
+                    lead=proposal.lead_department,
+                    co_departments=list(proposal.co_departments.all()),
+                )
+                moved += 1
+            except services.TransitionError as error:
+                self.message_user(
+                    request, f"{proposal.number_label}：{error.messages[0]}", messages.ERROR
+                )
+        if moved:
+            self.message_user(
+                request, _("已交办 %(count)d 件提案。") % {"count": moved}, messages.SUCCESS
+            )
+
+    @admin.action(description=_("退回提案委（交办有误）"), permissions=["return"])
+    def return_misassigned(self, request, queryset):
+        department = clerk_department_id(request.user)
+        for proposal in queryset:
+            if department is not None and proposal.lead_department_id != department:
+                self.message_user(
+                    request,
+                    _("%(number)s：只有主办单位可以退回。") % {"number": proposal.number_label},
+                    messages.ERROR,
+                )
+                continue
+            try:
+                services.return_misassigned(proposal=proposal)
+                self.message_user(
+                    request,
+                    _("%(number)s 已退回。") % {"number": proposal.number_label},
+                    messages.SUCCESS,
+                )
+            except services.TransitionError as error:
+                self.message_user(
+                    request, f"{proposal.number_label}：{error.messages[0]}", messages.ERROR
+                )
+
+    def has_return_permission(self, request):
+        # The lead department's clerk returns a proposal that is not theirs; the office may too.
+        return request.user.has_perm("proposals.view_proposal")
 
     @admin.action(description=_("办结"), permissions=["change"])
     def close(self, request, queryset):

@@ -454,3 +454,31 @@ def test_send_reminders_command_is_idempotent(world, capsys):
     call_command("send_reminders")
     assert "即将到期 0 项" in capsys.readouterr().out
     assert len(mail.outbox) == 1
+
+
+def test_office_assigns_and_clerk_returns_from_the_admin(client, world):
+    proposal = factories.ProposalFactory(
+        status="accepted", lead_department=world["own"]["department"]
+    )
+    client.force_login(world["users"]["office"])
+    changelist = reverse("admin:proposals_proposal_changelist")
+    client.post(changelist, {"action": "assign", "_selected_action": [proposal.pk]})
+    proposal.refresh_from_db()
+    assert proposal.status == "assigned" and proposal.reply_due is not None
+    client.force_login(world["users"]["clerk"])
+    client.post(changelist, {"action": "return_misassigned", "_selected_action": [proposal.pk]})
+    proposal.refresh_from_db()
+    assert proposal.status == "accepted" and proposal.lead_department is None
+
+
+def test_refused_transition_in_admin_says_why(client, world):
+    proposal = world["own"]["proposal"]  # replied
+    client.force_login(world["users"]["office"])
+    response = client.post(
+        reverse("admin:proposals_proposal_changelist"),
+        {"action": "reject", "_selected_action": [proposal.pk]},
+        follow=True,
+    )
+    assert "不能从“已答复”变为“不予立案”" in response.content.decode()
+    proposal.refresh_from_db()
+    assert proposal.status == "replied"
