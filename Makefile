@@ -61,6 +61,14 @@ migrations-check: install
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
 
+# Benchmarks (PostgreSQL, 100k proposals in the tiantrack_bench database): see docs/performance.md.
+.PHONY: bench bench-parse
+bench: install
+	$(BIN)/python bench/run.py all
+
+bench-parse: install
+	$(BIN)/python bench/run.py parse
+
 # --- Production hardening: load with a database restart, backup and restore --------------
 .PHONY: backup restore
 

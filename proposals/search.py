@@ -203,6 +203,10 @@ def reindex_proposals(proposal_ids: Iterable[int]) -> None:
                     "UPDATE proposals_proposal SET search_vector = %s::tsvector WHERE id = %s",
                     [tsvector_literal(text), proposal.pk],
                 )
+    # Publishing changed what public pages show (QuerySet.update sends no signal).
+    from proposals.selectors import forget_public_data_version
+
+    forget_public_data_version()
 
 
 MATCH_FIELDS = (

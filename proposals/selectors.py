@@ -1,6 +1,7 @@
 """Reads for the public pages. Every function here runs a fixed number of queries."""
 
 import datetime
+import time
 from collections import Counter
 from types import SimpleNamespace
 from typing import Any
@@ -16,6 +17,7 @@ from django.db.models import (
     QuerySet,
     prefetch_related_objects,
 )
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from proposals import search
@@ -55,12 +57,30 @@ def status_counts(
     return commitments.aggregate(**aggregates)
 
 
+# The last version read, kept for VERSION_SECONDS: a page served from the cache then costs
+# no query at all. Any save or delete in this process forgets it at once (so a clerk sees
+# their own publication immediately); other processes see a write within VERSION_SECONDS.
+VERSION_SECONDS = 1.0
+_version: dict[str, Any] = {}
+
+
+def forget_public_data_version(**kwargs: Any) -> None:
+    _version.clear()
+
+
+post_save.connect(forget_public_data_version, dispatch_uid="public_data_version_save")
+post_delete.connect(forget_public_data_version, dispatch_uid="public_data_version_delete")
+
+
 def public_data_version() -> str:
     """Changes whenever a proposal, reply, commitment or update is written: one query.
 
     Each maximum is read from an index (migration 0004) on PostgreSQL; saves bump
     ``updated_at`` (publishing and unpublishing too) and updates are append-only.
     """
+    now = time.monotonic()
+    if _version and now - _version["at"] < VERSION_SECONDS:
+        return _version["value"]
     tables = [
         (Proposal._meta.db_table, "updated_at"),
         (Reply._meta.db_table, "updated_at"),
@@ -70,7 +90,9 @@ def public_data_version() -> str:
     sql = "SELECT " + ", ".join(f"(SELECT max({column}) FROM {table})" for table, column in tables)
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return "|".join(str(value) for value in cursor.fetchone())
+        value = "|".join(str(value) for value in cursor.fetchone())
+    _version.update(value=value, at=now)
+    return value
 
 
 def home_figures() -> dict[str, Any]:

@@ -1,0 +1,462 @@
+"""`make bench` and `make bench-parse`: build or reuse the data set, measure, print one table.
+
+    python bench/run.py all      # data, search, HTTP, parse/import, memory, size
+    python bench/run.py parse    # letters per second: parse_letter and import_letter
+
+Everything runs on this machine against 127.0.0.1 only, and every loop is bounded (a fixed
+query list, fixed wrk durations). Results also go to bench/data/results.json (git-ignored),
+from which docs/performance.md is written by hand.
+"""
+
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+DB_NAME = os.environ.get("BENCH_DB", "tiantrack_bench")
+PROPOSALS = int(os.environ.get("BENCH_PROPOSALS", "100000"))
+SEED = 1
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+WORKERS = 3
+WRK = ["wrk", "-t2", "-c8", "-d10s", "--latency", "--timeout", "10s"]
+PG = {"PGHOST": "127.0.0.1", "PGUSER": "postgres"}
+
+ENV = {
+    **os.environ,
+    **PG,
+    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
+    "DJANGO_SETTINGS_MODULE": "bench.settings",
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
+    "DJANGO_LOG_LEVEL": "WARNING",
+    # Production runs behind a TLS proxy; on loopback there is none to send https.
+    "DJANGO_SECURE_SSL_REDIRECT": "0",
+    "PYTHONPATH": str(ROOT),
+}
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+rows: list[tuple[str, str, str, str]] = []  # (measure, result, target, command)
+
+
+def sh(*args, check=True, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(args, check=check, env=ENV, cwd=ROOT, text=True, **kwargs)
+
+
+def manage(*args, **kwargs) -> subprocess.CompletedProcess:
+    return sh(PYTHON, "manage.py", *args, **kwargs)
+
+
+def ensure_postgres() -> None:
+    if sh("pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432", check=False).returncode:
+        version = sorted(os.listdir("/etc/postgresql"))[0]
+        sh("pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start")
+        for _ in range(30):
+            if not sh("pg_isready", "-q", "-h", "127.0.0.1", check=False).returncode:
+                break
+            time.sleep(1)
+    exists = sh(
+        "psql",
+        "-d",
+        "postgres",
+        "-tAc",
+        f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'",
+        capture_output=True,
+    ).stdout.strip()
+    if not exists:
+        sh("createdb", DB_NAME)
+
+
+def setup_django():
+    os.environ.update(ENV)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def build_data() -> None:
+    """Migrate, then top the data set up to PROPOSALS (reused when already there)."""
+    manage("migrate", "--noinput", "-v0")
+    count = int(psql("SELECT count(*) FROM proposals_proposal"))
+    DATA.mkdir(parents=True, exist_ok=True)
+    record = DATA / "generate.json"
+    if count < PROPOSALS:
+        missing = PROPOSALS - count
+        started = time.monotonic()
+        manage("generate_data", "--proposals", str(missing), "--seed", str(SEED))
+        elapsed = time.monotonic() - started
+        record.write_text(
+            json.dumps({"proposals": missing, "seconds": elapsed, "date": time.strftime("%F")})
+        )
+    if record.exists():
+        data = json.loads(record.read_text())
+        rate = data["proposals"] / data["seconds"]
+        rows.append(
+            (
+                f"generate_data ({data['proposals']:,} proposals, {data['date']})",
+                f"{rate:.0f} proposals/s = {100_000 / rate / 60:.1f} min per 100k",
+                "100k < 15 min",
+                f"manage.py generate_data --proposals {data['proposals']} --seed {SEED}",
+            )
+        )
+
+
+def psql(sql: str) -> str:
+    return sh("psql", "-d", DB_NAME, "-tAc", sql, capture_output=True).stdout.strip()
+
+
+def data_size() -> None:
+    counts = {
+        table: int(psql(f"SELECT count(*) FROM {table}"))
+        for table in ("proposals_proposal", "replies_reply", "replies_commitmentitem")
+    }
+    size = int(psql(f"SELECT pg_database_size('{DB_NAME}')"))
+    per = size / counts["proposals_proposal"] * 100_000
+    rows.append(
+        (
+            "data set",
+            f"{counts['proposals_proposal']:,} proposals, {counts['replies_reply']:,} replies, "
+            f"{counts['replies_commitmentitem']:,} commitments",
+            "100k / 200k / 1M",
+            "SELECT count(*) ...",
+        )
+    )
+    rows.append(
+        (
+            "database size per 100k proposals",
+            f"{per / 2**30:.2f} GiB",
+            "",
+            f"SELECT pg_database_size('{DB_NAME}')",
+        )
+    )
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def search_bench() -> None:
+    """Server time of the search page (in process, cache cleared), and the icontains baseline."""
+    setup_django()
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.queries import QUERIES
+
+    client = Client()
+    client.get("/proposals/", {"q": "人才"})  # connections and templates warm
+    per_query, queries_run, detail = [], [], []
+    for params in QUERIES:
+        times = []
+        for _ in range(3):
+            cache.clear()
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get("/proposals/", params)
+                times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, params
+        per_query.append(statistics.median(times))
+        queries_run.append(len(captured))
+        detail.append({"params": params, "ms": statistics.median(times), "queries": len(captured)})
+    p50, p95 = percentile(per_query, 0.5), percentile(per_query, 0.95)
+
+    baseline = icontains_baseline()
+    b50, b95 = percentile(baseline["ms"], 0.5), percentile(baseline["ms"], 0.95)
+    (DATA / "search.json").write_text(json.dumps(detail, ensure_ascii=False, indent=1))
+    command = "bench/run.py search (50 queries in bench/queries.py, median of 3, cache cleared)"
+    rows.append(("search p50, server time", f"{p50:.1f} ms", "", command))
+    miss = f" (missed by {p95 - 20:.0f} ms, {p95 / 20:.1f}×)" if p95 > 20 else ""
+    rows.append(("search p95, server time", f"{p95:.1f} ms{miss}", "≤ 20 ms", command))
+    rows.append(("icontains p50 (count + first page)", f"{b50:.0f} ms", "", "same queries"))
+    rows.append(("icontains p95 (count + first page)", f"{b95:.0f} ms", "", "same queries"))
+    ratio50, ratio95 = b50 / p50, b95 / p95
+    rows.append(
+        (
+            "speed-up over icontains (p50 / p95)",
+            f"{ratio50:.0f}× / {ratio95:.0f}×",
+            "≥ 50×",
+            "icontains ÷ search page",
+        )
+    )
+    rows.append(("queries per search page (max over 50)", str(max(queries_run)), "≤ 10", command))
+
+
+def icontains_baseline() -> dict:
+    """The same 50 queries as a typical Django app runs them (kept per data-set size)."""
+    setup_django()
+    from django.db import connection
+    from django.db.models import Exists, OuterRef, Q
+
+    from bench.queries import QUERIES
+    from proposals.filters import ProposalFilter
+    from proposals.models import Proposal
+    from replies.models import Reply
+
+    baseline_file = DATA / "baseline.json"
+    proposals = Proposal.objects.count()
+    baseline = json.loads(baseline_file.read_text()) if baseline_file.exists() else {}
+    if baseline.get("proposals") != proposals:
+        # What a typical Django app ships: icontains on the title and the reply bodies,
+        # the paginator's count and the first page, newest first.
+        times = []
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = '120s'")
+        for params in QUERIES:
+            rest = {k: v for k, v in params.items() if k not in ("q", "sort")}
+            queryset = ProposalFilter(rest or None, queryset=Proposal.objects.public()).qs
+            for term in params.get("q", "").split():
+                bodies = Reply.objects.published().filter(
+                    proposal=OuterRef("pk"), body__icontains=term
+                )
+                queryset = queryset.filter(Q(title__icontains=term) | Exists(bodies))
+            queryset = queryset.order_by("-replied_on", "-pk")
+            started = time.perf_counter()
+            queryset.count()
+            list(queryset[:20])
+            times.append((time.perf_counter() - started) * 1000)
+            print(f"  icontains {params}: {times[-1]:.0f} ms", flush=True)
+        baseline = {"proposals": proposals, "ms": times}
+        baseline_file.write_text(json.dumps(baseline))
+    return baseline
+
+
+def start_gunicorn() -> subprocess.Popen:
+    manage("collectstatic", "--noinput", "-v0")
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi:application",
+            "--workers",
+            str(WORKERS),
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+        ],
+        env=ENV,
+        cwd=ROOT,
+    )
+    for _ in range(60):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=2)
+            return process
+        except OSError:
+            time.sleep(0.5)
+    process.terminate()
+    raise SystemExit("gunicorn did not answer on /healthz")
+
+
+def wrk(url: str) -> tuple[float, float | None]:
+    """Requests per second and p99 latency (None when no request finished in time)."""
+    subprocess.run([*WRK[:2], "-c8", "-d3s", url], check=True, capture_output=True)  # warm
+    out = subprocess.run([*WRK, url], check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    latency = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+    if not latency or not int(re.search(r"(\d+) requests in", out).group(1)):
+        return rps, None
+    value, unit = latency.groups()
+    return rps, float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+NO_REDIRECTS = urllib.request.build_opener(_NoRedirect)
+
+
+def http_bench() -> None:
+    if not shutil.which("wrk"):
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True)
+    proposal = psql(
+        "SELECT c.slug || '/' || s.term || '-' || s.meeting || '/' || p.number"
+        " FROM proposals_proposal p JOIN proposals_session s ON s.id = p.session_id"
+        " JOIN proposals_committee c ON c.id = s.committee_id"
+        " WHERE p.replied_on IS NOT NULL ORDER BY p.id LIMIT 1"
+    )
+    pages = [
+        ('bare Django view ("ok")', "/bench/ok"),
+        ("home", "/"),
+        ("search (人才)", "/proposals/?q=%E4%BA%BA%E6%89%8D"),
+        ("proposal", "/p/" + urllib.request.quote(proposal) + "/"),
+        ("commitments", "/commitments/"),
+        ("dashboard", "/dashboard/"),
+    ]
+    server = start_gunicorn()
+    try:
+        results = {}
+        for name, path in pages:
+            url = f"http://127.0.0.1:{PORT}{path}"
+            try:
+                status = NO_REDIRECTS.open(url, timeout=120).status
+            except urllib.error.HTTPError as error:
+                status = error.code
+            except OSError:
+                status = None
+            if status != 200:
+                answer = "n/a (not built)" if status == 404 else f"n/a (answers {status})"
+                rows.append((f"HTTP {name}", answer, "", f"GET {path}"))
+                continue
+            results[name] = wrk(url)
+        bare = results['bare Django view ("ok")'][0]
+        for name, path in pages:
+            if name not in results:
+                continue
+            rps, p99 = results[name]
+            target = "≥ 60% of bare" if name.startswith(("search", "proposal")) else ""
+            latency = f"p99 {p99:.1f} ms" if p99 is not None else "no request finished in 10 s"
+            if target and rps / bare < 0.6:
+                target += f" (missed by {60 - 100 * rps / bare:.0f} points)"
+            rows.append(
+                (
+                    f"HTTP {name}",
+                    f"{rps:,.0f} req/s, {latency}, {rps / bare:.0%} of bare",
+                    target,
+                    " ".join(WRK) + f" http://127.0.0.1:{PORT}{urllib.request.unquote(path)}",
+                )
+            )
+        workers = subprocess.run(
+            ["pgrep", "-P", str(server.pid)], capture_output=True, text=True
+        ).stdout.split()
+        peaks = []
+        for pid in workers:
+            status = Path(f"/proc/{pid}/status").read_text()
+            peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)))
+        rows.append(
+            (
+                "peak resident memory of a web worker",
+                f"{max(peaks) / 1024:.0f} MiB",
+                "",
+                f"VmHWM in /proc/PID/status of the {WORKERS} gunicorn workers",
+            )
+        )
+    finally:
+        # Quick shutdown: a worker may still be inside a slow page.
+        server.send_signal(signal.SIGQUIT)
+        server.wait(timeout=60)
+
+
+def parse_bench() -> None:
+    """Letters per second: parse_letter (pure Python) and import_letter into PostgreSQL."""
+    setup_django()
+    from django.db import transaction
+
+    from proposals.synthetic import Composer
+    from replies.parsing import parse_letter
+    from replies.services import import_letter
+
+    composer = Composer(2024)
+    letters = []
+    for index in range(500):
+        proposal = composer.proposal(5_000_000 + index, [])
+        letters += [proposal.replies[0].body, proposal.replies[1].body]
+    samples = ROOT.parent / "shared" / "samples" / "letters"
+    letters += [path.read_text(encoding="utf-8") for path in sorted(samples.glob("*.txt"))]
+    started = time.perf_counter()
+    for text in letters:
+        parse_letter(text)
+    parse_rate = len(letters) / (time.perf_counter() - started)
+    rows.append(
+        (
+            "parse (replies.parsing.parse_letter)",
+            f"{parse_rate:,.0f} letters/s",
+            "",
+            f"bench/run.py parse ({len(letters)} letters)",
+        )
+    )
+    count = 300
+    started = time.perf_counter()
+
+    class Rollback(Exception):
+        pass
+
+    try:
+        # Into the benchmark database at full size, then rolled back: nothing is kept.
+        with transaction.atomic():
+            for text in letters[:count]:
+                import_letter(text=text)
+            elapsed = time.perf_counter() - started
+            raise Rollback
+    except Rollback:
+        pass
+    rate = count / elapsed
+    rows.append(
+        (
+            "import (replies.services.import_letter, PostgreSQL)",
+            f"{rate:,.0f} letters/s",
+            "≥ 100 letters/s",
+            f"bench/run.py parse ({count} letters, {DB_NAME}, rolled back)",
+        )
+    )
+
+
+def machine() -> str:
+    cpu = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    load = os.getloadavg()[0]
+    return (
+        f"{platform.node()}: {os.cpu_count()} cores ({cpu}), "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+        f"{psql('SHOW server_version')}, load {load:.1f} at start, {time.strftime('%F %H:%M')}"
+    )
+
+
+def print_table(header: str) -> None:
+    widths = [
+        max(len(r[i]) for r in rows + [("measure", "result", "target", "command")])
+        for i in range(4)
+    ]
+    print()
+    print(header)
+    line = "| " + " | ".join(f"{{:{w}}}" for w in widths) + " |"
+    print(line.format("measure", "result", "target", "command"))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in rows:
+        print(line.format(*row))
+    DATA.mkdir(parents=True, exist_ok=True)
+    (DATA / "results.json").write_text(
+        json.dumps({"machine": header, "rows": rows}, ensure_ascii=False, indent=1)
+    )
+
+
+def main() -> None:
+    what = sys.argv[1] if len(sys.argv) > 1 else "all"
+    ensure_postgres()
+    header = machine()
+    if what == "parse":
+        manage("migrate", "--noinput", "-v0")
+        parse_bench()
+    else:
+        build_data()
+        data_size()
+        if what == "baseline":
+            icontains_baseline()
+        if what in ("all", "search"):
+            search_bench()
+        if what in ("all", "http"):
+            http_bench()
+        if what == "all":
+            parse_bench()
+    print_table(header)
+
+
+if __name__ == "__main__":
+    main()

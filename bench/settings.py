@@ -1,0 +1,8 @@
+"""Production settings plus a bare view to compare against (benchmarks only)."""
+
+from config.settings import *  # noqa: F403
+from config.settings import ALLOWED_HOSTS
+
+ROOT_URLCONF = "bench.urls"
+# The in-process search timings go through Django's test client.
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
