@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +23,7 @@ from replies.parsing import (
     html_to_text,
     parse_letter,
     parse_paths,
+    read_letter_bytes,
     read_letter_file,
 )
 
@@ -171,23 +172,6 @@ def test_seed_chrome_is_removed_and_publication_date_kept_apart() -> None:
     assert letter.title is not None and letter.title.endswith("答复的函")
 
 
-def test_seed_parses_well_under_ten_milliseconds() -> None:
-    """The import benchmark needs 100 letters a second including the database."""
-    path = SAMPLES_DIR / "letters" / "001.txt"
-    if not path.is_file():
-        pytest.skip(_SAMPLES_MISSING)
-    text, _ = read_letter_file(path)
-    assert text is not None
-    parse_letter(text)
-    timings = []
-    for _ in range(30):
-        start = time.perf_counter()
-        parse_letter(text)
-        timings.append(time.perf_counter() - start)
-    timings.sort()
-    assert timings[len(timings) // 2] < 0.010
-
-
 # ---------------------------------------------------------------------------
 # 3. General rules on small invented letters
 # ---------------------------------------------------------------------------
@@ -332,6 +316,46 @@ def test_proposers_from_the_salutation(salutation: str, proposers: tuple[str, ..
     assert letter.proposers == proposers
 
 
+def test_group_proposer_and_bracketed_note() -> None:
+    """A party committee signs as a group; a bracketed note is not part of a name."""
+    group = parse_letter("九三学社某某市委员会：\n贵委提出的《关于推进数字乡村建设的提案》收悉。")
+    assert group.proposers == ("九三学社某某市委员会",)
+    noted = parse_letter("张三（领衔）、李四委员：\n您们提出的提案收悉。")
+    assert noted.proposers == ("张三", "李四")
+
+
+def test_cited_title_preferred_over_other_quotes() -> None:
+    """A law quoted before the citation is not the proposal's title."""
+    intro = "根据《中华人民共和国城乡规划法》，你们提出的关于加快老旧小区改造的建议收悉。"
+    assert parse_letter("王五代表：\n" + intro).proposal_title == "关于加快老旧小区改造的建议"
+    quoted = "根据《规划法》，你们提出的《关于加快老旧小区改造的建议》收悉。"
+    assert parse_letter("王五代表：\n" + quoted).proposal_title == "关于加快老旧小区改造的建议"
+
+
+def test_signature_variants_and_trailing_contacts() -> None:
+    """Agency and date on one line, and contacts or 抄送 after the date, stay in the closing."""
+    letter = parse_letter(
+        _letter("一、关于甲", "已完成。", "二、关于乙", "已完成。", signature="", when="")
+        + "\n某某市城市管理局　　2021年6月30日"
+        + "\n（联系人：张某，电话：1234567）\n抄送：市政府督查室。"
+    )
+    assert letter.agency == "某某市城市管理局"
+    assert letter.reply_date == date(2021, 6, 30)
+    assert letter.closing.endswith("抄送：市政府督查室。")
+    assert letter.sections[-1].text == "关于乙\n已完成。"
+
+
+def test_letter_pasted_as_one_paragraph() -> None:
+    """Salutation, body and signature on a single line are still told apart."""
+    letter = parse_letter(
+        "王坤委员：您提出的“关于加强河道管理的提案”收悉，现答复如下：我局已安排专人负责。"
+        "今后我们将定期巡查。感谢您的关心。某某县水利局 2021年8月1日"
+    )
+    assert letter.proposers == ("王坤",)
+    assert letter.proposal_title == "关于加强河道管理的提案"
+    assert (letter.agency, letter.reply_date) == ("某某县水利局", date(2021, 8, 1))
+
+
 def test_kind_is_not_taken_from_the_salutation() -> None:
     """A CPPCC member addressed as 代表 still gets a proposal."""
     text = (
@@ -449,6 +473,23 @@ def test_targets_and_deadlines() -> None:
     assert third.due_on == date(2021, 12, 31)  # 年底前 of the reply's year
 
 
+def test_targets_in_other_number_forms() -> None:
+    """Thousands separators and Chinese numerals after a building verb are quantities."""
+    letter = parse_letter(
+        _letter(
+            "一、关于设施",
+            "下一步，我们将新增充电桩1,000个，新建三所学校、两家医院。",
+            "二、关于其他",
+            "已完成。",
+        )
+    )
+    assert [(t.quantity, t.unit) for t in letter.sections[0].targets] == [
+        (Decimal(1000), "个"),
+        (Decimal(3), "所"),
+        (Decimal(2), "家"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("sentence", "deadline"),
     [
@@ -457,6 +498,8 @@ def test_targets_and_deadlines() -> None:
         ("今年我们将完成改造。", date(2021, 12, 31)),
         ("明年我们将完成改造。", date(2022, 12, 31)),
         ("我们计划2023年9月底前完成改造。", date(2023, 9, 30)),
+        ("我们将在明年上半年完成改造。", date(2022, 6, 30)),
+        ("我们将于2023年上半年完成改造。", date(2023, 6, 30)),
         ("我们将尽快完成改造。", None),
     ],
 )
@@ -472,9 +515,14 @@ def test_relative_deadlines_resolve_against_the_reply_year(
 def test_past_tense_jiang_is_not_a_promise() -> None:
     """'已将…纳入' reports; '现将…答复如下' is performative; '将予以' promises."""
     letter = parse_letter(
-        _letter("一、关于道路", "我局已将该路段纳入年度计划。", "二、关于桥梁", "该桥将予以加固。")
+        _letter(
+            "一、关于道路",
+            "我局已将该路段纳入年度计划。我局已会同交通部门将该路段纳入规划。",
+            "二、关于桥梁",
+            "该桥将予以加固。",
+        )
     )
-    assert [c.modality for c in letter.sections[0].commitments] == ["done"]
+    assert [c.modality for c in letter.sections[0].commitments] == ["done", "done"]
     assert [c.modality for c in letter.sections[1].commitments] == ["planned"]
     assert letter.sections[0].suggested_status == "fulfilled"
     assert letter.sections[1].suggested_status == "not_started"
@@ -588,6 +636,15 @@ def test_read_letter_file_encodings_and_failures(tmp_path: Path) -> None:
         assert read is None
         assert warnings and re.search(r"[\u4e00-\u9fff]", warnings[0])
     assert read_letter_file(tmp_path)[0] is None  # a folder
+
+
+def test_read_letter_bytes_for_uploads() -> None:
+    """Uploaded bytes decode like files; the name only helps to spot HTML."""
+    html = "<p>张三委员：</p><p>您提出的提案收悉。</p>".encode("gb18030")
+    text, warnings = read_letter_bytes(html, "reply.htm")
+    assert text == "张三委员：\n您提出的提案收悉。"
+    assert warnings == ["文件不是 UTF-8 编码，已按 GB18030 读取"]
+    assert read_letter_bytes(b"\x00\x01\x02binary", "x.txt")[0] is None
 
 
 def test_parse_paths_keeps_order_and_reports_bad_files(tmp_path: Path) -> None:
@@ -713,70 +770,99 @@ def test_never_raises_on_letter_fragments(text: str) -> None:
 
 
 def test_one_megabyte_input_finishes_quickly() -> None:
-    """Pasted junk of 1 MB is parsed in well under the time a user would wait."""
+    """Pasted junk of 1 MB is parsed (speed is measured by `make bench-parse`, not here)."""
     block = (
         "一、关于“加大投入”\n下一步，我们将力争新增孵化器3家、省级20家。第〔2021〕年届次会议，" * 20
     )
     text = (block + "\n" + "1.2017年，" * 50 + "\n") * (1_000_000 // (len(block) + 452))
     text = text[:1_000_000]
-    start = time.perf_counter()
     _assert_clean(parse_letter(text))
     one_line = "第十五届" + "年" * 500_000 + "一二三四五六七八九十" * 50_000
     _assert_clean(parse_letter(one_line))
-    assert time.perf_counter() - start < 8
+
+
+@pytest.mark.parametrize("filler", [" ", "\u3000", "1", "年", "第", "、", "《", "0."])
+def test_long_runs_stay_linear(filler: str) -> None:
+    """Long runs of one character between trigger words do not make any pattern backtrack
+    quadratically (100 000 characters, in every part of a letter)."""
+    run = filler * (100_000 // len(filler))
+    parts = [
+        "关于" + run + "届第5次会议第1号提案的答复",
+        "张三委员：",
+        "您提出的" + run + "上半年收悉。",
+        "一、关于甲" + run + "将于2022年完成1,000个。",
+        "二、乙",
+        "某某局" + run + "2021年7月9日 09:37",
+    ]
+    # A quadratic pattern would make this test take minutes instead of a fraction of a second.
+    _assert_clean(parse_letter("\n".join(parts)))
+    _assert_clean(parse_letter(run.join(parts)))
 
 
 _CJK = "市县区加强推进建设发展完善提升规划项目政策群众道路学校医院资金环境农村城市社区服务安全管理"
-_prose = st.text(alphabet=_CJK + "，、“”", min_size=4, max_size=40).map(lambda s: s + "。")
+# Prose opens with a word, as a paragraph does; punctuation follows inside it.
+_prose = st.tuples(
+    st.sampled_from(_CJK), st.text(alphabet=_CJK + "，、“”", min_size=3, max_size=40)
+).map(lambda parts: parts[0] + parts[1] + "。")
 _paragraph = st.lists(_prose, min_size=1, max_size=4).map("".join)
 
 
+@dataclass(frozen=True)
+class _Generated:
+    text: str
+    title: str
+    markers: tuple[str, ...]  # the numbered items written, in order
+    headings: tuple[str | None, ...]  # the heading written for each item (None: none)
+
+
 @st.composite
-def _letter_like(draw: st.DrawFn) -> tuple[str, str]:
-    """(letter text, title line) built from salutation + intro + sections + signature."""
+def _letter_like(draw: st.DrawFn) -> _Generated:
+    """A letter built from title + salutation + intro + numbered sections + signature."""
     title = draw(st.text(alphabet=_CJK, min_size=2, max_size=20)).join(["关于", "的答复"])
     name = draw(st.sampled_from(["王坤", "周平", "赵六", "钱七"]))
     role = draw(st.sampled_from(["委员", "代表"]))
     intro = draw(st.lists(_paragraph, min_size=1, max_size=2))
     style = draw(st.sampled_from(["一、", "1、", "第一：", "一是", None]))
-    sections: list[str] = []
-    count = draw(st.integers(min_value=0, max_value=5))
-    for n in range(1, count + 1) if style else ():
+    lines: list[str] = []
+    markers: list[str] = []
+    headings: list[str | None] = []
+    count = draw(st.integers(min_value=0, max_value=5)) if style else 0
+    for n in range(1, count + 1):
         cn = "一二三四五"[n - 1]
         marker = {"一、": f"{cn}、", "1、": f"{n}、", "第一：": f"第{cn}：", "一是": f"{cn}是"}[
-            style
+            style or "一、"
         ]
         heading = draw(st.one_of(st.none(), st.text(alphabet=_CJK, min_size=2, max_size=12)))
         body = draw(st.lists(_paragraph, min_size=1, max_size=3))
         if heading:
-            sections.extend([marker + "关于" + heading, *body])
+            lines.extend([marker + "关于" + heading, *body])
         else:
-            sections.extend([marker + body[0], *body[1:]])
+            lines.extend([marker + body[0], *body[1:]])
+        markers.append(marker)
+        headings.append("关于" + heading if heading else None)
     closing = ["感谢您对我们工作的关心和支持。", "某某县交通运输局", "2021年7月9日"]
-    lines = [
-        title,
-        f"{name}{role}：",
-        "您提出的提案收悉，现答复如下：",
-        *intro,
-        *sections,
-        *closing,
-    ]
+    head = [title, f"{name}{role}：", "您提出的提案收悉，现答复如下：", *intro]
     sep = draw(st.sampled_from(["\n", "\n\n", "\r\n"]))
-    return sep.join(lines), title
+    if count < 2:  # one numbered line is not a list
+        markers, headings = [], []
+    return _Generated(sep.join([*head, *lines, *closing]), title, tuple(markers), tuple(headings))
 
 
 @settings(max_examples=200, deadline=None)
 @given(_letter_like())
-def test_all_letter_text_lands_in_some_part(case: tuple[str, str]) -> None:
-    """Title, salutation, intro, section markers and texts, and closing rebuild the body."""
-    text, title = case
-    letter = parse_letter(text)
+def test_all_letter_text_lands_in_some_part(case: _Generated) -> None:
+    """Title, salutation, intro, section markers and texts, and closing rebuild the body;
+    the numbered items written are the sections found."""
+    letter = parse_letter(case.text)
     _assert_clean(letter)
-    assert letter.title == title
+    assert letter.title == case.title
     rebuilt = (letter.title or "") + (letter.salutation or "") + letter.intro
     rebuilt += "".join(s.marker + s.text for s in letter.sections) + letter.closing
-    assert _no_ws(rebuilt) == _no_ws(letter.body) == _no_ws(text)
+    assert _no_ws(rebuilt) == _no_ws(letter.body) == _no_ws(case.text)
     assert letter.reply_date == date(2021, 7, 9)
     assert letter.agency == "某某县交通运输局"
-    for number, section in enumerate(letter.sections, start=1):
-        assert section.number == number
+    assert tuple(s.marker for s in letter.sections) == case.markers
+    assert [s.number for s in letter.sections] == list(range(1, len(case.markers) + 1))
+    for section, heading in zip(letter.sections, case.headings, strict=True):
+        if heading is not None:
+            assert section.heading == heading

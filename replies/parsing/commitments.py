@@ -77,19 +77,46 @@ def split_sentences(norm: str) -> list[tuple[int, int]]:
 # Modality
 # ---------------------------------------------------------------------------
 
-# 将 is the usual future auxiliary, but 已将/现将/已经将 are past or performative
-# ("现将办理情况答复如下"), and 将近/将军… are other words.
-_FUTURE_JIANG = r"(?<![已现经])将(?!近|军|士|领|就|信将疑)"
+# 将 is the usual future auxiliary, but 现将 is performative ("现将办理情况答复如下"), 已将 /
+# "已会同…部门将…纳入" and "将…纳入了" report the past, and 将近/将军… are other words.
+_JIANG_RE = re.compile(r"将(?!近|军|士|领|就|信将疑)")
+_CLAUSE_MARK_RE = re.compile(r"[,;:。!?]")
 # Openers that put the rest of the section into the future ("下一步,我们将…:一是…二是…").
-_CONTEXT_OPENER_RE = re.compile(
-    r"下一步|下步|下阶段|下一阶段|今后|接下来|未来|"
-    r"(?:我们|我局|我委|我办|我厅|我部|我市|我县|我区|我省|本局|本单位|我单位|我中心)"
-    + _FUTURE_JIANG
+_CONTEXT_WORDS_RE = re.compile(r"下一步|下步|下阶段|下一阶段|今后|接下来|未来")
+_SUBJECT_JIANG_RE = re.compile(
+    r"(?:我们|我局|我委|我办|我厅|我部|我市|我县|我区|我省|本局|本单位|我单位|我中心)将"
 )
 _STRONG_PLANNED_RE = re.compile(
-    r"下一步|下步|下阶段|下一阶段|今后|接下来|将来|未来|力争|明年|后年|底前|年内|"
-    r"即将|" + _FUTURE_JIANG
+    r"下一步|下步|下阶段|下一阶段|今后|接下来|将来|未来|力争|明年|后年|底前|年内|即将|"
+    # "我们会…" promises; 会同/会议/会商 are other words.
+    r"(?:我们|我局|我委|我办|我厅|我部|我市|我县|我区|本局|我单位)会(?![同议商签审])"
 )
+
+
+def _future_jiang_at(norm: str, pos: int) -> bool:
+    """Whether the 将 at pos marks the future; only its own clause is read (bounded)."""
+    if pos > 0 and norm[pos - 1] == "现":
+        return False
+    before = norm[max(0, pos - 30) : pos]
+    marks = list(_CLAUSE_MARK_RE.finditer(before))
+    clause_head = before[marks[-1].end() :] if marks else before
+    if "已" in clause_head or "曾" in clause_head:
+        return False
+    after = norm[pos + 1 : pos + 31]
+    stop = _CLAUSE_MARK_RE.search(after)
+    return "了" not in (after[: stop.start()] if stop else after)
+
+
+def _has_future_jiang(norm: str) -> bool:
+    return any(_future_jiang_at(norm, m.start()) for m in _JIANG_RE.finditer(norm))
+
+
+def _opens_future(norm: str) -> bool:
+    if _CONTEXT_WORDS_RE.search(norm):
+        return True
+    return any(_future_jiang_at(norm, m.end() - 1) for m in _SUBJECT_JIANG_RE.finditer(norm))
+
+
 # Weaker signals: 争取/计划 are also nouns or past verbs (共争取资金…, 双百计划).
 _WEAK_PLANNED_RE = re.compile(
     r"争取|计划(?=[\u4e00-\u9fff]|(?:19|20)\d{2}\s*年)(?![书表内中生单任项指额])|拟(?![定订稿])|预计|打算|准备(?!金)|待.{0,12}后"
@@ -112,7 +139,7 @@ _WEAK_DONE_RE = re.compile(
     r"完成|出台|建成|印发|下发|召开|取得|发放|成立|设立|建立|制定|举办|投入使用|实现|达到"
 )
 _FIGURE_RE = re.compile(
-    r"(?<![\d.])\d+(?:\.\d+)?\s*(?:万|亿)?(?:元|家|个|项|人|名|所|座|条|台|套|场|户|次|%)"
+    r"(?<![\d.])\d++(?:\.\d++)?\s*(?:万|亿)?(?:元|家|个|项|人|名|所|座|条|台|套|场|户|次|%)"
 )
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 # 到2025年 / 至2025年底 / 力争2025年 are forward targets only when the year is ahead.
@@ -151,7 +178,11 @@ def classify(norm: str, ref_year: int | None, in_future_context: bool) -> str | 
     inside a "下一步…" passage the remaining sentences are part of the plan; last, bare verbs
     of accomplishment, past years and reported figures mean done.
     """
-    if _STRONG_PLANNED_RE.search(norm) or _future_year_marked(norm, ref_year):
+    if (
+        _STRONG_PLANNED_RE.search(norm)
+        or _has_future_jiang(norm)
+        or _future_year_marked(norm, ref_year)
+    ):
         return MODALITY_PLANNED
     if _STRONG_ONGOING_RE.search(norm):
         return MODALITY_ONGOING
@@ -248,7 +279,7 @@ _UNIT_ALT = "|".join(re.escape(u) for u in _UNITS if u not in ("万", "亿"))
 # 3家 / 260万平方米以上 / 30家以上 / 1.5亿元 / 90%: 万/亿 stay part of the unit.
 _NOT_A_COUNT = r"(?!\s*(?:月|工作日|小时|季度|年|星期|周))"
 _QUANTITY_RE = re.compile(
-    r"(?<![\d.,A-Za-z第〔\[【])(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?:余|多)?\s*"
+    r"(?<![\d.,A-Za-z第〔\[【])(?P<n>\d{1,3}(?:,\d{3})+|\d++(?:\.\d++)?)\s*(?:[余多]\s*)?"
     r"(?P<unit>(?:[万亿])?(?:" + _UNIT_ALT + r"))" + _NOT_A_COUNT
 )
 # Chinese numerals are only trusted right after a verb of building or reaching
@@ -256,9 +287,10 @@ _QUANTITY_RE = re.compile(
 _CN_QUANTITY_RE = re.compile(
     r"(?:新增|新建|建设|建成|培育|引进|打造|达到|完成|增加|增至|实施|开展|举办|组织|改造|创建|"
     r"培训|招聘|认定|争创|设立|、)"
-    r"(?P<n>[两二三四五六七八九十百千][一二两三四五六七八九十百千]{0,5})\s*(?:余|多)?\s*"
+    r"(?P<n>[两二三四五六七八九十百千][一二两三四五六七八九十百千]{0,5})\s*(?:[余多]\s*)?"
     r"(?P<unit>(?:[万亿])?(?:" + _UNIT_ALT + r"))" + _NOT_A_COUNT
 )
+# Possessive \d++ below: a long digit run must not be retried at every shorter length.
 # Clauses end at , ; : and stops, but not at the comma of a thousands separator (1,000).
 _CLAUSE_SPLIT_RE = re.compile(r"[;:。!?]|(?<!\d),|,(?!\d{3}(?!\d))")
 _LEAD_WORDS_RE = re.compile(
@@ -366,7 +398,7 @@ def analyse(
         if _SUBHEADING_RE.match(s_norm):
             continue
         modality = classify(s_norm, ref_year, in_future)
-        if _CONTEXT_OPENER_RE.search(s_norm):
+        if _opens_future(s_norm):
             in_future = True
         if modality is None:
             continue

@@ -95,14 +95,18 @@ def whole_line_date(norm: str) -> date | None:
 def trailing_date(norm: str) -> tuple[str, date] | None:
     """Split 'org name  2021年7月9日' into (prefix, date) when a line ends with a date."""
     line = _strip_time_tail(norm.rstrip())
+    # A written date is at most a few dozen characters: only the end of the line is read,
+    # which keeps this cheap on the long paragraphs it is also asked about.
+    offset = max(0, len(line) - 48)
+    tail = line[offset:]
     best: tuple[str, date] | None = None
     for regex in (_CN_DATE_RE, _NUM_DATE_RE):
-        for m in regex.finditer(line):
-            if line[m.end() :].strip():
+        for m in regex.finditer(tail):
+            if tail[m.end() :].strip():
                 continue
             value = _make_date(m.group("y"), m.group("m"), m.group("d"))
-            if value is not None:
-                best = (line[: m.start()], value)
+            if value is not None and (best is None or offset + m.start() < len(best[0])):
+                best = (line[: offset + m.start()], value)
     return best
 
 

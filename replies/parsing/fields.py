@@ -148,13 +148,27 @@ _TITLE_HINT_RE = re.compile(r"答复|复函|回复|的函|办理情况|办理意
 _TITLE_DONE_RE = re.compile(r"(?:函|答复|复函|回复|意见|报告|情况|通知)\s*$")
 # A title never starts with these; a line that does continues the line above it.
 _CONTINUATION_START_RE = re.compile(r"^(?:第|的|和|及|与|暨|\d)")
+_TITLE_NAMES_RE = re.compile(r"第\s*[A-Za-z]?\d+\s*号|届|提案|建议")
 
 
 def find_title(lines: list[str]) -> tuple[int, int] | None:
     """(first, last) indices of the letter-title lines among header lines, or None."""
+    # Among hinted lines (a site column such as '建议提案答复' can be one) the title is the
+    # one naming the proposal: a number, a session, 关于/对.
+    best: tuple[int, int] | None = None
     for i, line in enumerate(lines):
         if not _TITLE_HINT_RE.search(line) or len(line) > 150 or line.endswith(":"):
             continue
+        score = (
+            2 * bool(_TITLE_NAMES_RE.search(line))
+            + bool(re.search(r"关于|对", line))
+            + (len(line) >= 12)
+        )
+        if best is None or score > best[0]:
+            best = (score, i)
+    if best is not None:
+        i = best[1]
+        line = lines[i]
         first = i
         if i > 0 and _CONTINUATION_START_RE.match(line) and not _TITLE_HINT_RE.search(lines[i - 1]):
             first = i - 1
@@ -197,16 +211,16 @@ def find_session(norm: str) -> str | None:
 
 _NUMBER_RES = (
     re.compile(
-        r"第\s*(?P<n>[A-Za-z]{0,3}\s*\d{1,5}(?:-\d{1,4})?)\s*号\s*"
-        r"(?:重点|集体|委员|代表|政协|人大)?\s*(?:提案|建议|议案|意见)"
+        r"第\s*(?P<n>[A-Za-z]{0,3}\d{1,10}(?:-\d{1,4})?)\s*号\s*"
+        r"(?:(?:重点|集体|委员|代表|政协|人大)\s*)?(?:提案|建议|议案|意见)"
     ),
     re.compile(
-        r"(?:提案|建议|议案)\s*(?:编号|号|编码)\s*(?:为|是)?\s*:?\s*(?:第\s*)?"
-        r"(?P<n>[A-Za-z]{0,3}\s*\d{1,5}(?:-\d{1,4})?)"
+        r"(?:提案|建议|议案)\s*(?:编号|号|编码)\s*(?:[为是:第]\s*)*"
+        r"(?P<n>[A-Za-z]{0,3}\d{1,10}(?:-\d{1,4})?)"
     ),
-    re.compile(r"会议\s*第\s*(?P<n>[A-Za-z]{0,3}\s*\d{1,5})\s*号"),
+    re.compile(r"会议\s*第\s*(?P<n>[A-Za-z]{0,3}\d{1,10})\s*号"),
     # 《关于…的提案》(第0312号)收悉: the number in brackets after the cited title.
-    re.compile(r"[》”]\s*\(\s*第\s*(?P<n>[A-Za-z]{0,3}\s*\d{1,5})\s*号\s*(?:提案|建议)?\s*\)"),
+    re.compile(r"[》”]\s*\(\s*第\s*(?P<n>[A-Za-z]{0,3}\d{1,10})\s*号\s*(?:(?:提案|建议)\s*)?\)"),
 )
 
 
@@ -265,7 +279,7 @@ _WRAPPED_TITLE_RE = re.compile(r"(?:的|之)?(?:答复函|答复|复函|回复|�
 
 _CITED_BEFORE_RE = re.compile(r"(?:提出的|所提的?|提交的|提的|领衔的?|关于)\s*$")
 _CITED_AFTER_RE = re.compile(
-    r"^\s*(?:\([^)]{0,20}\))?\s*(?:的?(?:提案|建议|议案))?\s*(?:已|均已)?收悉"
+    r"\s*(?:\([^)]{0,20}\)\s*)?(?:的?(?:提案|建议|议案)\s*)?(?:已|均已)?收悉"
 )
 
 
@@ -292,11 +306,11 @@ def find_cited_title(intro_norm: str) -> tuple[int, int] | None:
             )
             if best is None or score > best[0]:
                 best = (score, m.start(group), m.end(group))
-        m = _UNQUOTED_RE.search(window)
-        if m and (best is None or best[0] == 0):
+        unquoted = _UNQUOTED_RE.search(window)
+        if unquoted and (best is None or best[0] == 0):
             # An unquoted 关于…建议 span beats a quote that is not a citation at all
             # ("根据《规划法》，你们提出的关于…的建议收悉").
-            return m.start("t"), m.end("t")
+            return unquoted.start("t"), unquoted.end("t")
         if best is not None:
             return best[1], best[2]
     return None
@@ -408,7 +422,7 @@ _ORG_SUFFIX_RE = re.compile(
 )
 _ORG_FORBIDDEN_RE = re.compile(r"[,。;:!?、“”《》0-9]")
 _CLOSING_PHRASE_RE = re.compile(
-    r"^(?:最后\s*,?\s*)?(?:再次|衷心|非常|十分|诚挚|真诚|特别|由衷)?(?:感谢|谢谢|致谢|感激)|"
+    r"^(?:最后\s*(?:,\s*)?)?(?:再次|衷心|非常|十分|诚挚|真诚|特别|由衷)?(?:感谢|谢谢|致谢|感激)|"
     r"^(?:特此|此复|专此|此致|敬礼|顺致|顺颂|以上答复|以上意见|以上回复|如有不妥|欢迎|恳请|敬请|请予|"
     r"请批评|希望您|望您|您如有|如您|若您|如对|对答复|联系人|联系电话|联系方式|承办人|经办人|"
     r"签发人|承办负责人|办理负责人|负责人|分管领导|抄送|附件|电话|地址|邮编|手机|"
@@ -442,7 +456,7 @@ def is_closing_phrase(norm: str) -> bool:
 # ---------------------------------------------------------------------------
 
 _DOC_RE = re.compile(
-    r"[\u4e00-\u9fffA-Za-z]{1,12}\s*[〔【\[(]\s*(?:19|20)\d{2}\s*[〕】\])]\s*第?\s*\d{1,5}\s*号"
+    r"[\u4e00-\u9fffA-Za-z]{1,12}\s*[〔【\[(]\s*(?:19|20)\d{2}\s*[〕】\])]\s*(?:第\s*)?\d{1,5}\s*号"
 )
 
 
@@ -453,11 +467,11 @@ def find_doc_number(norm: str) -> tuple[int, int] | None:
 
 _CLASS_LABEL_RE = re.compile(
     r"(?:办理结果|办理类别|答复类别|办复类别|办理类型|结果类别|答复类型|类\s*别|分\s*类)\s*"
-    r"(?::|为|是)?\s*[\"“]?\s*(?P<c>[A-D])(?:\s*类)?(?![A-Za-z])"
+    r"(?:[:为是]\s*)?(?:[\"“]\s*)?(?P<c>[A-D])(?:\s*类)?(?![A-Za-z])"
 )
 _CLASS_FORM_RES = (
     re.compile(r"号\s*(?P<c>[A-D])\s*类"),  # …27号C类
-    re.compile(r"[〔【\[(]\s*(?P<c>[A-D])\s*类?\s*[〕】\])]"),  # 〔A〕 (B类)
+    re.compile(r"[〔【\[(]\s*(?P<c>[A-D])\s*(?:类\s*)?[〕】\])]"),  # 〔A〕 (B类)
     re.compile(r"^\s*(?P<c>[A-D])\s*类(?:提案|建议|答复|件)?\s*$"),  # a line "A类"
 )
 # Footnotes explaining the classes ('注:A类指所提问题已经解决…') must not set the class.

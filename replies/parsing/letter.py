@@ -30,7 +30,7 @@ from .topics import TopicMatcher, matcher_for
 
 # Longer input is cut: a reply letter is a few thousand characters, and the cap keeps the
 # worst case (a pasted book, a binary blob) within a second or two.
-MAX_CHARS = 2_000_000
+MAX_CHARS = 1_000_000
 # How far into the intro the citation, session and number are looked for.
 _INTRO_HEAD = 3000
 
@@ -309,7 +309,9 @@ def _closing_start(content: list[_Line], lower: int) -> int:
     i = len(content)
     for j in range(len(content) - 1, max(lower, len(content) - 15) - 1, -1):
         if _date_line(content[j]) is not None:
-            i = j
+            # A date line followed by prose is a date inside the letter, not its signature.
+            if all(_is_trailer(ln.norm) for ln in content[j + 1 :]):
+                i = j
             break
     while i > lower:
         line = content[i - 1]
@@ -326,6 +328,16 @@ def _closing_start(content: list[_Line], lower: int) -> int:
             continue
         break
     return i
+
+
+def _is_trailer(norm: str) -> bool:
+    """Lines that may follow a signature date: contacts, 抄送, notes, stamps, short labels."""
+    return (
+        fields.is_closing_phrase(norm)
+        or _date_line(_Line(norm, norm)) is not None
+        or fields.looks_like_org(norm, strict=False)
+        or ("。" not in norm and len(norm) <= 60)
+    )
 
 
 @dataclass
