@@ -190,6 +190,11 @@ MIDDLEWARE.insert(
 )
 # Last, as django-axes asks: it turns a locked-out login into the lockout page.
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+# NUL in a query string is a 400 page, not a database error (the admin's search boxes).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware") + 1,
+    "replies.views.RejectNulInQueryMiddleware",
+)
 
 # HTTPS only: plain-http requests are redirected (except the load balancer's /healthz) and
 # cookies never travel unencrypted. Behind the TLS proxy, DJANGO_SECURE_PROXY_SSL_HEADER=1
@@ -253,5 +258,6 @@ AXES_COOLOFF_TIME = datetime.timedelta(
 )
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "replies.views.axes_username"
 # A page in Chinese with status 429, not a traceback or django-axes' English sentence.
 AXES_LOCKOUT_CALLABLE = "replies.views.login_locked_out"

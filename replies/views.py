@@ -44,9 +44,38 @@ def login_locked_out(request, original_response=None, credentials=None):
     )
 
 
+def axes_username(request, credentials=None) -> str | None:
+    """The user name django-axes counts failures for (AXES_USERNAME_CALLABLE): as typed,
+    cut to what its column holds. The login form does not limit what is typed, and on
+    PostgreSQL a longer name made the failed login itself fail with a server error."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    value = (credentials or {}).get(field) if credentials else request.POST.get(field)
+    if value is None:
+        return None
+    return str(value).replace("\x00", "")[:255]
+
+
 def bad_request(request, exception):
     """handler400: an oversized or malformed request gets a page that says so in Chinese."""
     return render(request, "replies/bad_request.html", status=400)
+
+
+class RejectNulInQueryMiddleware:
+    """A NUL character in a query parameter is a 400, before any view sees it.
+
+    No text of ours contains NUL, PostgreSQL cannot store or even compare text with one,
+    and the admin's search boxes and filters hand query parameters straight to it (a 500
+    before this). Forms already refuse NUL in what they post, field by field.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for key, values in request.GET.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                return bad_request(request, None)
+        return self.get_response(request)
 
 
 # Evidence is served only as a download, under a content type that no browser executes.
@@ -119,12 +148,20 @@ def evidence_file(request, name: str):
 def _dashboard_scope(request):
     """Validated filters: a bad id is simply no filter, never an error page."""
     session = department = None
-    session_id, department_id = request.GET.get("session", ""), request.GET.get("department", "")
-    if session_id.isdigit():
+    session_id, department_id = _id(request.GET.get("session")), _id(request.GET.get("department"))
+    if session_id is not None:
         session = Session.objects.select_related("committee").filter(pk=session_id).first()
-    if department_id.isdigit():
+    if department_id is not None:
         department = Department.objects.filter(pk=department_id).first()
     return session, department
+
+
+def _id(value: str | None) -> int | None:
+    """A primary key from a query string, or None: ASCII digits only ("²".isdigit() is
+    true, but int("²") fails) and within a bigint."""
+    if value and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
 
 
 @require_GET
@@ -271,8 +308,13 @@ def rate_reply(request, pk: int):
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("感谢您的评价。"))
-    else:
+    elif "satisfaction" in form.errors:
         messages.error(request, _("请选择满意程度后再提交。"))
+    else:
+        messages.error(
+            request,
+            _("评价未保存：意见%(error)s") % {"error": " ".join(form.errors.get("comment", []))},
+        )
     return redirect("replies:mine")
 
 
