@@ -70,7 +70,13 @@ bench-parse: install
 	$(BIN)/python bench/run.py parse
 
 # --- Production hardening: load with a database restart, backup and restore --------------
-.PHONY: backup restore
+.PHONY: chaos backup restore
+
+# Bounded load on loopback against gunicorn with production settings, PostgreSQL restarted
+# in the middle; prints errors, recovery time and whether any acknowledged write was lost.
+# Needs a local PostgreSQL cluster it may restart (database tiantrack_chaos, created here).
+chaos: install
+	$(BIN)/python bench/chaos.py
 
 # Backups of the PostgreSQL database named by DATABASE_URL (pg_dump's custom format) and of
 # the uploaded files; see "Backup and restore" in README.md.
