@@ -160,7 +160,9 @@ class ProgressForm(forms.Form):
     """A progress update from the staff page: the update plus targets' achieved values."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     status = forms.ChoiceField(label=_("状态"), choices=CommitmentStatus.choices)
     note = forms.CharField(
         label=_("进展说明"),

@@ -494,7 +494,8 @@ def import_letter(
         reply.published_at = timezone.now()
     reply.full_clean(exclude=["proposal", "department", "supersedes"])
     reply.save()
-    _sync_commitments(reply=reply, sections=parsed.sections, owner=department)
+    warnings = list(parsed.warnings)
+    warnings += _sync_commitments(reply=reply, sections=parsed.sections, owner=department)
     topics = Topic.objects.filter(
         key__in={section.topic for section in parsed.sections if section.topic}
     )
@@ -502,7 +503,7 @@ def import_letter(
     from proposals.search import reindex_proposals
 
     reindex_proposals([proposal.pk])
-    return ImportResult(outcome, proposal, reply, list(parsed.warnings))
+    return ImportResult(outcome, proposal, reply, warnings)
 
 
 def _get_or_create_proposal(*, session: Session, number: str, defaults: dict):
@@ -516,7 +517,8 @@ def _get_or_create_proposal(*, session: Session, number: str, defaults: dict):
 
 def _sync_commitments(
     *, reply: Reply, sections: Sequence[ParsedSection], owner: Department
-) -> None:
+) -> list[str]:
+    warnings: list[str] = []
     existing = {item.number: item for item in reply.commitments.prefetch_related("targets")}
     topics = {topic.key: topic for topic in Topic.objects.all()}
     for section in sections:
@@ -541,26 +543,40 @@ def _sync_commitments(
         else:
             item.version += 1
         item.save()
-        _sync_targets(item=item, section=section)
+        warnings += _sync_targets(item=item, section=section)
         refresh_commitment(commitment=item)
     # Sections gone from a corrected letter: drop them unless progress was reported on them.
     for item in existing.values():
         if not item.updates.exists():
             item.delete()
+    return warnings
 
 
-def _sync_targets(*, item: CommitmentItem, section: ParsedSection) -> None:
+# Target.quantity holds 14 digits with 2 decimals; a larger figure is a misreading.
+MAX_TARGET_QUANTITY = Decimal("999999999999.99")
+
+
+def _sync_targets(*, item: CommitmentItem, section: ParsedSection) -> list[str]:
+    """Replace the targets, keeping achieved values by text; return warnings for skipped ones."""
     achieved = {target.text: target.achieved for target in item.targets.all()}
     item.targets.all().delete()
-    Target.objects.bulk_create(
-        Target(
-            commitment=item,
-            text=target.text[:300],
-            quantity=target.quantity,
-            unit=target.unit[:20],
-            due_on=target.deadline,
-            achieved=achieved.get(target.text[:300]),
+    kept, warnings = [], []
+    for target in section.targets:
+        if not 0 < target.quantity <= MAX_TARGET_QUANTITY:
+            warnings.append(
+                str(_("第%(number)d部分的指标“%(text)s”数值异常（%(quantity)s），未导入。"))
+                % {"number": item.number, "text": target.text[:40], "quantity": target.quantity}
+            )
+            continue
+        kept.append(
+            Target(
+                commitment=item,
+                text=target.text[:300],
+                quantity=target.quantity,
+                unit=target.unit[:20],
+                due_on=target.deadline,
+                achieved=achieved.get(target.text[:300]),
+            )
         )
-        for target in section.targets
-        if target.quantity > 0
-    )
+    Target.objects.bulk_create(kept)
+    return warnings
