@@ -104,13 +104,16 @@ def term_tsquery(term: str) -> str:
     runs = list(_runs(term))
     parts: list[str] = []
     for index, (run, is_cjk) in enumerate(runs):
-        first, last = index == 0, index == len(runs) - 1
+        last = index == len(runs) - 1
         if not is_cjk:
             # A query's last word may be the start of a longer word in the text.
             parts.append(f"'{run[:60]}':*" if last else f"'{run[:60]}'")
         elif len(run) == 1:
-            # Alone at an edge the text's run may go on (才 in 人才队伍): match a prefix.
-            parts.append(f"'{run}':*" if first or last else f"'{run}'")
+            # At the query's end the text's run may go on (才 in 人才队伍): match a prefix.
+            # Anywhere else a non-Chinese token follows, so the text's run ends here too and
+            # has this character as its trailing token: an exact match is enough (and far
+            # cheaper than a prefix, as in 第89号).
+            parts.append(f"'{run}':*" if last else f"'{run}'")
         else:
             parts.extend(f"'{run[i : i + 2]}'" for i in range(len(run) - 1))
             if not last:
