@@ -3,7 +3,7 @@
 import datetime
 from typing import Any
 
-from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from proposals.models import Proposal, Session
@@ -39,7 +39,11 @@ def _rate(part: int, whole: int) -> float | None:
 
 def _reply_rows(replies: QuerySet[Reply], key: str, label_fields: list[str]) -> dict[Any, dict]:
     rows = (
-        replies.filter(role=Reply.Role.ANSWER, superseded_by__isnull=True)
+        # NOT EXISTS, not a LEFT JOIN ... IS NULL: PostgreSQL estimates the anti-join well,
+        # while the outer-join form was estimated at one row and joined by nested loops
+        # (50 s at 200,000 replies).
+        replies.filter(role=Reply.Role.ANSWER)
+        .exclude(Exists(Reply.objects.filter(supersedes=OuterRef("pk"))))
         .values(key, *label_fields)
         .annotate(
             replies=Count("pk"),
