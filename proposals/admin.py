@@ -220,16 +220,27 @@ class ProposalAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
         )
         return queryset.filter(Q(lead_department=department) | Exists(replied) | Exists(assigned))
 
-    def _move(self, request, queryset, to: str) -> None:
-        moved = 0
-        for proposal in queryset:
+    def _apply(self, request, proposals, step) -> int:
+        """Run a workflow step on each proposal; a refused one is reported, not fatal."""
+        done = 0
+        for proposal in proposals:
             try:
-                services.transition(proposal=proposal, to=to)
-                moved += 1
+                if step(proposal) is not False:
+                    done += 1
             except services.TransitionError as error:
                 self.message_user(
                     request, f"{proposal.number_label}：{error.messages[0]}", messages.ERROR
                 )
+        return done
+
+    def _refuse(self, request, proposal, message) -> bool:
+        self.message_user(request, message % {"number": proposal.number_label}, messages.ERROR)
+        return False
+
+    def _move(self, request, queryset, to: str) -> None:
+        moved = self._apply(
+            request, queryset, lambda proposal: services.transition(proposal=proposal, to=to)
+        )
         if moved:
             self.message_user(
                 request,
@@ -248,28 +259,17 @@ class ProposalAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("交办（按所填主办、协办单位）"), permissions=["change"])
     def assign(self, request, queryset):
-        moved = 0
-        for proposal in queryset.select_related("lead_department").prefetch_related(
-            "co_departments"
-        ):
+        def step(proposal):
             if proposal.lead_department is None:
-                self.message_user(
-                    request,
-                    _("%(number)s：请先填写主办单位。") % {"number": proposal.number_label},
-                    messages.ERROR,
-                )
-                continue
-            try:
-                services.assign(
-                    proposal=proposal,
-                    lead=proposal.lead_department,
-                    co_departments=list(proposal.co_departments.all()),
-                )
-                moved += 1
-            except services.TransitionError as error:
-                self.message_user(
-                    request, f"{proposal.number_label}：{error.messages[0]}", messages.ERROR
-                )
+                return self._refuse(request, proposal, _("%(number)s：请先填写主办单位。"))
+            return services.assign(
+                proposal=proposal,
+                lead=proposal.lead_department,
+                co_departments=list(proposal.co_departments.all()),
+            )
+
+        proposals = queryset.select_related("lead_department").prefetch_related("co_departments")
+        moved = self._apply(request, proposals, step)
         if moved:
             self.message_user(
                 request, _("已交办 %(count)d 件提案。") % {"count": moved}, messages.SUCCESS
@@ -278,25 +278,19 @@ class ProposalAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
     @admin.action(description=_("退回提案委（交办有误）"), permissions=["return"])
     def return_misassigned(self, request, queryset):
         department = clerk_department_id(request.user)
-        for proposal in queryset:
+
+        def step(proposal):
             if department is not None and proposal.lead_department_id != department:
-                self.message_user(
-                    request,
-                    _("%(number)s：只有主办单位可以退回。") % {"number": proposal.number_label},
-                    messages.ERROR,
-                )
-                continue
-            try:
-                services.return_misassigned(proposal=proposal)
-                self.message_user(
-                    request,
-                    _("%(number)s 已退回。") % {"number": proposal.number_label},
-                    messages.SUCCESS,
-                )
-            except services.TransitionError as error:
-                self.message_user(
-                    request, f"{proposal.number_label}：{error.messages[0]}", messages.ERROR
-                )
+                return self._refuse(request, proposal, _("%(number)s：只有主办单位可以退回。"))
+            services.return_misassigned(proposal=proposal)
+            self.message_user(
+                request,
+                _("%(number)s 已退回。") % {"number": proposal.number_label},
+                messages.SUCCESS,
+            )
+            return True
+
+        self._apply(request, queryset, step)
 
     def has_return_permission(self, request):
         # The lead department's clerk returns a proposal that is not theirs; the office may too.
