@@ -21,7 +21,7 @@ from operator import add
 
 from django.contrib.postgres.search import SearchVectorField
 from django.db import connection
-from django.db.models import Exists, F, Lookup, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.html import escape
@@ -176,36 +176,61 @@ def reindex_proposals(proposal_ids: Iterable[int]) -> None:
     """Refresh what is derived from a proposal's published replies.
 
     ``replied_on`` (the newest published reply's date) on every database; the search
-    vector on PostgreSQL only (SQLite searches the text itself).
+    vector on PostgreSQL only (SQLite searches the text itself). Three reads for any
+    number of proposals, then one write each.
     """
-    from proposals.models import Proposal, Proposer
+    from proposals.models import Proposal, ProposalProposer
     from replies.models import Reply
 
-    proposals = Proposal.objects.filter(pk__in=list(proposal_ids)).prefetch_related(
-        # In the order the letter lists them, as generate_data writes them too.
-        Prefetch("proposers", queryset=Proposer.objects.order_by("proposalproposer__position")),
-        Prefetch(
-            "replies",
-            queryset=Reply.objects.published().select_related("department").order_by("pk"),
-            to_attr="published_replies",
-        ),
-    )
-    for proposal in proposals:
-        replies = proposal.published_replies
-        dates = [reply.letter_date or timezone.localdate(reply.published_at) for reply in replies]
-        Proposal.objects.filter(pk=proposal.pk).update(replied_on=max(dates, default=None))
-        if uses_tsvector():
-            text = document_text(
-                title=proposal.title,
-                number=proposal.number,
-                proposers=[proposer.name for proposer in proposal.proposers.all()],
-                replies=[(r.title, r.doc_number, r.department.name, r.body) for r in replies],
+    ids = list(proposal_ids)
+    proposals = {
+        pk: (title, number)
+        for pk, title, number in Proposal.objects.filter(pk__in=ids).values_list(
+            "pk", "title", "number"
+        )
+    }
+    proposers: dict[int, list[str]] = {pk: [] for pk in proposals}
+    # In the order the letter lists them, as generate_data writes them too.
+    for proposal_id, name in (
+        ProposalProposer.objects.filter(proposal_id__in=ids)
+        .order_by("proposal_id", "position", "pk")
+        .values_list("proposal_id", "proposer__name")
+    ):
+        proposers[proposal_id].append(name)
+    replies: dict[int, list[tuple]] = {pk: [] for pk in proposals}
+    for row in (
+        Reply.objects.published()
+        .filter(proposal_id__in=ids)
+        .order_by("pk")
+        .values_list(
+            "proposal_id",
+            "letter_date",
+            "published_at",
+            "title",
+            "doc_number",
+            "department__name",
+            "body",
+        )
+    ):
+        replies[row[0]].append(row[1:])
+    for pk, (title, number) in proposals.items():
+        dates = [day or timezone.localdate(published) for day, published, *_r in replies[pk]]
+        replied_on = max(dates, default=None)
+        if not uses_tsvector():
+            Proposal.objects.filter(pk=pk).update(replied_on=replied_on)
+            continue
+        text = document_text(
+            title=title,
+            number=number,
+            proposers=proposers[pk],
+            replies=[tuple(reply[2:]) for reply in replies[pk]],
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE proposals_proposal SET replied_on = %s, search_vector = %s::tsvector"
+                " WHERE id = %s",
+                [replied_on, tsvector_literal(text), pk],
             )
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE proposals_proposal SET search_vector = %s::tsvector WHERE id = %s",
-                    [tsvector_literal(text), proposal.pk],
-                )
     # Publishing changed what public pages show (QuerySet.update sends no signal).
     from proposals.selectors import forget_public_data_version
 

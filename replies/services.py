@@ -3,7 +3,7 @@
 import datetime
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -356,7 +356,9 @@ def committee_for(*, agency: str | None, kind: str) -> Committee:
     suffix = "人大" if committee_kind == Committee.Kind.CONGRESS else "政协"
     region = region_of(agency)
     name = f"{region}{suffix}" if region else f"未注明地区{suffix}"
-    for committee in Committee.objects.filter(kind=committee_kind):
+    # One query: the committee of that name and those with aliases, in the usual order.
+    candidates = Committee.objects.filter(kind=committee_kind).filter(Q(name=name) | ~Q(aliases=""))
+    for committee in candidates:
         if committee.name == name or name in committee.alias_list:
             return committee
     level = Committee.Level.COUNTY if region and region[-1] in "县区旗" else Committee.Level.CITY
@@ -396,17 +398,41 @@ def department_for(name: str | None) -> Department:
 
 
 def proposers_for(names: Sequence[str]) -> list[Proposer]:
-    proposers = []
-    for name in names:
-        proposer = Proposer.objects.filter(name=name).order_by("pk").first()
-        proposers.append(proposer or Proposer.objects.create(name=name))
-    return proposers
+    """The proposers of these names (the oldest of a name), created where missing."""
+    names = list(dict.fromkeys(names))
+    found: dict[str, Proposer] = {}
+    for proposer in Proposer.objects.filter(name__in=names).order_by("-pk"):
+        found[proposer.name] = proposer
+    missing = [Proposer(name=name) for name in names if name not in found]
+    for proposer in Proposer.objects.bulk_create(missing):
+        found[proposer.name] = proposer
+    return [found[name] for name in names]
 
 
-def topic_keywords() -> dict[str, list[str]] | None:
+def _link_proposers(*, proposal: Proposal, proposers: list[Proposer], created: bool) -> None:
+    """The letter's proposers in its order; a new proposal's links are written at once."""
+    if created:
+        ProposalProposer.objects.bulk_create(
+            ProposalProposer(proposal=proposal, proposer=proposer, position=position)
+            for position, proposer in enumerate(proposers)
+        )
+        return
+    links = {link.proposer_id: link for link in ProposalProposer.objects.filter(proposal=proposal)}
+    for position, proposer in enumerate(proposers):
+        link = links.get(proposer.pk)
+        if link is None:
+            ProposalProposer.objects.create(proposal=proposal, proposer=proposer, position=position)
+        elif link.position != position:
+            link.position = position
+            link.save(update_fields=["position"])
+
+
+def topic_keywords(topics: Iterable[Topic] | None = None) -> dict[str, list[str]] | None:
     """The configurable topic list, or None to let the parser use its defaults."""
-    topics = {topic.key: topic.keyword_list for topic in Topic.objects.all()}
-    return {key: words for key, words in topics.items() if words} or None
+    if topics is None:
+        topics = Topic.objects.all()
+    keywords = {topic.key: topic.keyword_list for topic in topics}
+    return {key: words for key, words in keywords.items() if words} or None
 
 
 @transaction.atomic
@@ -426,8 +452,9 @@ def import_letter(
     ``force`` applies ``parsed`` even to an unchanged text (staff corrected the preview);
     ``department`` overrides the replying agency read from the letter (a clerk's own).
     """
+    topics = {topic.key: topic for topic in Topic.objects.all()}
     if parsed is None:
-        parsed = parse_letter(text, topics=topic_keywords())
+        parsed = parse_letter(text, topics=topic_keywords(topics.values()))
     fingerprint = letter_fingerprint(text)
     year = parsed.reply_date.year if parsed.reply_date else None
     committee = committee_for(
@@ -459,19 +486,19 @@ def import_letter(
         if proposal.lead_department_id is None:
             proposal.lead_department = department
         proposal.save(update_fields=["title", "lead_department", "updated_at"])
-    proposers = proposers_for(parsed.proposers)
-    for position, proposer in enumerate(proposers):
-        ProposalProposer.objects.update_or_create(
-            proposal=proposal, proposer=proposer, defaults={"position": position}
-        )
-
-    reply = (
-        Reply.objects.select_for_update(of=("self",))
-        .filter(proposal=proposal, department=department, role=Reply.Role.ANSWER)
-        .filter(superseded_by__isnull=True)
-        .order_by("-pk")
-        .first()
+    _link_proposers(
+        proposal=proposal, proposers=proposers_for(parsed.proposers), created=proposal_created
     )
+
+    reply = None
+    if not proposal_created:
+        reply = (
+            Reply.objects.select_for_update(of=("self",))
+            .filter(proposal=proposal, department=department, role=Reply.Role.ANSWER)
+            .filter(superseded_by__isnull=True)
+            .order_by("-pk")
+            .first()
+        )
     if reply is not None and reply.source_hash == fingerprint and not force:
         return ImportResult("unchanged", proposal, reply, list(parsed.warnings))
     previous = None
@@ -492,14 +519,24 @@ def import_letter(
     reply.source_hash = fingerprint
     if publish and reply.published_at is None:
         reply.published_at = timezone.now()
-    reply.full_clean(exclude=["proposal", "department", "supersedes"])
+    # Field checks only: the table's check constraints hold every value set here, and
+    # checking them through Django costs a query each.
+    reply.clean_fields(exclude=["proposal", "department", "supersedes"])
     reply.save()
     warnings = list(parsed.warnings)
-    warnings += _sync_commitments(reply=reply, sections=parsed.sections, owner=department)
-    topics = Topic.objects.filter(
-        key__in={section.topic for section in parsed.sections if section.topic}
-    )
-    proposal.topics.add(*topics)
+    if outcome == "imported":
+        warnings += _create_commitments(
+            reply=reply, sections=parsed.sections, owner=department, topics=topics
+        )
+    else:
+        warnings += _sync_commitments(
+            reply=reply, sections=parsed.sections, owner=department, topics=topics
+        )
+    letter_topics = [
+        topics[key] for key in dict.fromkeys(s.topic for s in parsed.sections) if key in topics
+    ]
+    if letter_topics:
+        proposal.topics.add(*letter_topics)
     from proposals.search import reindex_proposals
 
     reindex_proposals([proposal.pk])
@@ -508,36 +545,75 @@ def import_letter(
 
 def _get_or_create_proposal(*, session: Session, number: str, defaults: dict):
     """get_or_create that lets the unique constraint decide between simultaneous imports."""
+    proposal = Proposal.objects.filter(session=session, number=number).first()
+    if proposal is not None:
+        return proposal, False
     try:
         with transaction.atomic():
-            return Proposal.objects.get_or_create(session=session, number=number, defaults=defaults)
+            return Proposal.objects.create(session=session, number=number, **defaults), True
     except IntegrityError:
         return Proposal.objects.get(session=session, number=number), False
 
 
+def _section_fields(item: CommitmentItem, section: ParsedSection, topics: dict) -> None:
+    item.marker = section.marker[:20]
+    item.heading = (section.heading or "")[:300]
+    item.text = section.text
+    item.statements = [
+        {
+            "text": statement.text,
+            "modality": statement.modality,
+            "deadline": statement.deadline.isoformat() if statement.deadline else None,
+        }
+        for statement in section.commitments
+    ]
+    item.topic = topics.get(section.topic) if section.topic else None
+    item.due_on = section.due_on
+
+
+def _create_commitments(
+    *, reply: Reply, sections: Sequence[ParsedSection], owner: Department, topics: dict
+) -> list[str]:
+    """A new reply's commitments and targets, a few queries for the whole letter.
+
+    What ``_sync_commitments`` then ``refresh_commitment`` would store, without the
+    round trips: a new commitment has no updates, so its status is the parser's
+    suggestion and its progress that of its targets (none achieved yet).
+    """
+    from simple_history.utils import bulk_create_with_history
+
+    items, targets, warnings = [], [], []
+    for section in sections:
+        item = CommitmentItem(
+            reply=reply, number=section.number, owner=owner, status=section.suggested_status
+        )
+        _section_fields(item, section, topics)
+        kept, skipped = _targets_of(item=item, section=section, achieved={})
+        progress = target_progress(kept)
+        item.progress = STATUS_PROGRESS.get(item.status, 0) if progress is None else progress
+        items.append(item)
+        targets.append(kept)
+        warnings += skipped
+    if not items:
+        return warnings
+    bulk_create_with_history(items, CommitmentItem)
+    for item, kept in zip(items, targets, strict=True):
+        for target in kept:
+            target.commitment = item
+    Target.objects.bulk_create(target for kept in targets for target in kept)
+    return warnings
+
+
 def _sync_commitments(
-    *, reply: Reply, sections: Sequence[ParsedSection], owner: Department
+    *, reply: Reply, sections: Sequence[ParsedSection], owner: Department, topics: dict
 ) -> list[str]:
     warnings: list[str] = []
     existing = {item.number: item for item in reply.commitments.prefetch_related("targets")}
-    topics = {topic.key: topic for topic in Topic.objects.all()}
     for section in sections:
         item = existing.pop(section.number, None)
         is_new = item is None
         item = item or CommitmentItem(reply=reply, number=section.number, owner=owner)
-        item.marker = section.marker[:20]
-        item.heading = (section.heading or "")[:300]
-        item.text = section.text
-        item.statements = [
-            {
-                "text": statement.text,
-                "modality": statement.modality,
-                "deadline": statement.deadline.isoformat() if statement.deadline else None,
-            }
-            for statement in section.commitments
-        ]
-        item.topic = topics.get(section.topic) if section.topic else None
-        item.due_on = section.due_on
+        _section_fields(item, section, topics)
         if is_new:
             item.status = section.suggested_status
         else:
@@ -560,6 +636,15 @@ def _sync_targets(*, item: CommitmentItem, section: ParsedSection) -> list[str]:
     """Replace the targets, keeping achieved values by text; return warnings for skipped ones."""
     achieved = {target.text: target.achieved for target in item.targets.all()}
     item.targets.all().delete()
+    kept, warnings = _targets_of(item=item, section=section, achieved=achieved)
+    Target.objects.bulk_create(kept)
+    return warnings
+
+
+def _targets_of(
+    *, item: CommitmentItem, section: ParsedSection, achieved: dict
+) -> tuple[list[Target], list[str]]:
+    """The section's targets (achieved values kept by text) and warnings for skipped ones."""
     kept, warnings = [], []
     for target in section.targets:
         if not 0 < target.quantity <= MAX_TARGET_QUANTITY:
@@ -578,5 +663,4 @@ def _sync_targets(*, item: CommitmentItem, section: ParsedSection) -> list[str]:
                 achieved=achieved.get(target.text[:300]),
             )
         )
-    Target.objects.bulk_create(kept)
-    return warnings
+    return kept, warnings

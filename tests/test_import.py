@@ -81,6 +81,38 @@ def test_corrected_letter_updates_in_place_and_keeps_update_history(seed, seed_l
     assert item.status == CommitmentStatus.FULFILLED
 
 
+def test_new_letter_stores_what_the_update_path_would(seed):
+    """A new reply's commitments are written in bulk; refreshing them changes nothing,
+    and each has its history row as a one-by-one save would give it."""
+    for item in seed.reply.commitments.all():
+        status, progress = item.status, item.progress
+        services.refresh_commitment(commitment=item)
+        item.refresh_from_db()
+        assert (item.status, item.progress) == (status, progress)
+        assert item.history.count() == 1
+    assert Target.objects.filter(commitment__reply=seed.reply).count() >= 3
+
+
+def test_import_queries_do_not_grow_with_sections(seed, seed_letter):
+    """A new letter costs the same few queries whether it has five sections or two."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    five = seed_letter.replace("第89号", "第90号")
+    head, rest = seed_letter.split("三、关于", 1)
+    two = head.replace("第89号", "第91号") + "感谢您" + rest.split("感谢您", 1)[1]
+    counts = []
+    for text, sections in ((five, 5), (two, 2)):
+        with CaptureQueriesContext(connection) as queries:
+            result = services.import_letter(text=text)
+        assert result.outcome == "imported"
+        assert result.reply.commitments.count() == sections
+        counts.append(len(queries))
+    # The same queries (the two-section letter has no targets: one insert fewer).
+    assert counts[1] <= counts[0] <= counts[1] + 1
+    assert counts[0] <= 24
+
+
 def test_import_command_summary_and_idempotence(samples_dir, capsys):
     call_command("import_letters", str(samples_dir / "letters"))
     out = capsys.readouterr().out
