@@ -3,6 +3,7 @@
 import datetime
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -10,6 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from proposals.models import Department, Proposal, Topic
+
+
+class ReadableJSONEncoder(DjangoJSONEncoder):
+    """Keeps Chinese as it is rather than as \\uXXXX escapes: half the bytes, and
+    every escape's backslash would be escaped again in a bulk insert's array literal."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["ensure_ascii"] = False
+        super().__init__(*args, **kwargs)
 
 
 class Classification(models.TextChoices):
@@ -162,6 +172,7 @@ class CommitmentItem(models.Model):
         _("承诺语句"),
         default=list,
         blank=True,
+        encoder=ReadableJSONEncoder,
         help_text=_("解析出的语句：文本、性质（已完成/进行中/计划）与期限。"),
     )
     topic = models.ForeignKey(

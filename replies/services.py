@@ -481,7 +481,9 @@ def import_letter(
             "status": Proposal.Status.REPLIED,
         },
     )
-    if not proposal_created:
+    if not proposal_created and (
+        proposal.title != str(title)[:300] or proposal.lead_department_id is None
+    ):
         proposal.title = str(title)[:300]
         if proposal.lead_department_id is None:
             proposal.lead_department = department
