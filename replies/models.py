@@ -128,6 +128,8 @@ class Reply(models.Model):
         ]
         indexes = [
             models.Index(fields=["published_at"], name="reply_published_idx"),
+            # The dashboard's oldest open commitments walk replies by letter date.
+            models.Index(fields=["letter_date", "id"], name="reply_letter_date_idx"),
             models.Index(fields=["index_number"], name="reply_index_number_idx"),
         ]
 
@@ -225,6 +227,12 @@ class CommitmentItem(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "due_on"], name="commitment_status_due_idx"),
+            # Overdue lists: open commitments in due-date order, read until the page is full.
+            models.Index(
+                fields=["due_on", "id"],
+                condition=~Q(status="fulfilled"),
+                name="commitment_open_due_idx",
+            ),
             models.Index(fields=["owner", "status"], name="commitment_owner_status_idx"),
         ]
 

@@ -1,12 +1,14 @@
 """Reads for oversight: the dashboard's rates and roll-ups, the member's own proposals."""
 
 import datetime
+import hashlib
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from proposals.models import Proposal, Session
+from proposals.models import Committee, Proposal, Session
 from replies.models import (
     Classification,
     CommitmentItem,
@@ -18,19 +20,6 @@ from replies.models import (
 )
 
 CLASSES = [value for value, _label in Classification.choices]
-
-
-def visible_replies(user) -> QuerySet[Reply]:
-    """Staff see drafts too; everyone else sees published replies only."""
-    if user.is_authenticated and user.is_staff:
-        return Reply.objects.all()
-    return Reply.objects.published()
-
-
-def visible_commitments(user) -> QuerySet[CommitmentItem]:
-    if user.is_authenticated and user.is_staff:
-        return CommitmentItem.objects.all()
-    return CommitmentItem.objects.public()
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -106,55 +95,129 @@ def _merge(reply_rows: dict, commitment_rows: dict, label) -> list[dict[str, Any
     return table
 
 
+# Without a committee chosen, the department table shows the departments with the most
+# commitments (a province has thousands); the CSV download holds every one.
+TOP_DEPARTMENTS = 30
+DASHBOARD_CACHE_SECONDS = 600
+
+
 def dashboard(
     user,
     *,
+    committee: Committee | None = None,
     session: Session | None = None,
     department=None,
     today: datetime.date | None = None,
+    all_departments: bool = False,
 ) -> dict[str, Any]:
-    """Rates per session and per department, commitments by status, overdue and oldest."""
+    """Rates per committee (or per session of one committee) and per department,
+    commitments by status, overdue and oldest.
+
+    The roll-ups read every commitment in scope (a second at province scale), so the
+    result is cached until anything is written (``public_data_version``) or the day
+    changes; the two lists come from partial indexes in a millisecond.
+    """
+    from proposals.selectors import public_data_version
+
     today = today or timezone.localdate()
-    replies = visible_replies(user)
-    commitments = visible_commitments(user)
+    staff = bool(user.is_authenticated and user.is_staff)
+    if session is not None:
+        committee = session.committee
+    scope = "|".join(
+        str(part)
+        for part in (
+            public_data_version(),
+            today.isoformat(),
+            staff,
+            committee.pk if committee else "",
+            session.pk if session else "",
+            department.pk if department else "",
+            all_departments,
+        )
+    )
+    key = "dashboard:" + hashlib.sha256(scope.encode()).hexdigest()
+    data = cache.get(key)
+    if data is None:
+        data = _dashboard(
+            staff=staff,
+            committee=committee,
+            session=session,
+            department=department,
+            today=today,
+            all_departments=all_departments,
+        )
+        cache.set(key, data, DASHBOARD_CACHE_SECONDS)
+    return data
+
+
+def _dashboard(*, staff, committee, session, department, today, all_departments) -> dict:
+    replies = Reply.objects.all() if staff else Reply.objects.published()
+    commitments = CommitmentItem.objects.all() if staff else CommitmentItem.objects.public()
     if session is not None:
         replies = replies.filter(proposal__session=session)
         commitments = commitments.filter(reply__proposal__session=session)
+    elif committee is not None:
+        replies = replies.filter(proposal__session__committee=committee)
+        commitments = commitments.filter(reply__proposal__session__committee=committee)
     if department is not None:
         replies = replies.filter(department=department)
         commitments = commitments.filter(owner=department)
 
-    session_replies = _reply_rows(
-        replies,
-        "proposal__session",
-        [
-            "proposal__session__committee__name",
-            "proposal__session__term",
-            "proposal__session__meeting",
-            "proposal__session__year",
-        ],
-    )
-    session_commitments = _commitment_rows(commitments, "reply__proposal__session", today)
-    # Sessions that only have commitments still need a label: take it from the session row.
-    missing = set(session_commitments) - set(session_replies)
-    labels = (
-        {s.pk: str(s) for s in Session.objects.filter(pk__in=missing).select_related("committee")}
-        if missing
-        else {}
-    )
-
-    def session_label(row: dict) -> str:
-        probe = Session(
-            term=row["proposal__session__term"],
-            meeting=row["proposal__session__meeting"],
-            year=row["proposal__session__year"],
+    if committee is None:
+        group = "committee"
+        group_replies = _reply_rows(
+            replies, "proposal__session__committee", ["proposal__session__committee__name"]
         )
-        return f"{row['proposal__session__committee__name']}{probe.label}"
+        group_commitments = _commitment_rows(
+            commitments, "reply__proposal__session__committee", today
+        )
+        missing = set(group_commitments) - set(group_replies)
+        labels = (
+            dict(Committee.objects.filter(pk__in=missing).values_list("pk", "name"))
+            if missing
+            else {}
+        )
+        by_group = _merge(
+            group_replies,
+            group_commitments,
+            lambda row: row["proposal__session__committee__name"],
+        )
+    else:
+        group = "session"
+        group_replies = _reply_rows(
+            replies,
+            "proposal__session",
+            [
+                "proposal__session__committee__name",
+                "proposal__session__term",
+                "proposal__session__meeting",
+                "proposal__session__year",
+            ],
+        )
+        group_commitments = _commitment_rows(commitments, "reply__proposal__session", today)
+        # Sessions that only have commitments still need a label: take it from the session row.
+        missing = set(group_commitments) - set(group_replies)
+        labels = (
+            {
+                s.pk: str(s)
+                for s in Session.objects.filter(pk__in=missing).select_related("committee")
+            }
+            if missing
+            else {}
+        )
 
-    by_session = _merge(session_replies, session_commitments, session_label)
-    for row in by_session:
+        def session_label(row: dict) -> str:
+            probe = Session(
+                term=row["proposal__session__term"],
+                meeting=row["proposal__session__meeting"],
+                year=row["proposal__session__year"],
+            )
+            return f"{row['proposal__session__committee__name']}{probe.label}"
+
+        by_group = _merge(group_replies, group_commitments, session_label)
+    for row in by_group:
         row["label"] = row["label"] or labels.get(row["key"], "")
-    by_session.sort(key=lambda row: row["label"])
+    by_group.sort(key=lambda row: row["label"])
 
     department_replies = _reply_rows(replies, "department", ["department__name"])
     department_commitments = _commitment_rows(commitments, "owner", today)
@@ -172,8 +235,13 @@ def dashboard(
         for row in by_department:
             row["label"] = row["label"] or names.get(row["key"], "")
     by_department.sort(key=lambda row: (-row["commitments"], row["label"]))
+    department_count = len(by_department)
+    if committee is None and department is None and not all_departments:
+        by_department = by_department[:TOP_DEPARTMENTS]
 
     related = ["reply__proposal__session__committee", "owner"]
+    # Both lists walk a partial index of open commitments (migration 0004 of replies)
+    # and stop at the 20th: constant time whatever the number of commitments.
     overdue = list(
         commitments.overdue(today).select_related(*related).order_by("due_on", "pk")[:20]
     )
@@ -181,15 +249,17 @@ def dashboard(
         commitments.open().select_related(*related).order_by("reply__letter_date", "pk")[:20]
     )
     totals = {
-        "commitments": sum(row["commitments"] for row in by_session),
-        "overdue": sum(row["overdue"] for row in by_session),
+        "commitments": sum(row["commitments"] for row in by_group),
+        "overdue": sum(row["overdue"] for row in by_group),
         "statuses": {
-            s: sum(row["statuses"][s] for row in by_session) for s in CommitmentStatus.values
+            s: sum(row["statuses"][s] for row in by_group) for s in CommitmentStatus.values
         },
     }
     return {
-        "by_session": by_session,
+        "group": group,
+        "by_group": by_group,
         "by_department": by_department,
+        "department_count": department_count,
         "overdue": overdue,
         "oldest_open": oldest_open,
         "overdue_proposals": list(
@@ -197,7 +267,7 @@ def dashboard(
             .select_related("session__committee", "lead_department")
             .order_by("reply_due")[:20]
         )
-        if user.is_authenticated and user.is_staff
+        if staff
         else [],
         "totals": totals,
         "today": today,

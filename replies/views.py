@@ -16,7 +16,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from proposals.models import Department, Session
+from proposals.models import Committee, Department, Session
 from replies import selectors, services
 from replies.forms import ProgressForm, RatingForm
 from replies.models import CommitmentItem, CommitmentStatus, CommitmentUpdate, Reply
@@ -147,13 +147,18 @@ def evidence_file(request, name: str):
 
 def _dashboard_scope(request):
     """Validated filters: a bad id is simply no filter, never an error page."""
-    session = department = None
+    committee = session = department = None
+    committee_id = _id(request.GET.get("committee"))
     session_id, department_id = _id(request.GET.get("session")), _id(request.GET.get("department"))
+    if committee_id is not None:
+        committee = Committee.objects.filter(pk=committee_id).first()
     if session_id is not None:
         session = Session.objects.select_related("committee").filter(pk=session_id).first()
+        if session is not None and committee is not None and session.committee_id != committee.pk:
+            session = None  # a session of another committee: the committee decides
     if department_id is not None:
         department = Department.objects.filter(pk=department_id).first()
-    return session, department
+    return committee, session, department
 
 
 def _id(value: str | None) -> int | None:
@@ -166,23 +171,37 @@ def _id(value: str | None) -> int | None:
 
 @require_GET
 def dashboard(request):
-    session, department = _dashboard_scope(request)
-    data = selectors.dashboard(request.user, session=session, department=department)
+    committee, session, department = _dashboard_scope(request)
+    data = selectors.dashboard(
+        request.user, committee=committee, session=session, department=department
+    )
+    committee = committee or (session.committee if session else None)
     heights = {}
-    for table in ("by_session", "by_department"):
+    for table in ("by_group", "by_department"):
         for index, row in enumerate(data[table]):
             row["status_bars"] = _stacked_bar(row["statuses"], row["commitments"])
             row["y"] = index * ROW_HEIGHT
         heights[table] = max(len(data[table]), 1) * ROW_HEIGHT
+    # The choices stay short at province scale: every committee (a few hundred), the
+    # sessions of the chosen committee only, and the departments in the table.
+    department_ids = [row["key"] for row in data["by_department"]]
+    if department is not None:
+        department_ids.append(department.pk)
     return render(
         request,
         "replies/dashboard.html",
         {
             **data,
+            "committee": committee,
             "session": session,
             "department": department,
-            "sessions": Session.objects.select_related("committee"),
-            "departments": Department.objects.all(),
+            "committees": Committee.objects.order_by("name").only("pk", "name"),
+            "sessions": Session.objects.filter(committee=committee).select_related("committee")
+            if committee
+            else [],
+            "departments": Department.objects.filter(pk__in=department_ids)
+            .order_by("name")
+            .only("pk", "name"),
             "status_choices": CommitmentStatus.choices,
             "legend": [(label, STATUS_COLOURS[value]) for value, label in CommitmentStatus.choices],
             "heights": heights,
@@ -227,14 +246,20 @@ def _stacked_bar(statuses: dict[str, int], total: int) -> list[dict]:
 def dashboard_csv(request, table: str):
     if table not in {"sessions", "departments", "overdue", "oldest"}:
         raise Http404(_("没有这张表。"))
-    session, department = _dashboard_scope(request)
-    data = selectors.dashboard(request.user, session=session, department=department)
+    committee, session, department = _dashboard_scope(request)
+    data = selectors.dashboard(
+        request.user,
+        committee=committee,
+        session=session,
+        department=department,
+        all_departments=True,
+    )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="dashboard-{table}.csv"'
     response.write("\ufeff")
     writer = csv.writer(response)
     if table in {"sessions", "departments"}:
-        rows = data["by_session" if table == "sessions" else "by_department"]
+        rows = data["by_group" if table == "sessions" else "by_department"]
         writer.writerow(
             [_("名称"), _("答复数"), _("办复率（%）"), _("满意率（%）"), _("已评价")]
             + [_("%(cls)s类占比（%%）") % {"cls": c} for c in CLASS_LABELS]

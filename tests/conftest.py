@@ -41,3 +41,13 @@ def seed(db, seed_letter):
     from replies.services import import_letter
 
     return import_letter(text=seed_letter)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: cached pages and roll-ups of an earlier
+    test's rows (rolled back since) must not answer for this one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from proposals import services as workflow
 from proposals.models import Clerk, Proposal
-from replies import roles, services
+from replies import roles, selectors, services
 from replies.models import CommitmentStatus, CommitmentUpdate, Reminder, Reply, Satisfaction
 from tests import factories
 
@@ -417,6 +417,58 @@ def test_dashboard_hides_drafts_from_public(client, world):
     assert world["other"]["department"].pk in {
         row["key"] for row in response.context["by_department"]
     }
+
+
+def test_dashboard_groups_by_committee_then_by_session(client, world):
+    own = world["own"]["proposal"]
+    other = world["other"]["proposal"]
+    response = client.get(reverse("replies:dashboard"))
+    assert response.context["group"] == "committee"
+    keys = {row["key"] for row in response.context["by_group"]}
+    assert keys == {own.session.committee_id, other.session.committee_id}
+    response = client.get(reverse("replies:dashboard"), {"committee": own.session.committee_id})
+    assert response.context["group"] == "session"
+    assert {row["key"] for row in response.context["by_group"]} == {own.session_id}
+    # Only the chosen committee's sessions are offered.
+    assert set(response.context["sessions"]) == set(own.session.committee.sessions.all())
+    # A session of another committee does not widen or confuse the scope.
+    response = client.get(
+        reverse("replies:dashboard"),
+        {"committee": own.session.committee_id, "session": other.session_id},
+    )
+    assert response.context["session"] is None
+    assert {row["key"] for row in response.context["by_group"]} == {own.session_id}
+
+
+def test_dashboard_shows_the_busiest_departments_and_the_csv_all(client, world, monkeypatch):
+    monkeypatch.setattr(selectors, "TOP_DEPARTMENTS", 1)
+    extra = factories.CommitmentFactory(
+        reply=world["own"]["reply"], owner=world["own"]["department"], number=7
+    )
+    assert extra.pk
+    response = client.get(reverse("replies:dashboard"))
+    assert [row["key"] for row in response.context["by_department"]] == [
+        world["own"]["department"].pk
+    ]
+    assert response.context["department_count"] == 2
+    assert "显示承诺最多的 1 个承办单位（共 2 个）" in response.content.decode()
+    # The department choice lists only what the table shows (bounded), plus a chosen one.
+    assert [d.pk for d in response.context["departments"]] == [world["own"]["department"].pk]
+    csv = client.get(reverse("replies:dashboard-csv", args=["departments"])).content.decode()
+    assert "临沂市科学技术局" in csv and "临沂市教育局" in csv
+
+
+def test_dashboard_cache_follows_writes(client, world):
+    """The roll-ups are cached, and any write shows at once."""
+    first = client.get(reverse("replies:dashboard")).context["totals"]["commitments"]
+    factories.CommitmentFactory(
+        reply=world["own"]["reply"], owner=world["own"]["department"], number=8
+    )
+    second = client.get(reverse("replies:dashboard")).context["totals"]["commitments"]
+    assert second == first + 1
+    services.unpublish_reply(reply=world["own"]["reply"])
+    third = client.get(reverse("replies:dashboard")).context["totals"]["commitments"]
+    assert third == first - 1
 
 
 @pytest.mark.parametrize(
