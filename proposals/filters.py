@@ -65,6 +65,12 @@ class CommitmentFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("状态"), choices=STATUS_CHOICES, method="filter_status"
     )
+    committee = django_filters.ModelChoiceFilter(
+        label=_("委员会"),
+        field_name="reply__proposal__session__committee",
+        to_field_name="slug",
+        queryset=Committee.objects.all(),
+    )
     department = django_filters.ModelChoiceFilter(
         label=_("责任单位"), field_name="owner", queryset=Department.objects.all()
     )

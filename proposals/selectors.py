@@ -1,11 +1,14 @@
 """Reads for the public pages. Every function here runs a fixed number of queries."""
 
 import datetime
+import hashlib
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 from types import SimpleNamespace
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Count,
@@ -93,6 +96,27 @@ def public_data_version() -> str:
         value = "|".join(str(value) for value in cursor.fetchone())
     _version.update(value=value, at=now)
     return value
+
+
+def cached_until_write(name: str, parts: Iterable[Any], compute: Callable[[], Any]) -> Any:
+    """``compute()``, cached until anything public is written or the day changes.
+
+    For roll-ups that read every row in scope (a second at province scale): the key holds
+    ``public_data_version()`` and today's date (overdue counts change at midnight), so a
+    publication, import or update shows at once; entries also expire after ten minutes.
+    """
+    scope = "|".join(
+        [public_data_version(), timezone.localdate().isoformat(), *(str(p) for p in parts)]
+    )
+    key = f"{name}:" + hashlib.sha256(scope.encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, ROLLUP_CACHE_SECONDS)
+    return value
+
+
+ROLLUP_CACHE_SECONDS = 600
 
 
 def home_figures() -> dict[str, Any]:

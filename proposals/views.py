@@ -20,7 +20,7 @@ from django.views.decorators.http import condition, require_GET
 
 from proposals import search, selectors
 from proposals.filters import CommitmentFilter, ProposalFilter
-from proposals.models import Department, Proposal
+from proposals.models import Committee, Department, Proposal, Session
 from proposals.serializers import commitment_row, proposal_data
 
 RESULTS_PER_PAGE = 20
@@ -263,21 +263,68 @@ def commitment_list(request):
     commitments = (
         filterset.qs.select_related("reply__proposal__session__committee", "owner", "topic")
         .defer("reply__proposal__search_vector")
+        # Walks the (due_on, id) index: btree's own order is ascending, nulls last.
         .order_by(F("due_on").asc(nulls_last=True), "pk")
     )
-    page = paginate(request, commitments, COMMITMENTS_PER_PAGE)
+    # Counting a million commitments takes a second: every page of one filter shares
+    # the counts, and the total serves the paginator too.
+    counts = selectors.cached_until_write(
+        "commitment-counts",
+        [query_without(request, "format")],
+        lambda: selectors.status_counts(filterset.qs),
+    )
+    paginator = KnownCountPaginator(
+        commitments, COMMITMENTS_PER_PAGE, count=counts["total"], capped=False
+    )
+    page = paginate(request, commitments, COMMITMENTS_PER_PAGE, paginator)
     return render(
         request,
         "proposals/commitment_filter.html",
         {
             "filter": filterset,
             "page": page,
-            "counts": selectors.status_counts(filterset.qs),
+            "counts": counts,
+            **_commitment_choices(request),
             "today": timezone.localdate(),
             "page_query": query_without(request),
             "export_query": query_without(request, "format"),
         },
     )
+
+
+def _commitment_choices(request) -> dict[str, list[tuple[str, str]]]:
+    """Session and department choices that stay short at province scale (thousands of
+    each): those of the chosen committee, and whatever is selected now."""
+    committee = Committee.objects.filter(slug=request.GET.get("committee") or "").first()
+    sessions: list = []
+    departments: list = []
+    if committee is not None:
+        sessions = list(Session.objects.filter(committee=committee).select_related("committee"))
+        owners = selectors.public_commitments().filter(
+            reply__proposal__session__committee=committee
+        )
+        departments = list(
+            Department.objects.filter(pk__in=owners.values("owner_id")).order_by("name")
+        )
+    for name, rows, model in (
+        ("session", sessions, Session.objects.select_related("committee")),
+        ("department", departments, Department.objects.all()),
+    ):
+        selected = pk_from_query(request.GET.get(name))
+        if selected is not None and selected not in {row.pk for row in rows}:
+            rows += list(model.filter(pk=selected))
+    return {
+        "session_choices": [(str(row.pk), str(row)) for row in sessions],
+        "department_choices": [(str(row.pk), row.name) for row in departments],
+    }
+
+
+def pk_from_query(value: str | None) -> int | None:
+    """A primary key from a query string, or None: ASCII digits only ("²".isdigit() is
+    true, but int("²") fails) and within a bigint."""
+    if value and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
 
 
 class _Echo:

@@ -227,6 +227,8 @@ class CommitmentItem(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "due_on"], name="commitment_status_due_idx"),
+            # The public list's order (due date, nulls last): a page is read off the index.
+            models.Index(fields=["due_on", "id"], name="commitment_due_idx"),
             # Overdue lists: open commitments in due-date order, read until the page is full.
             models.Index(
                 fields=["due_on", "id"],

@@ -1,10 +1,8 @@
 """Reads for oversight: the dashboard's rates and roll-ups, the member's own proposals."""
 
 import datetime
-import hashlib
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -98,7 +96,6 @@ def _merge(reply_rows: dict, commitment_rows: dict, label) -> list[dict[str, Any
 # Without a committee chosen, the department table shows the departments with the most
 # commitments (a province has thousands); the CSV download holds every one.
 TOP_DEPARTMENTS = 30
-DASHBOARD_CACHE_SECONDS = 600
 
 
 def dashboard(
@@ -117,37 +114,32 @@ def dashboard(
     result is cached until anything is written (``public_data_version``) or the day
     changes; the two lists come from partial indexes in a millisecond.
     """
-    from proposals.selectors import public_data_version
+    from proposals.selectors import cached_until_write
 
     today = today or timezone.localdate()
     staff = bool(user.is_authenticated and user.is_staff)
     if session is not None:
         committee = session.committee
-    scope = "|".join(
-        str(part)
-        for part in (
-            public_data_version(),
-            today.isoformat(),
-            staff,
-            committee.pk if committee else "",
-            session.pk if session else "",
-            department.pk if department else "",
-            all_departments,
-        )
+    scope = (
+        today.isoformat(),
+        staff,
+        committee.pk if committee else "",
+        session.pk if session else "",
+        department.pk if department else "",
+        all_departments,
     )
-    key = "dashboard:" + hashlib.sha256(scope.encode()).hexdigest()
-    data = cache.get(key)
-    if data is None:
-        data = _dashboard(
+    return cached_until_write(
+        "dashboard",
+        scope,
+        lambda: _dashboard(
             staff=staff,
             committee=committee,
             session=session,
             department=department,
             today=today,
             all_departments=all_departments,
-        )
-        cache.set(key, data, DASHBOARD_CACHE_SECONDS)
-    return data
+        ),
+    )
 
 
 def _dashboard(*, staff, committee, session, department, today, all_departments) -> dict:

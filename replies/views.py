@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from proposals.models import Committee, Department, Session
+from proposals.views import pk_from_query
 from replies import selectors, services
 from replies.forms import ProgressForm, RatingForm
 from replies.models import CommitmentItem, CommitmentStatus, CommitmentUpdate, Reply
@@ -148,8 +149,9 @@ def evidence_file(request, name: str):
 def _dashboard_scope(request):
     """Validated filters: a bad id is simply no filter, never an error page."""
     committee = session = department = None
-    committee_id = _id(request.GET.get("committee"))
-    session_id, department_id = _id(request.GET.get("session")), _id(request.GET.get("department"))
+    committee_id = pk_from_query(request.GET.get("committee"))
+    session_id = pk_from_query(request.GET.get("session"))
+    department_id = pk_from_query(request.GET.get("department"))
     if committee_id is not None:
         committee = Committee.objects.filter(pk=committee_id).first()
     if session_id is not None:
@@ -159,14 +161,6 @@ def _dashboard_scope(request):
     if department_id is not None:
         department = Department.objects.filter(pk=department_id).first()
     return committee, session, department
-
-
-def _id(value: str | None) -> int | None:
-    """A primary key from a query string, or None: ASCII digits only ("²".isdigit() is
-    true, but int("²") fails) and within a bigint."""
-    if value and value.isascii() and value.isdigit() and len(value) <= 18:
-        return int(value)
-    return None
 
 
 @require_GET

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from replies import services
-from replies.models import CommitmentStatus
+from replies.models import CommitmentItem, CommitmentStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +68,13 @@ PAGES = [
     ("detail", lambda data: data["proposal"].get_absolute_url()),
     ("detail-json", lambda data: data["proposal"].get_absolute_url() + "data.json"),
     ("commitments", lambda data: reverse("proposals:commitments") + "?status=in_progress"),
+    (
+        "commitments-committee",
+        lambda data: (
+            reverse("proposals:commitments")
+            + f"?committee={data['session'].committee.slug}&session={data['session'].pk}"
+        ),
+    ),
     ("department", lambda data: data["proposal"].lead_department.get_absolute_url()),
     ("feed", lambda data: reverse("proposals:feed")),
     ("sitemap", lambda data: reverse("proposals:sitemap")),
@@ -256,3 +263,51 @@ def test_department_page_summarises_status(client, seed):
 
 def test_healthz(client):
     assert client.get("/healthz").status_code == 200
+
+
+def _select(page: str, name: str) -> str:
+    start = page.index(f'<select name="{name}"')
+    return page[start : page.index("</select>", start)]
+
+
+def test_commitment_choices_are_the_chosen_committees(client):
+    """Sessions and departments number thousands in a province: the list page offers
+    those of the chosen committee only (and keeps a choice made by URL)."""
+    first, second = factories.CommitteeFactory(name="甲市政协"), factories.CommitteeFactory()
+    make_public_data(1, committee=first)
+    make_public_data(1, committee=second)
+    first_item = CommitmentItem.objects.filter(reply__proposal__session__committee=first)[0]
+    second_item = CommitmentItem.objects.filter(reply__proposal__session__committee=second)[0]
+    url = reverse("proposals:commitments")
+    page = body(client.get(url))
+    assert "<option" not in _select(page, "session").replace('<option value="">', "")
+    assert "先选择委员会" in page
+    page = body(client.get(url, {"committee": first.slug}))
+    sessions = _select(page, "session")
+    assert str(first_item.reply.proposal.session) in sessions
+    assert f'value="{second_item.reply.proposal.session_id}"' not in sessions
+    departments = _select(page, "department")
+    assert first_item.owner.name in departments
+    assert second_item.owner.name not in departments
+    assert f"#commitment-{first_item.pk}" in page
+    assert f"#commitment-{second_item.pk}" not in page
+    # A department chosen by URL stays shown and selected, whatever the committee.
+    page = body(client.get(url, {"department": second_item.owner_id}))
+    assert f'value="{second_item.owner_id}" selected' in _select(page, "department")
+
+
+def test_commitment_counts_are_shared_by_the_pages_of_a_filter(client):
+    """Counting is the slow part at a million rows: page 2 of a filter reuses page 1's
+    counts (the paginator's total included), until something is written."""
+    make_public_data(26)  # 52 commitments: two pages of 50
+    url = reverse("proposals:commitments")
+    first = client.get(url, {"status": "in_progress"})
+    assert first.context["page"].paginator.count == 52
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(url, {"status": "in_progress", "page": 2})
+    assert len(second.context["page"].object_list) == 2
+    assert not [q for q in queries if "COUNT(" in q["sql"].upper()]
+    item = CommitmentItem.objects.first()
+    services.post_update(commitment=item, status=CommitmentStatus.FULFILLED)
+    again = client.get(url, {"status": "in_progress", "page": 2})
+    assert again.context["counts"]["total"] == 51
