@@ -177,7 +177,7 @@ def reindex_proposals(proposal_ids: Iterable[int]) -> None:
 
     ``replied_on`` (the newest published reply's date) on every database; the search
     vector on PostgreSQL only (SQLite searches the text itself). Three reads for any
-    number of proposals, then one write each.
+    number of proposals, then one write for all of them on PostgreSQL (one each on SQLite).
     """
     from proposals.models import Proposal, ProposalProposer
     from replies.models import Reply
@@ -213,6 +213,7 @@ def reindex_proposals(proposal_ids: Iterable[int]) -> None:
         )
     ):
         replies[row[0]].append(row[1:])
+    rows = []
     for pk, (title, number) in proposals.items():
         dates = [day or timezone.localdate(published) for day, published, *_r in replies[pk]]
         replied_on = max(dates, default=None)
@@ -225,11 +226,17 @@ def reindex_proposals(proposal_ids: Iterable[int]) -> None:
             proposers=proposers[pk],
             replies=[tuple(reply[2:]) for reply in replies[pk]],
         )
+        rows.append((pk, replied_on, tsvector_literal(text)))
+    if rows:
+        # One statement for all (a batch import reindexes a hundred proposals at once).
+        pks, dates, vectors = zip(*rows, strict=True)
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE proposals_proposal SET replied_on = %s, search_vector = %s::tsvector"
-                " WHERE id = %s",
-                [replied_on, tsvector_literal(text), pk],
+                "UPDATE proposals_proposal AS p"
+                " SET replied_on = v.replied_on, search_vector = v.vector::tsvector"
+                " FROM unnest(%s::bigint[], %s::date[], %s::text[]) AS v(id, replied_on, vector)"
+                " WHERE p.id = v.id",
+                [list(pks), list(dates), list(vectors)],
             )
     # Publishing changed what public pages show (QuerySet.update sends no signal).
     from proposals.selectors import forget_public_data_version
@@ -261,18 +268,45 @@ def match_limit(query: str) -> int:
     return PHRASE_MATCH_LIMIT if "<->" in tsquery else MATCH_LIMIT
 
 
-def first_matches(queryset: QuerySet, limit: int | None = None) -> tuple[list[dict], bool]:
+def first_matches(
+    queryset: QuerySet, limit: int | None = None, *, searched: bool = False
+) -> tuple[list[dict], bool]:
     """At most ``limit`` matches in index order (with what facets and sorting need), and
     whether there are more.
 
     One query that stops after ``limit + 1`` rows: counting, ranking or faceting every
     match of a common word (人才 is in most proposals) is where a search spends its time,
     while the first matches come straight from the index. Pages then say "1,000+", which
-    is true.
+    is true. ``searched``: the queryset matches a text query (see ``_bitmap_scan``).
     """
     limit = limit or MATCH_LIMIT
-    rows = list(queryset.order_by().values(*MATCH_FIELDS)[: limit + 1])
+    values = queryset.order_by().values(*MATCH_FIELDS)[: limit + 1]
+    rows = _bitmap_scan(values) if searched and uses_tsvector() else list(values)
     return rows[:limit], len(rows) > limit
+
+
+# PostgreSQL cannot tell what matching costs: it prices reading an 18 kB vector back like
+# comparing two integers, and a phrase's frequency is a guess. With a LIMIT it then likes
+# to walk an index (or the table) and test each row's vector until enough match, which
+# reads every vector when the matches are rare (第89号: 2.5 s). Allowed only bitmap scans,
+# it takes the candidates from the search index (and filters' indexes) first: 8-30 ms for
+# any of the 50 benchmark queries but one (docs/performance.md). The switches travel with
+# the query in one round trip and are reset after it.
+_BITMAP_ONLY = "SET enable_indexscan = off; SET enable_seqscan = off; "
+_PLANNER_RESET = "; RESET enable_indexscan; RESET enable_seqscan"
+
+
+def _bitmap_scan(values: QuerySet) -> list[dict]:
+    sql, params = values.query.sql_with_params()
+    names = list(values.query.values_select)
+    with connection.cursor() as cursor:
+        # One message, so one transaction (implicit, or the caller's): if the query fails,
+        # the rollback undoes the SETs as well.
+        cursor.execute(_BITMAP_ONLY + sql + _PLANNER_RESET, params)
+        raw = cursor.cursor
+        while raw.description is None or len(raw.description) != len(names):
+            raw.nextset()
+        return [dict(zip(names, row, strict=True)) for row in raw.fetchall()]
 
 
 def id_list(ids: list[int]):

@@ -140,7 +140,9 @@ def proposal_search(request):
     if sort not in SORTS:
         sort = "newest"
     # Count, rank and facet the first matches only; "1,000+" stays true.
-    rows, capped = search.first_matches(matches, search.match_limit(query))
+    rows, capped = search.first_matches(
+        matches, search.match_limit(query), searched=bool(search.to_tsquery(query))
+    )
     count = len(rows)
     ranked = sort == "relevance" and query and search.uses_tsvector()
     if capped and not ranked:

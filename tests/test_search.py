@@ -69,6 +69,34 @@ def test_search_uses_the_gin_index():
     assert "proposal_search_vector_gin" in plan, plan
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner switches are PostgreSQL's")
+def test_bitmap_only_matching_leaves_the_planner_as_it_was(client):
+    """The search's first-matches query turns index and sequential scans off for itself
+    only: on a persistent connection, a later request must plan as usual."""
+    reply = factories.ReplyFactory(body="力争新增国家级科技企业孵化器3家")
+    services.publish_reply(reply=reply)
+    rows, capped = search.first_matches(
+        search.search_proposals(Proposal.objects.public(), "孵化器"), searched=True
+    )
+    assert [row["pk"] for row in rows] == [reply.proposal_id] and not capped
+    assert client.get("/proposals/", {"q": "孵化器"}).status_code == 200
+
+    def settings() -> tuple:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('enable_indexscan'), current_setting('enable_seqscan')"
+            )
+            return cursor.fetchone()
+
+    assert settings() == ("on", "on")
+    # A failing query resets them too (outside a transaction nothing else would).
+    broken = Proposal.objects.public().extra(where=["1/0 = 1"])  # noqa: S610 - a constant
+    with pytest.raises(Exception):  # noqa: B017, PT011 - the database's division error
+        search.first_matches(search.search_proposals(broken, "孵化器"), searched=True)
+    assert settings() == ("on", "on")
+
+
 def _text(response) -> str:
     return response.content.decode().replace("<mark>", "").replace("</mark>", "")
 
