@@ -1,6 +1,7 @@
 """Importing letters: idempotent, atomic, in place; the commands and the admin import."""
 
 import json
+import logging
 import shutil
 
 import pytest
@@ -258,3 +259,263 @@ def test_admin_import_invalid_preview_redisplays(admin_client, seed_letter):
     html = response.content.decode()
     assert "十五届五次会议" in html and "有效的日期" in html
     assert Proposal.objects.count() == 0
+
+
+# ---------------------------------------------------------------------------
+# Batches: what the import command runs, many letters in one transaction
+# ---------------------------------------------------------------------------
+
+# A saved page without the letter: nothing but its print and close links. The reply would
+# have no body, so validation refuses it; before that, it creates what a letter naming
+# nothing needs (a committee, session, department and proposal).
+EMPTY_LETTER = "打印本页 关闭窗口"
+# Named nothing either: the same committee, session, department and proposal number.
+UNNAMED_LETTER = "感谢您的建议。我们将加强社区养老服务。"
+
+
+def stored_rows() -> dict[str, list]:
+    """What imports stored, without primary keys and times, in a stable order."""
+    proposals = [
+        (
+            p.session.committee.name,
+            p.session.label,
+            p.session.year,
+            p.number,
+            p.title,
+            p.kind,
+            p.status,
+            p.lead_department.name,
+            [link.proposer.name for link in p.proposalproposer_set.order_by("position")],
+            sorted(p.topics.values_list("key", flat=True)),
+            p.replied_on,
+            p.history.count(),
+        )
+        for p in Proposal.objects.select_related("session__committee", "lead_department")
+    ]
+    replies = [
+        (
+            r.proposal.number,
+            r.department.name,
+            r.role,
+            r.title,
+            r.doc_number,
+            r.letter_date,
+            r.body,
+            r.classification,
+            r.source_hash,
+            r.published_at is not None,
+            r.supersedes.source_hash if r.supersedes else None,
+            r.history.count(),
+        )
+        for r in Reply.objects.select_related("proposal", "department", "supersedes")
+    ]
+    commitments = [
+        (
+            c.reply.source_hash,
+            c.number,
+            c.marker,
+            c.heading,
+            c.text,
+            json.dumps(c.statements, ensure_ascii=False),
+            c.status,
+            c.progress,
+            c.topic.key if c.topic else None,
+            c.due_on,
+            c.owner.name,
+            c.version,
+            c.history.count(),
+            sorted((t.text, t.quantity, t.unit, t.due_on, t.achieved) for t in c.targets.all()),
+        )
+        for c in CommitmentItem.objects.select_related("reply", "topic", "owner")
+    ]
+    return {
+        "proposals": sorted(proposals, key=repr),
+        "replies": sorted(replies, key=repr),
+        "commitments": sorted(commitments, key=repr),
+        "counts": table_counts(),
+    }
+
+
+def one_by_one(texts: list[str]) -> tuple[list[str], dict[str, list]]:
+    """The outcomes and stored rows of importing ``texts`` one letter at a time; nothing is
+    kept."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        outcomes = [services.import_letter(text=text).outcome for text in texts]
+        rows = stored_rows()
+        transaction.set_rollback(True)
+    return outcomes, rows
+
+
+def batch_together(texts: list[str], caplog) -> list[str]:
+    """The outcomes of ``import_letters_batch``, which must have imported the letters
+    together (not one by one after a refusal)."""
+    with caplog.at_level(logging.DEBUG, logger="replies.services"):
+        outcomes = services.import_letters_batch(texts)
+    assert "imported one by one" not in caplog.text
+    return [outcome.outcome for outcome in outcomes]
+
+
+def synthetic_letters(count: int) -> list[str]:
+    """An answer and a co-handler's opinion for each of ``count`` generated proposals."""
+    from proposals.synthetic import Composer
+
+    composer = Composer(7)
+    letters = []
+    for index in range(count):
+        proposal = composer.proposal(index + 1, [])
+        letters += [reply.body for reply in proposal.replies[:2]]
+    return letters
+
+
+def test_batch_stores_what_importing_one_by_one_stores(samples_dir, seed_letter, caplog):
+    """Lookups shared and new replies written together, the rows are the same; a letter
+    twice in a batch is unchanged the second time, a corrected one updates in place."""
+    corrected = seed_letter.replace("加大各类高层次人才的引进力度", "加大人才引进和培养力度")
+    texts = [path.read_text(encoding="utf-8") for path in sorted(samples_dir.glob("letters/*"))]
+    texts += synthetic_letters(3) + [seed_letter, corrected]
+    expected_outcomes, expected = one_by_one(texts)
+    assert expected_outcomes[-2:] == ["unchanged", "updated"]
+    assert batch_together(texts, caplog) == expected_outcomes
+    assert stored_rows() == expected
+
+
+def test_batch_on_proposals_imported_before_it(seed, seed_letter, samples_dir, caplog):
+    """Proposals that were there before the batch: read at its start, then left unchanged,
+    re-handled after 不满意 (a new answer superseding the old one), corrected in place
+    with their proposers reordered, as one letter after the other would. A session known
+    without its year gets the letter's."""
+    from replies.models import Satisfaction
+
+    services.rate_reply(reply=seed.reply, satisfaction=Satisfaction.UNSATISFIED, comment="不够")
+    committee = seed.proposal.session.committee
+    Session.objects.create(committee=committee, term=15, meeting=4, year=None)
+    letters = samples_dir / "letters"
+    services.import_letter(text=(letters / "003.txt").read_text(encoding="utf-8"))
+    services.import_letter(text=(letters / "007.txt").read_text(encoding="utf-8"))
+    corrected = seed_letter.replace("加大各类高层次人才的引进力度", "加大人才引进和培养力度")
+    texts = [
+        seed_letter,
+        corrected,
+        corrected.replace("王坤委员:", "李明、王坤委员:"),
+        (letters / "003.txt").read_text(encoding="utf-8"),
+        (letters / "007.txt").read_text(encoding="utf-8").replace("我们", "我局"),
+        seed_letter.replace("十五届五次会议", "十五届四次会议"),
+    ]
+    expected_outcomes, expected = one_by_one(texts)
+    assert expected_outcomes == [
+        "unchanged",
+        "imported",
+        "updated",
+        "unchanged",
+        "updated",
+        "imported",
+    ]
+    assert batch_together(texts, caplog) == expected_outcomes
+    assert stored_rows() == expected
+
+
+def test_batch_keeps_the_good_letters_and_nothing_of_a_bad_one(seed_letter, caplog):
+    """The letter in the middle is refused: it is reported and rolled back alone, and the
+    letter after it, needing the same new committee, session and department, gets them."""
+    good = [seed_letter, UNNAMED_LETTER]
+    expected_outcomes, expected = one_by_one(good)
+    with caplog.at_level(logging.DEBUG, logger="replies.services"):
+        outcomes = services.import_letters_batch([seed_letter, EMPTY_LETTER, UNNAMED_LETTER])
+    assert "3 letters imported one by one: 正文：此字段不能为空。" in caplog.text
+    assert [outcome.outcome for outcome in outcomes] == ["imported", "failed", "imported"]
+    assert outcomes[1].result is None
+    assert outcomes[1].error == "正文：此字段不能为空。"
+    assert stored_rows() == expected
+    assert Committee.objects.filter(name="未注明地区政协").count() == 1
+
+
+def test_import_command_reports_a_bad_letter_and_keeps_the_rest(tmp_path, seed_letter, capsys):
+    for name, text in (
+        ("1.txt", seed_letter),
+        ("2.txt", EMPTY_LETTER),
+        ("3.txt", UNNAMED_LETTER),
+    ):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    with pytest.raises(CommandError, match="1 个文件导入失败"):
+        call_command("import_letters", str(tmp_path))
+    captured = capsys.readouterr()
+    assert "导入 2，更新 0，未变 0，失败 1" in captured.out
+    assert captured.err.strip() == f"失败 {tmp_path / '2.txt'}：正文：此字段不能为空。"
+    assert Reply.objects.count() == 2
+
+
+def test_import_command_works_in_chunks(tmp_path, monkeypatch, capsys):
+    """Each chunk is a transaction of its own: a co-handler's opinion in the next chunk
+    finds the proposal that its answer created."""
+    from replies.management.commands import import_letters
+
+    monkeypatch.setattr(import_letters, "CHUNK", 3)
+    letters = synthetic_letters(4)
+    for index, text in enumerate(letters):
+        (tmp_path / f"{index:02}.txt").write_text(text, encoding="utf-8")
+    call_command("import_letters", str(tmp_path))
+    assert "导入 8，更新 0，未变 0，失败 0" in capsys.readouterr().out
+    assert Proposal.objects.count() == 4
+    assert Reply.objects.count() == 8
+
+
+def test_batch_dry_run_stores_nothing(seed_letter):
+    before = table_counts()
+    outcomes = services.import_letters_batch([seed_letter, EMPTY_LETTER], dry_run=True)
+    assert [outcome.outcome for outcome in outcomes] == ["imported", "failed"]
+    assert table_counts() == before
+
+
+def test_batch_queries_do_not_grow_with_sections(seed_letter):
+    """A batch is read and written a few queries for all its letters: five-section letters
+    cost what two-section letters cost, and eight letters what four cost."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    head, rest = seed_letter.split("三、关于", 1)
+    short = head + "感谢您" + rest.split("感谢您", 1)[1]
+
+    def batch(letter: str, numbers: range) -> int:
+        texts = [letter.replace("第89号", f"第{number}号") for number in numbers]
+        with CaptureQueriesContext(connection) as queries:
+            outcomes = services.import_letters_batch(texts)
+        assert {outcome.outcome for outcome in outcomes} == {"imported"}
+        return len(queries)
+
+    batch(seed_letter, range(1, 2))  # the committee, session, department and proposer
+    five = batch(seed_letter, range(100, 104))
+    two = batch(short, range(200, 204))
+    eight = batch(seed_letter, range(300, 308))
+    # The two-section letters have no targets: one insert fewer.
+    assert two <= five <= two + 1
+    assert CommitmentItem.objects.filter(reply__proposal__number="100").count() == 5
+    assert CommitmentItem.objects.filter(reply__proposal__number="200").count() == 2
+    # Four more letters cost no more queries (on SQLite, reindexing writes each
+    # proposal's replied_on with a query of its own).
+    assert eight - five <= 4
+
+
+def test_batch_reindexes_once_and_the_letters_are_searchable(seed_letter):
+    """import_letter(reindex=False) leaves reindexing to the caller; a batch does it for all
+    its proposals before committing, with both letters of a proposal in its text."""
+    from proposals.search import reindex_proposals, search_proposals
+
+    deferred = services.import_letter(text=seed_letter, reindex=False)
+    deferred.proposal.refresh_from_db()
+    assert deferred.proposal.replied_on is None
+    reindex_proposals([deferred.proposal.pk])
+    deferred.proposal.refresh_from_db()
+    assert deferred.proposal.replied_on == deferred.reply.letter_date
+
+    answer, opinion = synthetic_letters(1)
+    outcomes = services.import_letters_batch([answer, opinion])
+    proposal = outcomes[0].result.proposal
+    assert outcomes[1].result.proposal.pk == proposal.pk
+    proposal.refresh_from_db()
+    assert proposal.replied_on is not None
+    public = Proposal.objects.public()
+    for reply in Reply.objects.filter(proposal=proposal):
+        words = reply.commitments.order_by("number").first().text[:6]
+        assert list(search_proposals(public, words).values_list("pk", flat=True)) == [proposal.pk]

@@ -1,18 +1,18 @@
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, transaction
 
 from replies.parsing import read_letter_file
-from replies.services import import_letter
+from replies.services import import_letters_batch
 
 LETTER_SUFFIXES = {".txt", ".text", ".html", ".htm"}
-
-
-class _DryRun(Exception):
-    pass
+# Letters imported in one transaction (each still fails alone, see import_letters_batch):
+# enough to share lookups and writes, few enough that a failed batch costs little.
+CHUNK = 100
+# ... and at most about this much text at once (a letter file may be up to 20 MB).
+CHUNK_CHARS = 20_000_000
 
 
 def letter_paths(arguments: list[str]) -> list[Path]:
@@ -33,7 +33,11 @@ def letter_paths(arguments: list[str]) -> list[Path]:
 
 
 class Command(BaseCommand):
-    help = "Import reply letters (text or saved .html pages) as proposals, replies and commitments."
+    help = (
+        "Import reply letters (text or saved .html pages) as proposals, replies and "
+        f"commitments, up to {CHUNK} letters to a transaction; a letter that fails is rolled "
+        "back alone and reported, the others are kept."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH|DIR")
@@ -50,17 +54,19 @@ class Command(BaseCommand):
         counts = {"imported": 0, "updated": 0, "unchanged": 0, "failed": 0}
         failures: list[tuple[Path, str]] = []
         show_progress = sys.stderr.isatty()
-        for index, path in enumerate(paths, start=1):
+        done = 0
+        for chunk in self.chunks(paths):
+            for path, outcome, reason in self.import_chunk(chunk, options):
+                counts[outcome] += 1
+                if reason:
+                    failures.append((path, reason))
+                if options["verbosity"] >= 2:
+                    self.stdout.write(f"{path}: {outcome}{'：' + reason if reason else ''}")
+            done += len(chunk)
             if show_progress:
-                bar = "#" * (30 * index // len(paths))
-                sys.stderr.write(f"\r[{bar:<30}] {index}/{len(paths)}")
+                bar = "#" * (30 * done // len(paths))
+                sys.stderr.write(f"\r[{bar:<30}] {done}/{len(paths)}")
                 sys.stderr.flush()
-            outcome, reason = self.import_one(path, options)
-            counts[outcome] += 1
-            if reason:
-                failures.append((path, reason))
-            if options["verbosity"] >= 2:
-                self.stdout.write(f"{path}: {outcome}{'：' + reason if reason else ''}")
         if show_progress:
             sys.stderr.write("\n")
         prefix = "（试运行，未保存）" if options["dry_run"] else ""
@@ -73,21 +79,46 @@ class Command(BaseCommand):
         if counts["failed"]:
             raise CommandError(f"{counts['failed']} 个文件导入失败。")
 
-    def import_one(self, path: Path, options) -> tuple[str, str]:
-        text, warnings = read_letter_file(path)
-        if text is None:
-            return "failed", "；".join(warnings) or "无法读取文件"
-        if not text.strip():
-            return "failed", "文件没有正文"
-        try:
-            with transaction.atomic():
-                result = import_letter(
-                    text=text, source_url=options["source_url"], publish=not options["draft"]
-                )
-                if options["dry_run"]:
-                    raise _DryRun(result.outcome)
-        except _DryRun as dry:
-            return str(dry), ""
-        except (ValidationError, DatabaseError) as error:
-            return "failed", str(error)[:300]
-        return result.outcome, ""
+    @staticmethod
+    def chunks(paths: list[Path]) -> Iterator[list[tuple[Path, str | None, str]]]:
+        """The files read, in order, as (path, text or None, reason) in chunks of CHUNK
+        letters or CHUNK_CHARS characters, whichever comes first."""
+        chunk: list[tuple[Path, str | None, str]] = []
+        size = 0
+        for path in paths:
+            text, warnings = read_letter_file(path)
+            if text is None:
+                chunk.append((path, None, "；".join(warnings) or "无法读取文件"))
+            elif not text.strip():
+                chunk.append((path, None, "文件没有正文"))
+            else:
+                chunk.append((path, text, ""))
+                size += len(text)
+            if len(chunk) >= CHUNK or size >= CHUNK_CHARS:
+                yield chunk
+                chunk, size = [], 0
+        if chunk:
+            yield chunk
+
+    def import_chunk(
+        self, chunk: list[tuple[Path, str | None, str]], options
+    ) -> list[tuple[Path, str, str]]:
+        """(path, outcome, reason) for each file; the letters are imported in one
+        transaction, where a refused one is rolled back alone."""
+        letters = [text for _path, text, _reason in chunk if text is not None]
+        outcomes = iter(
+            import_letters_batch(
+                letters,
+                source_url=options["source_url"],
+                publish=not options["draft"],
+                dry_run=options["dry_run"],
+            )
+        )
+        rows = []
+        for path, text, reason in chunk:
+            if text is None:
+                rows.append((path, "failed", reason))
+            else:
+                outcome = next(outcomes)
+                rows.append((path, outcome.outcome, outcome.error))
+        return rows
