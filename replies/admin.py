@@ -287,7 +287,15 @@ class CommitmentItemForm(forms.ModelForm):
     class Meta:
         model = CommitmentItem
         fields = [
-            "reply", "number", "marker", "heading", "text", "statements", "topic", "owner", "due_on",
+            "reply",
+            "number",
+            "marker",
+            "heading",
+            "text",
+            "statements",
+            "topic",
+            "owner",
+            "due_on",
         ]
 
     def __init__(self, *args, **kwargs):
