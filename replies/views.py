@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from proposals.models import Committee, Department, Session
-from proposals.views import pk_from_query
+from proposals.views import cache_public_page, pk_from_query
 from replies import selectors, services
 from replies.forms import ProgressForm, RatingForm
 from replies.models import CommitmentItem, CommitmentStatus, CommitmentUpdate, Reply
@@ -164,6 +164,7 @@ def _dashboard_scope(request):
 
 
 @require_GET
+@cache_public_page
 def dashboard(request):
     committee, session, department = _dashboard_scope(request)
     data = selectors.dashboard(
