@@ -297,7 +297,8 @@ def commitment_list(request):
 def _commitment_choices(request) -> dict[str, list[tuple[str, str]]]:
     """Session and department choices that stay short at province scale (thousands of
     each): those of the chosen committee, and whatever is selected now."""
-    committee = Committee.objects.filter(slug=request.GET.get("committee") or "").first()
+    slug = request.GET.get("committee")
+    committee = Committee.objects.filter(slug=slug).first() if slug else None
     sessions: list = []
     departments: list = []
     if committee is not None:
