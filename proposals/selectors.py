@@ -225,7 +225,10 @@ def proposal_facets(matches: list[dict], *, capped: bool = False) -> dict[str, l
     Three queries; sessions, committees, kinds and years come with the rows. When there
     were more matches than rows (``capped``), each count is a lower bound and reads "12+"
     (and the caller may pass only the first few hundred rows: lower bounds all the same).
+    No matches, no queries and no lists.
     """
+    if not matches:
+        return {}
     ids = search.id_list([row["pk"] for row in matches])
     sessions: Counter = Counter()
     committees: Counter = Counter()

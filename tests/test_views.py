@@ -311,3 +311,20 @@ def test_commitment_counts_are_shared_by_the_pages_of_a_filter(client):
     services.post_update(commitment=item, status=CommitmentStatus.FULFILLED)
     again = client.get(url, {"status": "in_progress", "page": 2})
     assert again.context["counts"]["total"] == 51
+
+
+def test_search_without_matches_skips_the_facet_queries(client, seed):
+    """Nothing matched: the page says so, and counts nothing over an empty set (on
+    PostgreSQL the matched ids travel as one array, which Django cannot see is empty)."""
+    from django.core.cache import cache
+
+    def counting(query: str) -> tuple[list[str], str]:
+        cache.clear()  # the page itself, not its cached copy
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(reverse("proposals:search"), {"q": query})
+        return [q["sql"] for q in context if "COUNT(" in q["sql"].upper()], body(response)
+
+    empty, page = counting("火星基地")
+    found, _page = counting("科技")
+    assert "没有找到符合条件的提案" in page
+    assert found and not empty
