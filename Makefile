@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install check-python migrate demo browsers lint format migrations-check ci clean
+.PHONY: run test install check-python migrate demo browsers lint lint-imports format migrations-check ci clean
 
 run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -16,6 +16,7 @@ run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install browsers
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 install: $(STAMP)
@@ -50,6 +51,11 @@ browsers:
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+# The layer contract of docs/architecture.md (also run by make test).
+lint-imports: install
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

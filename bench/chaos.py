@@ -103,7 +103,7 @@ import json
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from replies.models import CommitmentItem
-from replies.roles import OFFICE, ensure_roles
+from core.roles import OFFICE, ensure_roles
 ensure_roles()
 user, _ = get_user_model().objects.get_or_create(username="chaos-staff", defaults={"is_staff": True})
 user.is_staff = True

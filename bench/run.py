@@ -204,9 +204,10 @@ def icontains_baseline() -> dict:
     from django.db.models import Exists, OuterRef, Q
 
     from bench.queries import QUERIES
-    from proposals.filters import ProposalFilter
+    from portal.filters import ProposalFilter
     from proposals.models import Proposal
     from replies.models import Reply
+    from replies.selectors import public_proposals
 
     baseline_file = DATA / "baseline.json"
     proposals = Proposal.objects.count()
@@ -219,7 +220,7 @@ def icontains_baseline() -> dict:
             cursor.execute("SET statement_timeout = '120s'")
         for params in QUERIES:
             rest = {k: v for k, v in params.items() if k not in ("q", "sort")}
-            queryset = ProposalFilter(rest or None, queryset=Proposal.objects.public()).qs
+            queryset = ProposalFilter(rest or None, queryset=public_proposals()).qs
             for term in params.get("q", "").split():
                 bodies = Reply.objects.published().filter(
                     proposal=OuterRef("pk"), body__icontains=term
@@ -366,7 +367,7 @@ def parse_bench() -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from proposals.synthetic import Composer
+    from bench.synthetic import Composer
     from replies.management.commands.import_letters import CHUNK
     from replies.parsing import parse_letter
 

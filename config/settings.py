@@ -58,8 +58,12 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "simple_history",
+    # The layers, lowest first (docs/architecture.md): site plumbing, what was proposed,
+    # what was answered and promised, the public site above both.
+    "core",
     "proposals",
     "replies",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -145,9 +149,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "noreply@localh
 # Links in e-mails point here (no request to build them from in a cron job).
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000")
 
-LOGIN_URL = "replies:login"
-LOGIN_REDIRECT_URL = "replies:mine"
-LOGOUT_REDIRECT_URL = "proposals:home"
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:mine"
+LOGOUT_REDIRECT_URL = "portal:home"
 
 # A reply is due this many months after the proposal is assigned (交办).
 REPLY_DUE_MONTHS = int(os.environ.get("REPLY_DUE_MONTHS", "3"))
@@ -164,6 +168,10 @@ LOGGING = {
 }
 
 # Real reply letters kept outside the repository; `make run` and the tests read them in place.
+# What page-cache keys and cached roll-ups are keyed on (core.caching): a function of the
+# domain layer, named here so that core imports no app above it.
+PUBLIC_DATA_VERSION = "replies.selectors.public_data_version"
+
 SAMPLES_DIR = Path(os.environ.get("SAMPLES_DIR", BASE_DIR.parent / "shared" / "samples"))
 
 # Django 6 makes https the default scheme of URL form fields; opt in now.
@@ -193,7 +201,7 @@ MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 # NUL in a query string is a 400 page, not a database error (the admin's search boxes).
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.common.CommonMiddleware") + 1,
-    "replies.views.RejectNulInQueryMiddleware",
+    "core.middleware.RejectNulInQueryMiddleware",
 )
 
 # HTTPS only: plain-http requests are redirected (except the load balancer's /healthz) and
@@ -258,6 +266,6 @@ AXES_COOLOFF_TIME = datetime.timedelta(
 )
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_CALLABLE = "replies.views.axes_username"
+AXES_USERNAME_CALLABLE = "core.views.axes_username"
 # A page in Chinese with status 429, not a traceback or django-axes' English sentence.
-AXES_LOCKOUT_CALLABLE = "replies.views.login_locked_out"
+AXES_LOCKOUT_CALLABLE = "core.views.login_locked_out"

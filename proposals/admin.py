@@ -1,10 +1,11 @@
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import DepartmentScopedMixin
+from core.roles import clerk_department_id
 from proposals import services
 from proposals.models import (
     Clerk,
@@ -17,60 +18,6 @@ from proposals.models import (
     Session,
     Topic,
 )
-from replies.models import Reply
-from replies.roles import clerk_department_id
-
-
-class DepartmentScopedMixin:
-    """A department clerk sees and edits only their own department's rows.
-
-    ``department_lookup`` is the path from the model to its department. Rows of another
-    department are absent from changelists, autocomplete and actions, and opening one by
-    URL is refused with 403.
-    """
-
-    department_lookup: str = ""
-
-    def scope(self, request, queryset):
-        department = clerk_department_id(request.user)
-        if department is None:
-            return queryset
-        return queryset.filter(**{self.department_lookup: department})
-
-    def get_queryset(self, request):
-        return self.scope(request, super().get_queryset(request))
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None and clerk_department_id(request.user) is not None:
-            try:
-                exists = self.model._default_manager.filter(pk=object_id).exists()
-            except (ValueError, TypeError):
-                exists = False
-            if exists:
-                raise PermissionDenied
-        return obj
-
-    def history_view(self, request, object_id, extra_context=None):
-        # History pages show old values: they are scoped like the objects themselves.
-        self.get_object(request, object_id)
-        return super().history_view(request, object_id, extra_context)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        department = clerk_department_id(request.user)
-        if department is not None:
-            lookups = {
-                Department: {"pk": department},
-                Reply: {"department": department},
-            }
-            from replies.models import CommitmentItem
-
-            lookups[CommitmentItem] = {"owner": department}
-            if db_field.related_model in lookups:
-                kwargs["queryset"] = db_field.related_model._default_manager.filter(
-                    **lookups[db_field.related_model]
-                )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class SessionFilter(admin.RelatedFieldListFilter):
@@ -135,25 +82,6 @@ class ProposalProposerInline(admin.TabularInline):
     autocomplete_fields = ["proposer"]
 
 
-class ReplyInline(admin.StackedInline):
-    model = Reply
-    extra = 0
-    show_change_link = True
-    fields = [
-        "department",
-        "role",
-        "title",
-        "doc_number",
-        "letter_date",
-        "classification",
-        "published_at",
-    ]
-    autocomplete_fields = ["department"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("department")
-
-
 class OverdueFilter(admin.SimpleListFilter):
     title = _("答复是否逾期")
     parameter_name = "overdue"
@@ -199,26 +127,29 @@ class ProposalAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
     search_fields = ["number", "title", "proposers__name"]
     autocomplete_fields = ["session", "lead_department", "co_departments", "topics"]
     date_hierarchy = "assigned_on"
-    inlines = [ProposalProposerInline, ReplyInline, DeadlineExtensionInline]
+    inlines = [ProposalProposerInline, DeadlineExtensionInline]
     readonly_fields = ["status", "assigned_on", "reply_due", "created_at", "updated_at"]
     actions = ["accept", "reject", "assign", "return_misassigned", "close"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("proposers")
 
-    @admin.display(description=_("提案人"))
-    def proposer_names(self, obj: Proposal) -> str:
-        return "、".join(proposer.name for proposer in obj.proposers.all())
-
     def scope(self, request, queryset):
         department = clerk_department_id(request.user)
         if department is None:
             return queryset
-        replied = Reply.objects.filter(proposal=OuterRef("pk"), department=department)
+        return queryset.filter(self.department_condition(department))
+
+    def department_condition(self, department: int) -> Q:
+        """The proposals a department handles: as lead or as co-handler."""
         assigned = Proposal.co_departments.through.objects.filter(
             proposal=OuterRef("pk"), department=department
         )
-        return queryset.filter(Q(lead_department=department) | Exists(replied) | Exists(assigned))
+        return Q(lead_department=department) | Exists(assigned)
+
+    @admin.display(description=_("提案人"))
+    def proposer_names(self, obj: Proposal) -> str:
+        return "、".join(proposer.name for proposer in obj.proposers.all())
 
     def _apply(self, request, proposals, step) -> int:
         """Run a workflow step on each proposal; a refused one is reported, not fatal."""

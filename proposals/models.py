@@ -5,13 +5,13 @@ import datetime
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from proposals.numerals import to_chinese
+from core.numerals import int_to_cn as to_chinese
 
 
 def split_aliases(value: str) -> list[str]:
@@ -167,7 +167,7 @@ class Department(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("proposals:department", kwargs={"pk": self.pk})
+        return reverse("portal:department", kwargs={"pk": self.pk})
 
     @property
     def alias_list(self) -> list[str]:
@@ -196,12 +196,6 @@ class Topic(models.Model):
 
 
 class ProposalQuerySet(models.QuerySet):
-    def public(self) -> "ProposalQuerySet":
-        """Proposals with at least one published reply: the only ones citizens see."""
-        from replies.models import Reply
-
-        return self.filter(Exists(Reply.objects.published().filter(proposal=OuterRef("pk"))))
-
     def overdue(self, today: datetime.date | None = None) -> "ProposalQuerySet":
         """Assigned, not yet answered, and past the reply due date."""
         today = today or timezone.localdate()
@@ -301,7 +295,7 @@ class Proposal(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse(
-            "proposals:detail",
+            "portal:detail",
             kwargs={
                 "committee": self.session.committee.slug,
                 "session": self.session.slug,

@@ -21,11 +21,12 @@ from operator import add
 
 from django.contrib.postgres.search import SearchVectorField
 from django.db import connection
-from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet
+from django.db.models import F, Lookup, QuerySet
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from proposals.models import Proposal
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
 _TOKEN_RUN = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+)")
@@ -142,23 +143,6 @@ def uses_tsvector() -> bool:
     return connection.vendor == "postgresql"
 
 
-def search_proposals(queryset: QuerySet, query: str) -> QuerySet:
-    """Proposals whose public text contains every term of ``query``."""
-    terms = query_terms(query)
-    if not terms:
-        return queryset
-    if uses_tsvector():
-        return queryset.filter(search_vector__matches=to_tsquery(query))
-    from replies.models import Reply
-
-    for term in terms:
-        in_reply = Reply.objects.published().filter(proposal=OuterRef("pk"), body__icontains=term)
-        queryset = queryset.filter(
-            Q(title__icontains=term) | Q(proposers__name__icontains=term) | Exists(in_reply)
-        )
-    return queryset.distinct()
-
-
 def document_text(
     *, title: str, number: str, proposers: Iterable[str], replies: Iterable[tuple[str, ...]]
 ) -> str:
@@ -170,78 +154,6 @@ def document_text(
     for reply in replies:
         parts.extend(reply)
     return "\n".join(part for part in parts if part)
-
-
-def reindex_proposals(proposal_ids: Iterable[int]) -> None:
-    """Refresh what is derived from a proposal's published replies.
-
-    ``replied_on`` (the newest published reply's date) on every database; the search
-    vector on PostgreSQL only (SQLite searches the text itself). Three reads for any
-    number of proposals, then one write for all of them on PostgreSQL (one each on SQLite).
-    """
-    from proposals.models import Proposal, ProposalProposer
-    from replies.models import Reply
-
-    ids = list(proposal_ids)
-    proposals = {
-        pk: (title, number)
-        for pk, title, number in Proposal.objects.filter(pk__in=ids).values_list(
-            "pk", "title", "number"
-        )
-    }
-    proposers: dict[int, list[str]] = {pk: [] for pk in proposals}
-    # In the order the letter lists them, as generate_data writes them too.
-    for proposal_id, name in (
-        ProposalProposer.objects.filter(proposal_id__in=ids)
-        .order_by("proposal_id", "position", "pk")
-        .values_list("proposal_id", "proposer__name")
-    ):
-        proposers[proposal_id].append(name)
-    replies: dict[int, list[tuple]] = {pk: [] for pk in proposals}
-    for row in (
-        Reply.objects.published()
-        .filter(proposal_id__in=ids)
-        .order_by("pk")
-        .values_list(
-            "proposal_id",
-            "letter_date",
-            "published_at",
-            "title",
-            "doc_number",
-            "department__name",
-            "body",
-        )
-    ):
-        replies[row[0]].append(row[1:])
-    rows = []
-    for pk, (title, number) in proposals.items():
-        dates = [day or timezone.localdate(published) for day, published, *_r in replies[pk]]
-        replied_on = max(dates, default=None)
-        if not uses_tsvector():
-            Proposal.objects.filter(pk=pk).update(replied_on=replied_on)
-            continue
-        text = document_text(
-            title=title,
-            number=number,
-            proposers=proposers[pk],
-            replies=[tuple(reply[2:]) for reply in replies[pk]],
-        )
-        rows.append((pk, replied_on, tsvector_literal(text)))
-    if rows:
-        # One statement for all (a batch import reindexes a hundred proposals at once).
-        pks, dates, vectors = zip(*rows, strict=True)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE proposals_proposal AS p"
-                " SET replied_on = v.replied_on, search_vector = v.vector::tsvector"
-                " FROM unnest(%s::bigint[], %s::date[], %s::text[]) AS v(id, replied_on, vector)"
-                " WHERE p.id = v.id",
-                [list(pks), list(dates), list(vectors)],
-            )
-    # Publishing changed what public pages show (QuerySet.update sends no signal).
-    from proposals.selectors import forget_public_data_version
-
-    forget_public_data_version()
 
 
 MATCH_FIELDS = (
@@ -322,8 +234,6 @@ def id_list(ids: list[int]):
 
 def relevance(ids: list[int], query: str) -> dict[int, float]:
     """Cover-density rank of the first ``RANK_LIMIT`` of ``ids`` (each read costs a vector)."""
-    from proposals.models import Proposal
-
     tsquery = to_tsquery(query)
     if not tsquery or not ids:
         return {}

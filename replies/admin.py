@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -10,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from proposals.admin import DepartmentScopedMixin, SessionFilter
-from proposals.models import Department, Topic
-from replies import services
+from core.admin import DepartmentScopedMixin
+from core.roles import can_publish, clerk_department_id
+from proposals.admin import ProposalAdmin, SessionFilter
+from proposals.models import Department, Proposal, Topic
 from replies.forms import (
     LetterPreviewForm,
     LetterSourceForm,
@@ -28,7 +30,8 @@ from replies.models import (
     Target,
 )
 from replies.parsing import parse_letter
-from replies.roles import can_publish, clerk_department_id
+from replies.services import indexing, progress, publication
+from replies.services.letters import importer, lookups
 
 
 class CommitmentInline(admin.StackedInline):
@@ -51,6 +54,39 @@ class CommitmentInline(admin.StackedInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("topic", "owner")
+
+
+class ReplyInline(admin.StackedInline):
+    model = Reply
+    extra = 0
+    show_change_link = True
+    fields = [
+        "department",
+        "role",
+        "title",
+        "doc_number",
+        "letter_date",
+        "classification",
+        "published_at",
+    ]
+    autocomplete_fields = ["department"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("department")
+
+
+# Proposals are administered with their replies: the proposals app's admin, plus the reply
+# inline and the proposals a department has answered.
+admin.site.unregister(Proposal)
+
+
+@admin.register(Proposal)
+class ProposalWithRepliesAdmin(ProposalAdmin):
+    inlines = [*ProposalAdmin.inlines, ReplyInline]
+
+    def department_condition(self, department: int) -> Q:
+        replied = Reply.objects.filter(proposal=OuterRef("pk"), department=department)
+        return super().department_condition(department) | Exists(replied)
 
 
 @admin.register(Reply)
@@ -106,7 +142,7 @@ class ReplyAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
     def publish(self, request, queryset):
         replies = list(queryset.filter(published_at__isnull=True))
         for reply in replies:
-            services.publish_reply(reply=reply)
+            publication.publish_reply(reply=reply)
         self.message_user(
             request,
             ngettext("已公开 %(count)d 件答复。", "已公开 %(count)d 件答复。", len(replies))
@@ -118,7 +154,7 @@ class ReplyAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
     def unpublish(self, request, queryset):
         replies = list(queryset.filter(published_at__isnull=False))
         for reply in replies:
-            services.unpublish_reply(reply=reply)
+            publication.unpublish_reply(reply=reply)
         self.message_user(
             request,
             ngettext("已撤回 %(count)d 件答复。", "已撤回 %(count)d 件答复。", len(replies))
@@ -128,9 +164,7 @@ class ReplyAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        from proposals.search import reindex_proposals
-
-        reindex_proposals([form.instance.proposal_id])
+        indexing.reindex_proposals([form.instance.proposal_id])
 
     def get_urls(self):
         return [
@@ -151,7 +185,7 @@ class ReplyAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
             "opts": self.model._meta,
             "title": _("导入答复函"),
         }
-        topics = services.topic_keywords()
+        topics = lookups.topic_keywords()
         if request.method == "POST" and "save" in request.POST:
             form = LetterPreviewForm(request.POST)
             sections = SectionFormSet(request.POST, prefix="sections")
@@ -163,7 +197,7 @@ class ReplyAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
                 else:
                     edited = form.apply_to(parsed, [f.cleaned_data for f in sections.forms])
                     try:
-                        result = services.import_letter(
+                        result = importer.import_letter(
                             text=form.cleaned_data["letter"],
                             parsed=edited,
                             source_url=form.cleaned_data["source_url"],
@@ -172,8 +206,9 @@ class ReplyAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
                             department=self._clerk_department(request),
                         )
                     except (ValidationError, DatabaseError) as error:
+                        reason = "；".join(getattr(error, "messages", None) or [str(error)])
                         form.add_error(
-                            None, _("保存失败，未作任何修改：%(error)s") % {"error": error}
+                            None, _("保存失败，未作任何修改：%(error)s") % {"error": reason}
                         )
                     else:
                         count = result.reply.commitments.count()
@@ -309,8 +344,8 @@ class CommitmentItemForm(forms.ModelForm):
         if self.instance.pk and loaded is not None:
             try:
                 # The admin's change view runs in a transaction: the lock holds until saved.
-                services.lock_version(commitment=self.instance, expected_version=loaded)
-            except services.StaleEditError as error:
+                progress.lock_version(commitment=self.instance, expected_version=loaded)
+            except progress.StaleEditError as error:
                 raise forms.ValidationError(error.messages[0], code="stale") from error
         return cleaned
 
@@ -340,7 +375,7 @@ class CommitmentItemAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not CommitmentUpdate:
             super().save_formset(request, form, formset, change)
-            services.refresh_commitment(commitment=form.instance)
+            progress.refresh_commitment(commitment=form.instance)
             return
         # New updates (and their evidence files) go through the same service as every
         # other caller.
@@ -352,7 +387,7 @@ class CommitmentItemAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
             if not data or data.get("DELETE"):
                 continue
             created.append(
-                services.post_update(
+                progress.post_update(
                     commitment=form.instance,
                     status=data["status"],
                     date=data["date"],
@@ -399,7 +434,7 @@ class CommitmentUpdateAdmin(DepartmentScopedMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return
-        created = services.post_update(
+        created = progress.post_update(
             commitment=obj.commitment,
             status=obj.status,
             date=obj.date,

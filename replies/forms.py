@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.numerals import parse_session_label
 from proposals.models import Proposal, Topic
 from replies.models import Classification, CommitmentStatus, Satisfaction
 from replies.parsing import ParsedLetter, read_letter_bytes
@@ -99,8 +100,6 @@ class LetterPreviewForm(forms.Form):
         }
 
     def clean_session(self):
-        from proposals.numerals import parse_session_label
-
         value = self.cleaned_data["session"].strip()
         if value and parse_session_label(value) is None:
             raise ValidationError(_("请按“十五届五次会议”的格式填写，或留空。"), code="session")

@@ -38,7 +38,7 @@ def seed_letter(samples_dir) -> str:
 @pytest.fixture
 def seed(db, seed_letter):
     """The seed letter imported through the real parser and importer."""
-    from replies.services import import_letter
+    from replies.services.letters.importer import import_letter
 
     return import_letter(text=seed_letter)
 

@@ -14,8 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
-from replies import services
 from replies.models import CommitmentItem
+from replies.services import progress
+from replies.services.letters import importer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,16 +103,16 @@ def populated(samples_dir, settings, tmp_path, client):
     users, sessions, login failures (django-axes) and history."""
     settings.MEDIA_ROOT = tmp_path / "media"
     for path in sorted((samples_dir / "letters").glob("*.txt")):
-        services.import_letter(text=path.read_text(encoding="utf-8"))
+        importer.import_letter(text=path.read_text(encoding="utf-8"))
     for item in CommitmentItem.objects.all()[:3]:
-        services.post_update(
+        progress.post_update(
             commitment=item,
             status="in_progress",
             note="季度进展",
             attachment=SimpleUploadedFile("进展.pdf", b"%PDF-1.4 evidence"),
         )
     user = get_user_model().objects.create_user("member", password="member-pass-1")
-    client.post(reverse("replies:login"), {"username": "member", "password": "wrong"})
+    client.post(reverse("portal:login"), {"username": "member", "password": "wrong"})
     client.force_login(user)
     return settings.MEDIA_ROOT
 

@@ -19,10 +19,12 @@ from django.db import connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
 
+from core import roles
 from proposals.models import Proposal
-from replies import roles, services
 from replies.models import CommitmentItem, CommitmentUpdate, Reply, Target
 from replies.parsing import parse_letter
+from replies.services import progress
+from replies.services.letters import importer, lookups
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -102,13 +104,13 @@ def letter(seed_letter) -> str:
     """The seed letter, with its committee, session and department already known, so that
     the two imports first meet where it matters: creating the proposal."""
     parsed = parse_letter(seed_letter)
-    committee = services.committee_for(agency=parsed.agency, kind=parsed.kind)
-    services.session_for(
+    committee = lookups.committee_for(agency=parsed.agency, kind=parsed.kind)
+    lookups.session_for(
         committee=committee,
         label=parsed.session,
         year=parsed.reply_date.year if parsed.reply_date else None,
     )
-    services.department_for(parsed.agency)
+    lookups.department_for(parsed.agency)
     return seed_letter
 
 
@@ -145,7 +147,7 @@ def test_two_simultaneous_admin_saves_of_a_letter_create_one_proposal(letter):
     winner's reply in place ("updated") instead of creating a second proposal."""
 
     def work():
-        return services.import_letter(text=letter, force=True)
+        return importer.import_letter(text=letter, force=True)
 
     results = race(lock_table(Proposal), work, work)
     assert [kind for kind, _value in results] == ["ok", "ok"], results
@@ -190,7 +192,7 @@ def test_two_progress_posts_on_one_version_never_lose_an_update(
     """Both staff loaded the same version and save at once: one save lands, the other is
     refused with the newer state shown (not silently overwritten, not half-saved)."""
     item, target = commitment_with_target
-    url = reverse("replies:progress", args=[item.pk])
+    url = reverse("portal:progress", args=[item.pk])
     loaded = item.version
 
     def post(client, note, achieved):
@@ -237,14 +239,14 @@ def test_two_editors_who_retry_after_a_refusal_both_land(commitment_with_target)
             for _attempt in range(10):
                 current = CommitmentItem.objects.get(pk=item.pk)
                 try:
-                    return services.record_progress(
+                    return progress.record_progress(
                         commitment=current,
                         expected_version=current.version,
                         status="in_progress",
                         note=note,
                         achieved={target.pk: Decimal(achieved)},
                     ).pk
-                except services.StaleEditError:
+                except progress.StaleEditError:
                     continue
             raise AssertionError("never got through")
 
@@ -265,13 +267,13 @@ def test_two_simultaneous_updates_from_the_admin_both_land(commitment_with_targe
     item, _target = commitment_with_target
 
     def add(note: str, status: str):
-        return lambda: services.post_update(commitment=item, status=status, note=note).pk
+        return lambda: progress.post_update(commitment=item, status=status, note=note).pk
 
     results = race(lock_row(item), add("甲", "in_progress"), add("乙", "fulfilled"))
     assert [kind for kind, _value in results] == ["ok", "ok"], results
     assert CommitmentUpdate.objects.filter(commitment=item).count() == 2
     item.refresh_from_db()
-    assert item.status == services.latest_update(item).status
+    assert item.status == progress.latest_update(item).status
 
 
 def test_two_simultaneous_admin_edits_refuse_the_stale_one(commitment_with_target, staff_clients):

@@ -4,11 +4,14 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from bench.management.commands.generate_data import Command as GenerateData
+from bench.synthetic import Composer
 from proposals import search
 from proposals.models import Proposal
-from proposals.synthetic import Composer
 from replies.models import CommitmentItem, CommitmentUpdate, Reply
 from replies.parsing import parse_letter
+from replies.selectors import public_proposals
+from replies.services import indexing
 
 TOPICS = ["innovation", "education", "health", "transport", "finance"]
 
@@ -52,16 +55,16 @@ def test_vocabulary_has_a_long_tail():
 
 @pytest.mark.django_db
 def test_generate_data_builds_consistent_rows():
-    call_command("generate_data", proposals=12, seed=4, verbosity=0)
+    call_command(GenerateData(), proposals=12, seed=4, verbosity=0)
     assert Proposal.objects.count() == 12
     assert Reply.objects.count() == 24
     assert CommitmentItem.objects.count() >= 12 * 8
-    public = Proposal.objects.public()
+    public = public_proposals()
     assert public.exists()
     for proposal in public:
         dates = [r.letter_date for r in Reply.objects.published().filter(proposal=proposal)]
         assert proposal.replied_on == max(dates)
-    # A commitment's status is its latest update's, as services.post_update keeps it.
+    # A commitment's status is its latest update's, as progress.post_update keeps it.
     for item in CommitmentItem.objects.filter(updates__isnull=False).distinct():
         latest = item.updates.order_by("-date", "-created_at", "-pk").first()
         assert item.status == latest.status
@@ -70,8 +73,8 @@ def test_generate_data_builds_consistent_rows():
 
 @pytest.mark.django_db
 def test_generated_data_is_searchable(client):
-    call_command("generate_data", proposals=6, seed=9, verbosity=0)
-    proposal = Proposal.objects.public().order_by("pk").first()
+    call_command(GenerateData(), proposals=6, seed=9, verbosity=0)
+    proposal = public_proposals().order_by("pk").first()
     reply = Reply.objects.published().filter(proposal=proposal).first()
     word = reply.body.split("关于“")[1][:4]
     response = client.get("/proposals/", {"q": word})
@@ -79,13 +82,13 @@ def test_generated_data_is_searchable(client):
     if connection.vendor == "postgresql":
         # The vector written with COPY is the one reindexing would write.
         before = Proposal.objects.values_list("search_vector", flat=True).get(pk=proposal.pk)
-        search.reindex_proposals([proposal.pk])
+        indexing.reindex_proposals([proposal.pk])
         after = Proposal.objects.values_list("search_vector", flat=True).get(pk=proposal.pk)
         assert before == after
 
 
 @pytest.mark.django_db
 def test_generating_twice_adds_without_collisions():
-    call_command("generate_data", proposals=5, seed=1, verbosity=0)
-    call_command("generate_data", proposals=5, seed=1, verbosity=0)
+    call_command(GenerateData(), proposals=5, seed=1, verbosity=0)
+    call_command(GenerateData(), proposals=5, seed=1, verbosity=0)
     assert Proposal.objects.count() == 10

@@ -18,15 +18,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError
 from django.urls import reverse
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from core import roles
 from proposals.models import Department, Proposal
-from replies import roles, services
 from replies.models import Reply, Target
 from replies.parsing import ParsedLetter, parse_letter, read_letter_bytes
+from replies.services.letters import importer
 from tests import factories
 
 User = get_user_model()
@@ -145,21 +145,21 @@ def public_endpoints(world) -> dict[str, list[str]]:
     proposal = world["seed"].proposal
     department = world["seed"].reply.department_id
     return {
-        reverse("proposals:home"): ["q"],
-        reverse("proposals:search"): SEARCH_PARAMS,
-        reverse("proposals:commitments"): COMMITMENT_PARAMS,
-        reverse("proposals:commitments-csv"): COMMITMENT_PARAMS,
-        reverse("proposals:commitments-json"): COMMITMENT_PARAMS,
-        reverse("replies:dashboard"): ["session", "department"],
-        reverse("replies:dashboard-csv", args=["sessions"]): ["session", "department"],
-        reverse("replies:dashboard-csv", args=["overdue"]): ["session", "department"],
-        reverse("proposals:department", args=[department]): ["page"],
+        reverse("portal:home"): ["q"],
+        reverse("portal:search"): SEARCH_PARAMS,
+        reverse("portal:commitments"): COMMITMENT_PARAMS,
+        reverse("portal:commitments-csv"): COMMITMENT_PARAMS,
+        reverse("portal:commitments-json"): COMMITMENT_PARAMS,
+        reverse("portal:dashboard"): ["session", "department"],
+        reverse("portal:dashboard-csv", args=["sessions"]): ["session", "department"],
+        reverse("portal:dashboard-csv", args=["overdue"]): ["session", "department"],
+        reverse("portal:department", args=[department]): ["page"],
         proposal.get_absolute_url(): ["page"],
-        reverse("proposals:detail-json", kwargs=_detail_kwargs(proposal)): ["page"],
-        reverse("proposals:feed"): ["page"],
-        reverse("proposals:department-feed", args=[department]): ["page"],
-        reverse("proposals:sitemap"): ["p"],
-        reverse("proposals:robots"): ["x"],
+        reverse("portal:detail-json", kwargs=_detail_kwargs(proposal)): ["page"],
+        reverse("portal:feed"): ["page"],
+        reverse("portal:department-feed", args=[department]): ["page"],
+        reverse("portal:sitemap"): ["p"],
+        reverse("portal:robots"): ["x"],
         "/healthz": ["x"],
     }
 
@@ -192,13 +192,13 @@ def test_search_for_hostile_text_is_an_empty_valid_result(client, world):
     """Search treats anything as text to find: a normal results page, no match. (A query
     with nothing searchable in it, only punctuation, is no query: every result.)"""
     for value in [*XSS, *SQLISH[:3], "𠮷𪚥👍"]:
-        response = client.get(reverse("proposals:search"), {"q": value})
+        response = client.get(reverse("portal:search"), {"q": value})
         assert response.status_code == 200
         text = assert_safe(response)
         assert response.context["page"].paginator.count == 0, value
         assert "找到 0 件" in text
     for value in [*SQLISH[3:], "\ufeff", "长" * 5000]:
-        response = client.get(reverse("proposals:search"), {"q": value})
+        response = client.get(reverse("portal:search"), {"q": value})
         assert response.status_code == 200
         assert_safe(response)
 
@@ -208,8 +208,8 @@ def test_nul_in_a_query_string_is_a_clear_400(client, world):
     query string (the public search, the admin's search box) it gets the 400 page."""
     client.force_login(world["office"])
     for url in [
-        reverse("proposals:search"),
-        reverse("proposals:commitments-json"),
+        reverse("portal:search"),
+        reverse("portal:commitments-json"),
         reverse("admin:replies_commitmentitem_changelist"),
     ]:
         for params in [{"q": "a\x00b"}, {"a\x00": "1"}]:
@@ -219,7 +219,7 @@ def test_nul_in_a_query_string_is_a_clear_400(client, world):
 
 
 def test_unknown_filter_values_are_named_not_fatal(client, world):
-    response = client.get(reverse("proposals:search"), {"status": "nonsense", "kind": XSS[0]})
+    response = client.get(reverse("portal:search"), {"status": "nonsense", "kind": XSS[0]})
     assert response.status_code == 200
     text = assert_safe(response)
     assert "&lt;script&gt;alert" in text or "选择一个有效的选项" in text
@@ -227,7 +227,7 @@ def test_unknown_filter_values_are_named_not_fatal(client, world):
 
 @pytest.mark.parametrize("page", ["-1", "0", "abc", "99999999999999999999", "1e3", "²"])
 def test_page_that_is_not_a_page_is_a_404_page(client, world, page):
-    for url in [reverse("proposals:search"), reverse("proposals:commitments")]:
+    for url in [reverse("portal:search"), reverse("portal:commitments")]:
         response = client.get(url, {"page": page})
         assert response.status_code == 404
         assert "页面不存在" in assert_safe(response)
@@ -261,10 +261,10 @@ def test_draft_replies_stay_hidden_whatever_the_filter(client, world):
         {"q": draft.proposal.title},
         {"session": draft.proposal.session_id},
     ]:
-        response = client.get(reverse("proposals:search"), params)
+        response = client.get(reverse("portal:search"), params)
         assert_safe(response)
         assert draft.proposal not in response.context["results"]
-        data = client.get(reverse("proposals:commitments-json"), params)
+        data = client.get(reverse("portal:commitments-json"), params)
         assert draft.proposal.title not in assert_safe(data)
 
 
@@ -315,7 +315,7 @@ def test_logins_take_hostile_credentials(client, world, url):
 def test_rating_refuses_hostile_values_and_escapes_the_comment(client, world):
     client.force_login(world["member"])
     reply = world["seed"].reply
-    url = reverse("replies:rate", args=[reply.pk])
+    url = reverse("portal:rate", args=[reply.pk])
     for value in [*XSS, "a\x00b", "", "unsatisfied\x00"]:
         response = client.post(url, {"satisfaction": value, "comment": "x"})
         assert response.status_code == 302
@@ -331,11 +331,11 @@ def test_rating_refuses_hostile_values_and_escapes_the_comment(client, world):
     for comment in XSS:
         response = client.post(url, {"satisfaction": "satisfied", "comment": comment})
         assert response.status_code == 302
-        assert_safe(client.get(reverse("replies:mine")))
+        assert_safe(client.get(reverse("portal:mine")))
         assert_safe(client.get(reply.proposal.get_absolute_url()))
     # Someone else's reply: not found, not rated.
     other = factories.ReplyFactory()
-    assert client.post(reverse("replies:rate", args=[other.pk]), {"satisfaction": "satisfied"})
+    assert client.post(reverse("portal:rate", args=[other.pk]), {"satisfaction": "satisfied"})
     other.refresh_from_db()
     assert other.satisfaction == ""
 
@@ -392,7 +392,7 @@ def test_progress_form_refuses_bad_values_and_stores_nothing(
     before, version, achieved = row_counts(), item.version, target.achieved
     key = f"achieved_{target.pk}" if field == "achieved" else field
     response = client.post(
-        reverse("replies:progress", args=[item.pk]), _progress(item, target, **{key: value})
+        reverse("portal:progress", args=[item.pk]), _progress(item, target, **{key: value})
     )
     assert response.status_code == 200
     text = assert_safe(response)
@@ -409,19 +409,19 @@ def test_progress_note_with_markup_is_stored_and_escaped(client, world, target):
     for note in XSS:
         item.refresh_from_db()
         response = client.post(
-            reverse("replies:progress", args=[item.pk]), _progress(item, target, note=note)
+            reverse("portal:progress", args=[item.pk]), _progress(item, target, note=note)
         )
         assert response.status_code == 302
     assert set(item.updates.values_list("note", flat=True)) >= set(XSS)
     for url in [
-        reverse("replies:progress", args=[item.pk]),
+        reverse("portal:progress", args=[item.pk]),
         item.reply.proposal.get_absolute_url(),
-        reverse("replies:dashboard"),
+        reverse("portal:dashboard"),
         reverse("admin:replies_commitmentitem_change", args=[item.pk]),
         reverse("admin:replies_commitmentupdate_changelist") + "?q=alert",
     ]:
         assert_safe(client.get(url), url)
-    data = client.get(reverse("proposals:detail-json", kwargs=_detail_kwargs(item.reply.proposal)))
+    data = client.get(reverse("portal:detail-json", kwargs=_detail_kwargs(item.reply.proposal)))
     notes = json.dumps(json.loads(data.content), ensure_ascii=False)
     assert "<script>alert('x1')</script>" in notes  # JSON carries the text as it is
 
@@ -433,11 +433,11 @@ def test_ten_megabyte_form_body_is_a_clear_400(client, world, target):
     before = row_counts()
     big = "长" * (10 * 1024 * 1024 // 3)
     response = client.post(
-        reverse("replies:progress", args=[item.pk]), _progress(item, target, note=big)
+        reverse("portal:progress", args=[item.pk]), _progress(item, target, note=big)
     )
     assert response.status_code == 400
     assert "提交的内容过大" in response.content.decode()
-    login = client.post(reverse("replies:login"), {"username": big, "password": "x"})
+    login = client.post(reverse("portal:login"), {"username": big, "password": "x"})
     assert login.status_code == 400
     assert row_counts() == before
 
@@ -457,7 +457,7 @@ def test_invalid_utf8_form_body(client, world, target):
         ]
     )
     response = client.post(
-        reverse("replies:progress", args=[item.pk]),
+        reverse("portal:progress", args=[item.pk]),
         body,
         content_type="application/x-www-form-urlencoded",
     )
@@ -509,10 +509,10 @@ def test_admin_objects_with_markup_are_escaped_everywhere(client, world):
         reverse("admin:proposals_department_change", args=[department.pk]),
         reverse("admin:replies_commitmentitem_changelist"),
         reverse("admin:replies_commitmentitem_change", args=[item.pk]),
-        reverse("proposals:commitments"),
-        reverse("proposals:department", args=[department.pk]),
-        reverse("proposals:department-feed", args=[department.pk]),
-        reverse("replies:dashboard"),
+        reverse("portal:commitments"),
+        reverse("portal:department", args=[department.pk]),
+        reverse("portal:department-feed", args=[department.pk]),
+        reverse("portal:dashboard"),
         item.reply.proposal.get_absolute_url(),
     ]:
         assert_safe(client.get(url), url)
@@ -671,14 +671,14 @@ def test_admin_import_save_with_markup_in_every_field(client, db, seed_letter):
     assert proposal.title == XSS[0]
     assert proposal.replies.get().is_published
     pages = [
-        reverse("proposals:home"),
-        reverse("proposals:search"),
-        reverse("proposals:search") + "?q=" + quote("alert"),
-        reverse("proposals:search") + "?q=" + quote("script"),
-        reverse("proposals:commitments"),
+        reverse("portal:home"),
+        reverse("portal:search"),
+        reverse("portal:search") + "?q=" + quote("alert"),
+        reverse("portal:search") + "?q=" + quote("script"),
+        reverse("portal:commitments"),
         proposal.get_absolute_url(),
-        reverse("proposals:feed"),
-        reverse("replies:dashboard"),
+        reverse("portal:feed"),
+        reverse("portal:dashboard"),
         reverse("admin:replies_reply_changelist"),
         reverse("admin:proposals_proposal_changelist") + "?q=alert",
         response["Location"],
@@ -688,7 +688,7 @@ def test_admin_import_save_with_markup_in_every_field(client, db, seed_letter):
     client.logout()
     for url in pages[:8]:
         assert_safe(client.get(url), url)
-    json_data = client.get(reverse("proposals:detail-json", kwargs=_detail_kwargs(proposal)))
+    json_data = client.get(reverse("portal:detail-json", kwargs=_detail_kwargs(proposal)))
     assert json_data.status_code == 200, json_data.content[:300]
     assert json.loads(json_data.content)["title"] == XSS[0]
 
@@ -742,9 +742,10 @@ def _huge_target_letter(seed_letter: str) -> str:
 
 
 def test_a_letter_that_fails_halfway_stores_nothing(db, seed_letter):
-    """import_letter is one transaction: when the database refuses a row late in the
+    """A letter is imported atomically: when the database refuses a row late in the
     import (a last section numbered 0 breaks commitment_number_positive, after the proposal,
-    reply and first commitments were written), nothing is left behind."""
+    reply and first commitments were written), nothing is left behind and the refusal
+    names the broken rule."""
     import dataclasses
 
     from replies.parsing import parse_letter
@@ -753,8 +754,8 @@ def test_a_letter_that_fails_halfway_stores_nothing(db, seed_letter):
     broken = dataclasses.replace(parsed.sections[-1], number=0)
     parsed = dataclasses.replace(parsed, sections=(*parsed.sections[:-1], broken))
     before = row_counts()
-    with pytest.raises(IntegrityError):
-        services.import_letter(text=seed_letter, parsed=parsed)
+    with pytest.raises(importer.LetterRefused, match="commitment_number_positive"):
+        importer.import_letter(text=seed_letter, parsed=parsed)
     assert row_counts() == before
 
 
@@ -762,7 +763,7 @@ def test_import_command_skips_a_huge_target_quantity_with_a_warning(db, tmp_path
     """A figure too large for any real target is a misreading: the letter is imported
     without it, and the import says so."""
     from replies.models import Target
-    from replies.services import import_letter
+    from replies.services.letters.importer import import_letter
 
     result = import_letter(text=_huge_target_letter(seed_letter))
     assert result.outcome == "imported"

@@ -10,8 +10,10 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from proposals.models import Committee, Department, Proposal, Proposer, Session
-from replies import services
 from replies.models import CommitmentItem, CommitmentStatus, CommitmentUpdate, Reply, Target
+from replies.selectors import public_proposals
+from replies.services import progress, rating
+from replies.services.letters import importer
 
 pytestmark = pytest.mark.django_db
 
@@ -61,18 +63,18 @@ def test_seed_becomes_proposal_reply_and_five_commitments(seed):
 
 def test_same_letter_twice_changes_nothing(seed, seed_letter):
     before = table_counts()
-    again = services.import_letter(text=seed_letter)
+    again = importer.import_letter(text=seed_letter)
     assert again.outcome == "unchanged"
     assert table_counts() == before
 
 
 def test_corrected_letter_updates_in_place_and_keeps_update_history(seed, seed_letter):
     item = seed.reply.commitments.get(number=2)
-    services.post_update(commitment=item, status=CommitmentStatus.FULFILLED, note="已完成引才活动")
+    progress.post_update(commitment=item, status=CommitmentStatus.FULFILLED, note="已完成引才活动")
     corrected = seed_letter.replace(
         "加大各类高层次人才的引进力度", "加大各类高层次人才的引进和培养力度"
     )
-    result = services.import_letter(text=corrected)
+    result = importer.import_letter(text=corrected)
     assert result.outcome == "updated"
     assert result.reply.pk == seed.reply.pk
     assert Proposal.objects.count() == 1 and Reply.objects.count() == 1
@@ -86,10 +88,10 @@ def test_new_letter_stores_what_the_update_path_would(seed):
     """A new reply's commitments are written in bulk; refreshing them changes nothing,
     and each has its history row as a one-by-one save would give it."""
     for item in seed.reply.commitments.all():
-        status, progress = item.status, item.progress
-        services.refresh_commitment(commitment=item)
+        before = (item.status, item.progress)
+        progress.refresh_commitment(commitment=item)
         item.refresh_from_db()
-        assert (item.status, item.progress) == (status, progress)
+        assert (item.status, item.progress) == before
         assert item.history.count() == 1
     assert Target.objects.filter(commitment__reply=seed.reply).count() >= 3
 
@@ -105,7 +107,7 @@ def test_import_queries_do_not_grow_with_sections(seed, seed_letter):
     counts = []
     for text, sections in ((five, 5), (two, 2)):
         with CaptureQueriesContext(connection) as queries:
-            result = services.import_letter(text=text)
+            result = importer.import_letter(text=text)
         assert result.outcome == "imported"
         assert result.reply.commitments.count() == sections
         counts.append(len(queries))
@@ -342,7 +344,7 @@ def one_by_one(texts: list[str]) -> tuple[list[str], dict[str, list]]:
     from django.db import transaction
 
     with transaction.atomic():
-        outcomes = [services.import_letter(text=text).outcome for text in texts]
+        outcomes = [importer.import_letter(text=text).outcome for text in texts]
         rows = stored_rows()
         transaction.set_rollback(True)
     return outcomes, rows
@@ -352,14 +354,14 @@ def batch_together(texts: list[str], caplog) -> list[str]:
     """The outcomes of ``import_letters_batch``, which must have imported the letters
     together (not one by one after a refusal)."""
     with caplog.at_level(logging.DEBUG, logger="replies.services"):
-        outcomes = services.import_letters_batch(texts)
+        outcomes = importer.import_letters(texts)
     assert "imported one by one" not in caplog.text
     return [outcome.outcome for outcome in outcomes]
 
 
 def synthetic_letters(count: int) -> list[str]:
     """An answer and a co-handler's opinion for each of ``count`` generated proposals."""
-    from proposals.synthetic import Composer
+    from bench.synthetic import Composer
 
     composer = Composer(7)
     letters = []
@@ -388,12 +390,12 @@ def test_batch_on_proposals_imported_before_it(seed, seed_letter, samples_dir, c
     without its year gets the letter's."""
     from replies.models import Satisfaction
 
-    services.rate_reply(reply=seed.reply, satisfaction=Satisfaction.UNSATISFIED, comment="不够")
+    rating.rate_reply(reply=seed.reply, satisfaction=Satisfaction.UNSATISFIED, comment="不够")
     committee = seed.proposal.session.committee
     Session.objects.create(committee=committee, term=15, meeting=4, year=None)
     letters = samples_dir / "letters"
-    services.import_letter(text=(letters / "003.txt").read_text(encoding="utf-8"))
-    services.import_letter(text=(letters / "007.txt").read_text(encoding="utf-8"))
+    importer.import_letter(text=(letters / "003.txt").read_text(encoding="utf-8"))
+    importer.import_letter(text=(letters / "007.txt").read_text(encoding="utf-8"))
     corrected = seed_letter.replace("加大各类高层次人才的引进力度", "加大人才引进和培养力度")
     texts = [
         seed_letter,
@@ -422,7 +424,7 @@ def test_batch_keeps_the_good_letters_and_nothing_of_a_bad_one(seed_letter, capl
     good = [seed_letter, UNNAMED_LETTER]
     expected_outcomes, expected = one_by_one(good)
     with caplog.at_level(logging.DEBUG, logger="replies.services"):
-        outcomes = services.import_letters_batch([seed_letter, EMPTY_LETTER, UNNAMED_LETTER])
+        outcomes = importer.import_letters([seed_letter, EMPTY_LETTER, UNNAMED_LETTER])
     assert "3 letters imported one by one: 正文：此字段不能为空。" in caplog.text
     assert [outcome.outcome for outcome in outcomes] == ["imported", "failed", "imported"]
     assert outcomes[1].result is None
@@ -463,7 +465,7 @@ def test_import_command_works_in_chunks(tmp_path, monkeypatch, capsys):
 
 def test_batch_dry_run_stores_nothing(seed_letter):
     before = table_counts()
-    outcomes = services.import_letters_batch([seed_letter, EMPTY_LETTER], dry_run=True)
+    outcomes = importer.import_letters([seed_letter, EMPTY_LETTER], dry_run=True)
     assert [outcome.outcome for outcome in outcomes] == ["imported", "failed"]
     assert table_counts() == before
 
@@ -480,7 +482,7 @@ def test_batch_queries_do_not_grow_with_sections(seed_letter):
     def batch(letter: str, numbers: range) -> int:
         texts = [letter.replace("第89号", f"第{number}号") for number in numbers]
         with CaptureQueriesContext(connection) as queries:
-            outcomes = services.import_letters_batch(texts)
+            outcomes = importer.import_letters(texts)
         assert {outcome.outcome for outcome in outcomes} == {"imported"}
         return len(queries)
 
@@ -498,24 +500,17 @@ def test_batch_queries_do_not_grow_with_sections(seed_letter):
 
 
 def test_batch_reindexes_once_and_the_letters_are_searchable(seed_letter):
-    """import_letter(reindex=False) leaves reindexing to the caller; a batch does it for all
-    its proposals before committing, with both letters of a proposal in its text."""
-    from proposals.search import reindex_proposals, search_proposals
-
-    deferred = services.import_letter(text=seed_letter, reindex=False)
-    deferred.proposal.refresh_from_db()
-    assert deferred.proposal.replied_on is None
-    reindex_proposals([deferred.proposal.pk])
-    deferred.proposal.refresh_from_db()
-    assert deferred.proposal.replied_on == deferred.reply.letter_date
+    """A batch reindexes its proposals once, before committing, with both letters of a
+    proposal in its text."""
+    from replies.selectors import search_proposals
 
     answer, opinion = synthetic_letters(1)
-    outcomes = services.import_letters_batch([answer, opinion])
+    outcomes = importer.import_letters([answer, opinion])
     proposal = outcomes[0].result.proposal
     assert outcomes[1].result.proposal.pk == proposal.pk
     proposal.refresh_from_db()
     assert proposal.replied_on is not None
-    public = Proposal.objects.public()
+    public = public_proposals()
     for reply in Reply.objects.filter(proposal=proposal):
         words = reply.commitments.order_by("number").first().text[:6]
         assert list(search_proposals(public, words).values_list("pk", flat=True)) == [proposal.pk]

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from proposals.models import Proposal, Session
 from replies.models import CommitmentItem, CommitmentStatus, Reply, Target
+from replies.selectors import public_proposals
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -105,8 +106,8 @@ def test_overdue_is_derived_from_due_date_and_status(reply):
 def test_drafts_are_not_public(reply):
     draft = factories.ReplyFactory(published_at=None)
     assert list(Reply.objects.published()) == [reply]
-    assert list(Proposal.objects.public()) == [reply.proposal]
-    assert draft.proposal not in Proposal.objects.public()
+    assert list(public_proposals()) == [reply.proposal]
+    assert draft.proposal not in public_proposals()
 
 
 def test_absolute_urls_are_readable(reply):

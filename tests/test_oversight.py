@@ -11,10 +11,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core import roles
 from proposals import services as workflow
 from proposals.models import Clerk, Proposal
-from replies import roles, selectors, services
+from replies import selectors
 from replies.models import CommitmentStatus, CommitmentUpdate, Reminder, Reply, Satisfaction
+from replies.services import progress, publication, rating, reminders
+from replies.services.letters import importer
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -101,8 +104,8 @@ def test_admin_permission_matrix(client, world, kind, role, whose, view, expecte
 
 @pytest.mark.parametrize("model_name", ["reply", "commitmentitem", "commitmentupdate", "target"])
 def test_clerk_changelist_shows_only_own_department(client, world, model_name):
-    services.post_update(commitment=world["own"]["item"], status="in_progress")
-    services.post_update(commitment=world["other"]["item"], status="in_progress")
+    progress.post_update(commitment=world["own"]["item"], status="in_progress")
+    progress.post_update(commitment=world["other"]["item"], status="in_progress")
     client.force_login(world["users"]["clerk"])
     response = client.get(reverse(f"admin:replies_{model_name}_changelist"))
     assert response.status_code == 200
@@ -137,7 +140,7 @@ def test_clerk_cannot_post_update_for_other_department_in_admin(client, world):
 
 def test_clerk_cannot_publish(client, world):
     draft = world["own"]["reply"]
-    services.unpublish_reply(reply=draft)
+    publication.unpublish_reply(reply=draft)
     client.force_login(world["users"]["clerk"])
     response = client.post(
         reverse("admin:replies_reply_changelist"),
@@ -152,7 +155,7 @@ def test_office_can_publish_and_proposers_are_emailed(
     client, world, django_capture_on_commit_callbacks
 ):
     reply = world["own"]["reply"]
-    services.unpublish_reply(reply=reply)
+    publication.unpublish_reply(reply=reply)
     client.force_login(world["users"]["office"])
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
@@ -177,7 +180,7 @@ SITE_MATRIX = [
 def test_progress_page_permissions(client, world, role, whose, expected):
     if role != "anonymous":
         client.force_login(world["users"][role])
-    response = client.get(reverse("replies:progress", args=[world[whose]["item"].pk]))
+    response = client.get(reverse("portal:progress", args=[world[whose]["item"].pk]))
     assert response.status_code == expected
 
 
@@ -185,7 +188,7 @@ def test_clerk_posts_progress_with_achieved_values(client, world):
     item, target = world["own"]["item"], world["own"]["target"]
     client.force_login(world["users"]["clerk"])
     response = client.post(
-        reverse("replies:progress", args=[item.pk]),
+        reverse("portal:progress", args=[item.pk]),
         {
             "version": item.version,
             "date": "2024-03-01",
@@ -206,12 +209,12 @@ def test_clerk_posts_progress_with_achieved_values(client, world):
 def test_second_of_two_simultaneous_edits_is_told_and_shown_newer_state(client, world):
     item = world["own"]["item"]
     loaded = item.version
-    services.record_progress(
+    progress.record_progress(
         commitment=item, expected_version=loaded, status="fulfilled", note="第一位"
     )
     client.force_login(world["users"]["clerk"])
     response = client.post(
-        reverse("replies:progress", args=[item.pk]),
+        reverse("portal:progress", args=[item.pk]),
         {"version": loaded, "date": "2024-03-01", "status": "in_progress", "note": "第二位"},
     )
     assert response.status_code == 200
@@ -251,8 +254,8 @@ def test_stale_admin_edit_is_refused(client, world):
             "targets-0-unit": "家",
         }
     )
-    services.post_update(commitment=item, status="fulfilled")
-    services.record_progress(commitment=item, expected_version=item.version, status="fulfilled")
+    progress.post_update(commitment=item, status="fulfilled")
+    progress.record_progress(commitment=item, expected_version=item.version, status="fulfilled")
     response = client.post(url, {k: v for k, v in data.items() if v is not None})
     assert response.status_code == 200
     assert "已被他人" in response.content.decode()
@@ -334,12 +337,12 @@ def test_member_sees_own_drafts_and_rates_unsatisfied_reopens(
         role="co_opinion",
     )
     client.force_login(world["users"]["member"])
-    html = client.get(reverse("replies:mine")).content.decode()
+    html = client.get(reverse("portal:mine")).content.decode()
     assert "尚未公开的会办意见" in html and "草稿" in html
     assert draft.proposal.title in html
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("replies:rate", args=[reply.pk]),
+            reverse("portal:rate", args=[reply.pk]),
             {"satisfaction": "unsatisfied", "comment": "措施不够具体"},
         )
     assert response.status_code == 302
@@ -355,7 +358,7 @@ def test_member_sees_own_drafts_and_rates_unsatisfied_reopens(
 def test_member_cannot_rate_someone_elses_reply(client, world):
     client.force_login(world["users"]["member"])
     response = client.post(
-        reverse("replies:rate", args=[world["other"]["reply"].pk]), {"satisfaction": "satisfied"}
+        reverse("portal:rate", args=[world["other"]["reply"].pk]), {"satisfaction": "satisfied"}
     )
     assert response.status_code == 404
     world["other"]["reply"].refresh_from_db()
@@ -363,8 +366,8 @@ def test_member_cannot_rate_someone_elses_reply(client, world):
 
 
 def test_new_letter_after_unsatisfied_rating_supersedes_old_reply(seed, seed_letter):
-    services.rate_reply(reply=seed.reply, satisfaction="unsatisfied", comment="不满意")
-    again = services.import_letter(text=seed_letter.replace("力争新增", "确保新增"))
+    rating.rate_reply(reply=seed.reply, satisfaction="unsatisfied", comment="不满意")
+    again = importer.import_letter(text=seed_letter.replace("力争新增", "确保新增"))
     assert again.reply.pk != seed.reply.pk
     assert again.reply.supersedes_id == seed.reply.pk
     assert Reply.objects.filter(proposal=seed.proposal).count() == 2
@@ -377,28 +380,28 @@ def test_reminders_are_sent_once_per_item_per_day(world):
     own.save()
     other.due_on = today - datetime.timedelta(days=3)
     other.save()
-    sent = services.send_reminders(today=today)
+    sent = reminders.send_reminders(today=today)
     assert sent == {"due_soon": 1, "overdue": 1}
     assert sorted(m.to[0] for m in mail.outbox) == ["jy@example.gov.cn", "kj@example.gov.cn"]
-    assert services.send_reminders(today=today) == {"due_soon": 0, "overdue": 0}
+    assert reminders.send_reminders(today=today) == {"due_soon": 0, "overdue": 0}
     assert len(mail.outbox) == 2
     assert Reminder.objects.count() == 2
-    services.send_reminders(today=today + datetime.timedelta(days=1))
+    reminders.send_reminders(today=today + datetime.timedelta(days=1))
     assert len(mail.outbox) == 4
 
 
 def test_rollup_arithmetic_on_dashboard(client, world):
     own = world["own"]
     second = factories.CommitmentFactory(reply=own["reply"], owner=own["department"], number=9)
-    services.post_update(commitment=second, status=CommitmentStatus.FULFILLED)  # no targets → 100
+    progress.post_update(commitment=second, status=CommitmentStatus.FULFILLED)  # no targets → 100
     own["target"].achieved = 10  # 10 of 20 → 50
     own["target"].save()
-    services.refresh_commitment(commitment=own["item"])
+    progress.refresh_commitment(commitment=own["item"])
     proposal = own["proposal"]
     proposal.reply_due = datetime.date(2021, 7, 31)
     proposal.save()
-    services.rate_reply(reply=own["reply"], satisfaction="basically")
-    response = client.get(reverse("replies:dashboard"), {"department": own["department"].pk})
+    rating.rate_reply(reply=own["reply"], satisfaction="basically")
+    response = client.get(reverse("portal:dashboard"), {"department": own["department"].pk})
     row = next(r for r in response.context["by_department"] if r["key"] == own["department"].pk)
     assert row["commitments"] == 2
     assert row["progress"] == 75
@@ -408,12 +411,12 @@ def test_rollup_arithmetic_on_dashboard(client, world):
 
 
 def test_dashboard_hides_drafts_from_public(client, world):
-    services.unpublish_reply(reply=world["other"]["reply"])
-    response = client.get(reverse("replies:dashboard"))
+    publication.unpublish_reply(reply=world["other"]["reply"])
+    response = client.get(reverse("portal:dashboard"))
     keys = {row["key"] for row in response.context["by_department"]}
     assert world["other"]["department"].pk not in keys
     client.force_login(world["users"]["office"])
-    response = client.get(reverse("replies:dashboard"))
+    response = client.get(reverse("portal:dashboard"))
     assert world["other"]["department"].pk in {
         row["key"] for row in response.context["by_department"]
     }
@@ -422,18 +425,18 @@ def test_dashboard_hides_drafts_from_public(client, world):
 def test_dashboard_groups_by_committee_then_by_session(client, world):
     own = world["own"]["proposal"]
     other = world["other"]["proposal"]
-    response = client.get(reverse("replies:dashboard"))
+    response = client.get(reverse("portal:dashboard"))
     assert response.context["group"] == "committee"
     keys = {row["key"] for row in response.context["by_group"]}
     assert keys == {own.session.committee_id, other.session.committee_id}
-    response = client.get(reverse("replies:dashboard"), {"committee": own.session.committee_id})
+    response = client.get(reverse("portal:dashboard"), {"committee": own.session.committee_id})
     assert response.context["group"] == "session"
     assert {row["key"] for row in response.context["by_group"]} == {own.session_id}
     # Only the chosen committee's sessions are offered.
     assert set(response.context["sessions"]) == set(own.session.committee.sessions.all())
     # A session of another committee does not widen or confuse the scope.
     response = client.get(
-        reverse("replies:dashboard"),
+        reverse("portal:dashboard"),
         {"committee": own.session.committee_id, "session": other.session_id},
     )
     assert response.context["session"] is None
@@ -446,7 +449,7 @@ def test_dashboard_shows_the_busiest_departments_and_the_csv_all(client, world, 
         reply=world["own"]["reply"], owner=world["own"]["department"], number=7
     )
     assert extra.pk
-    response = client.get(reverse("replies:dashboard"))
+    response = client.get(reverse("portal:dashboard"))
     assert [row["key"] for row in response.context["by_department"]] == [
         world["own"]["department"].pk
     ]
@@ -454,20 +457,20 @@ def test_dashboard_shows_the_busiest_departments_and_the_csv_all(client, world, 
     assert "显示承诺最多的 1 个承办单位（共 2 个）" in response.content.decode()
     # The department choice lists only what the table shows (bounded), plus a chosen one.
     assert [d.pk for d in response.context["departments"]] == [world["own"]["department"].pk]
-    csv = client.get(reverse("replies:dashboard-csv", args=["departments"])).content.decode()
+    csv = client.get(reverse("portal:dashboard-csv", args=["departments"])).content.decode()
     assert "临沂市科学技术局" in csv and "临沂市教育局" in csv
 
 
 def test_dashboard_cache_follows_writes(client, world):
     """The roll-ups are cached, and any write shows at once."""
-    first = client.get(reverse("replies:dashboard")).context["totals"]["commitments"]
+    first = client.get(reverse("portal:dashboard")).context["totals"]["commitments"]
     factories.CommitmentFactory(
         reply=world["own"]["reply"], owner=world["own"]["department"], number=8
     )
-    second = client.get(reverse("replies:dashboard")).context["totals"]["commitments"]
+    second = client.get(reverse("portal:dashboard")).context["totals"]["commitments"]
     assert second == first + 1
-    services.unpublish_reply(reply=world["own"]["reply"])
-    third = client.get(reverse("replies:dashboard")).context["totals"]["commitments"]
+    publication.unpublish_reply(reply=world["own"]["reply"])
+    third = client.get(reverse("portal:dashboard")).context["totals"]["commitments"]
     assert third == first - 1
 
 
@@ -490,7 +493,7 @@ def test_oversight_pages_run_constant_queries(client, world, url):
         reply = factories.ReplyFactory(proposal=proposal)
         item = factories.CommitmentFactory(reply=reply, due_on=datetime.date(2020, 1, 1))
         factories.TargetFactory(commitment=item)
-        services.post_update(commitment=item, status="in_progress")
+        progress.post_update(commitment=item, status="in_progress")
     assert count() == few
 
 

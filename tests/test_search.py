@@ -6,7 +6,9 @@ from django.db import connection
 
 from proposals import search
 from proposals.models import Proposal
-from replies import services
+from replies import selectors
+from replies.selectors import public_proposals
+from replies.services import publication
 from tests import factories
 
 
@@ -56,8 +58,8 @@ def test_highlight_is_width_insensitive():
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="tsvector search is PostgreSQL's")
 def test_search_uses_the_gin_index():
     reply = factories.ReplyFactory(body="力争新增国家级科技企业孵化器3家")
-    services.publish_reply(reply=reply)
-    queryset = search.search_proposals(Proposal.objects.all(), "孵化器")
+    publication.publish_reply(reply=reply)
+    queryset = selectors.search_proposals(Proposal.objects.all(), "孵化器")
     assert list(queryset) == [reply.proposal]
     with connection.cursor() as cursor:
         # Tiny tables make a sequential scan cheapest; forbid it to see whether the index can serve.
@@ -75,9 +77,9 @@ def test_bitmap_only_matching_leaves_the_planner_as_it_was(client):
     """The search's first-matches query turns index and sequential scans off for itself
     only: on a persistent connection, a later request must plan as usual."""
     reply = factories.ReplyFactory(body="力争新增国家级科技企业孵化器3家")
-    services.publish_reply(reply=reply)
+    publication.publish_reply(reply=reply)
     rows, capped = search.first_matches(
-        search.search_proposals(Proposal.objects.public(), "孵化器"), searched=True
+        selectors.search_proposals(public_proposals(), "孵化器"), searched=True
     )
     assert [row["pk"] for row in rows] == [reply.proposal_id] and not capped
     assert client.get("/proposals/", {"q": "孵化器"}).status_code == 200
@@ -91,9 +93,9 @@ def test_bitmap_only_matching_leaves_the_planner_as_it_was(client):
 
     assert settings() == ("on", "on")
     # A failing query resets them too (outside a transaction nothing else would).
-    broken = Proposal.objects.public().extra(where=["1/0 = 1"])  # noqa: S610 - a constant
+    broken = public_proposals().extra(where=["1/0 = 1"])  # noqa: S610 - a constant
     with pytest.raises(Exception):  # noqa: B017, PT011 - the database's division error
-        search.first_matches(search.search_proposals(broken, "孵化器"), searched=True)
+        search.first_matches(selectors.search_proposals(broken, "孵化器"), searched=True)
     assert settings() == ("on", "on")
 
 
@@ -105,7 +107,7 @@ def _publish(title: str, body: str, **kwargs):
     reply = factories.ReplyFactory(
         proposal=factories.ProposalFactory(title=title, **kwargs), body=body, published_at=None
     )
-    services.publish_reply(reply=reply)
+    publication.publish_reply(reply=reply)
     return reply
 
 
@@ -131,7 +133,7 @@ def test_counts_past_the_match_limit_say_so(client, monkeypatch):
 @pytest.mark.django_db
 @pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
 def test_every_sort_pages_through_all_matches_below_the_limit(client, monkeypatch, sort):
-    monkeypatch.setattr("proposals.views.RESULTS_PER_PAGE", 2)
+    monkeypatch.setattr("portal.views.public.RESULTS_PER_PAGE", 2)
     session = factories.SessionFactory()
     titles = {f"关于加快充电桩建设的建议{n}" for n in range(5)}
     for title in titles:
@@ -159,12 +161,12 @@ def test_cached_pages_change_when_a_reply_is_published(client):
         published_at=None,
     )
     assert "管护" not in _text(client.get(url))
-    services.publish_reply(reply=draft)
+    publication.publish_reply(reply=draft)
     assert "关于口袋公园管护的建议" in _text(client.get(url))
-    services.unpublish_reply(reply=draft)
+    publication.unpublish_reply(reply=draft)
     assert "关于口袋公园管护的建议" not in _text(client.get(url))
     home = client.get("/").content.decode()
-    services.publish_reply(reply=draft)
+    publication.publish_reply(reply=draft)
     assert client.get("/").content.decode() != home
 
 

@@ -16,8 +16,8 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core import roles
 from proposals.models import Clerk
-from replies import roles
 from replies.models import CommitmentUpdate
 from tests import factories
 
@@ -132,7 +132,7 @@ def test_hsts_is_off_unless_set():
 
 @pytest.mark.django_db
 def test_security_headers_on_a_page(client):
-    response = client.get(reverse("proposals:home"))
+    response = client.get(reverse("portal:home"))
     assert response.status_code == 200
     policy = response["Content-Security-Policy"]
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
@@ -165,10 +165,10 @@ def test_https_redirect_hsts_and_the_proxy_header(client, settings):
 def test_session_and_csrf_cookies_are_http_only(client, settings):
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
     User.objects.create_user("wang", password="correct-horse-9")
-    page = client.get(reverse("replies:login"))
+    page = client.get(reverse("portal:login"))
     assert page.cookies["csrftoken"]["httponly"] and page.cookies["csrftoken"]["secure"]
     response = client.post(
-        reverse("replies:login"), {"username": "wang", "password": "correct-horse-9"}
+        reverse("portal:login"), {"username": "wang", "password": "correct-horse-9"}
     )
     assert response.status_code == 302
     session = response.cookies["sessionid"]
@@ -225,13 +225,13 @@ def test_no_inline_script_anywhere(client, seed, office_user):
     """Every page, public and admin, passes the CSP: no inline script or handler."""
     proposal, commitment = seed.proposal, seed.reply.commitments.first()
     public = [
-        reverse("proposals:home"),
-        reverse("proposals:search") + "?q=科技",
-        reverse("proposals:commitments"),
+        reverse("portal:home"),
+        reverse("portal:search") + "?q=科技",
+        reverse("portal:commitments"),
         proposal.get_absolute_url(),
-        reverse("proposals:department", args=[seed.reply.department_id]),
-        reverse("replies:dashboard"),
-        reverse("replies:login"),
+        reverse("portal:department", args=[seed.reply.department_id]),
+        reverse("portal:dashboard"),
+        reverse("portal:login"),
         "/no-such-page/",
     ]
     for url in public:
@@ -240,8 +240,8 @@ def test_no_inline_script_anywhere(client, seed, office_user):
         assert_no_inline_code(response)
     client.force_login(office_user)
     staff = [
-        reverse("replies:mine"),
-        reverse("replies:progress", args=[commitment.pk]),
+        reverse("portal:mine"),
+        reverse("portal:progress", args=[commitment.pk]),
         reverse("admin:index"),
         reverse("admin:replies_reply_changelist"),
         reverse("admin:replies_reply_change", args=[seed.reply.pk]),
@@ -288,7 +288,7 @@ def test_repeated_failures_lock_the_login_with_a_chinese_page(client, settings, 
 @pytest.mark.django_db
 def test_a_successful_login_resets_the_count(client, settings):
     User.objects.create_user("qian", password="qian-password-1")
-    url = reverse("replies:login")
+    url = reverse("portal:login")
     for _round in range(2):
         for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
             client.post(url, {"username": "qian", "password": "wrong"})
@@ -396,7 +396,7 @@ def test_files_without_an_update_and_odd_paths_are_not_served(client, evidence_w
 def _progress_post(client, update_pk_owner, upload):
     item = update_pk_owner
     return client.post(
-        reverse("replies:progress", args=[item.pk]),
+        reverse("portal:progress", args=[item.pk]),
         {
             "version": item.version,
             "date": "2021-10-01",
@@ -443,7 +443,7 @@ def test_good_evidence_is_stored_under_media(client, evidence_world, media, name
     update = CommitmentUpdate.objects.get(commitment=item, note="附件")
     assert Path(update.attachment.path).is_relative_to(media)
     assert Path(update.attachment.path).read_bytes() == content
-    page = client.get(reverse("replies:progress", args=[item.pk]))
+    page = client.get(reverse("portal:progress", args=[item.pk]))
     assert update.attachment.url in page.content.decode()
 
 

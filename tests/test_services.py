@@ -6,21 +6,21 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from replies import services
 from replies.models import CommitmentStatus, CommitmentUpdate
+from replies.services import progress, publication
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
 def test_status_follows_latest_update(commitment):
-    services.post_update(
+    progress.post_update(
         commitment=commitment, status=CommitmentStatus.IN_PROGRESS, date=datetime.date(2021, 8, 1)
     )
     commitment.refresh_from_db()
     assert commitment.status == CommitmentStatus.IN_PROGRESS
 
-    services.post_update(
+    progress.post_update(
         commitment=commitment, status=CommitmentStatus.FULFILLED, date=datetime.date(2021, 12, 1)
     )
     commitment.refresh_from_db()
@@ -28,10 +28,10 @@ def test_status_follows_latest_update(commitment):
 
 
 def test_backdated_update_does_not_override_newer_one(commitment):
-    services.post_update(
+    progress.post_update(
         commitment=commitment, status=CommitmentStatus.FULFILLED, date=datetime.date(2021, 12, 1)
     )
-    services.post_update(
+    progress.post_update(
         commitment=commitment, status=CommitmentStatus.IN_PROGRESS, date=datetime.date(2021, 9, 1)
     )
     commitment.refresh_from_db()
@@ -41,7 +41,7 @@ def test_backdated_update_does_not_override_newer_one(commitment):
 
 def test_invalid_update_is_refused_and_stores_nothing(commitment):
     with pytest.raises(ValidationError):
-        services.post_update(commitment=commitment, status="overdue")
+        progress.post_update(commitment=commitment, status="overdue")
     assert not CommitmentUpdate.objects.exists()
     commitment.refresh_from_db()
     assert commitment.status == CommitmentStatus.NOT_STARTED
@@ -50,15 +50,15 @@ def test_invalid_update_is_refused_and_stores_nothing(commitment):
 def test_progress_is_mean_of_targets_capped_at_100(commitment):
     factories.TargetFactory(commitment=commitment, quantity=Decimal(20), achieved=Decimal(10))
     factories.TargetFactory(commitment=commitment, quantity=Decimal(3), achieved=Decimal(6))
-    services.refresh_commitment(commitment=commitment)
+    progress.refresh_commitment(commitment=commitment)
     commitment.refresh_from_db()
     assert commitment.progress == 75
 
 
 def test_publish_and_unpublish(reply):
-    services.unpublish_reply(reply=reply)
+    publication.unpublish_reply(reply=reply)
     reply.refresh_from_db()
     assert not reply.is_published
-    services.publish_reply(reply=reply)
+    publication.publish_reply(reply=reply)
     reply.refresh_from_db()
     assert reply.is_published

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from replies import services
 from replies.models import CommitmentItem, CommitmentStatus
+from replies.services import progress, publication
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -42,8 +42,8 @@ def make_public_data(copies: int, committee=None, session=None) -> None:
         for number in (1, 2):
             item = factories.CommitmentFactory(reply=reply, number=number, topic=topic)
             factories.TargetFactory(commitment=item)
-            services.post_update(commitment=item, status=CommitmentStatus.IN_PROGRESS)
-        services.publish_reply(reply=reply, when=reply.published_at)
+            progress.post_update(commitment=item, status=CommitmentStatus.IN_PROGRESS)
+        publication.publish_reply(reply=reply, when=reply.published_at)
 
 
 def count_queries(client, url: str) -> int:
@@ -55,29 +55,29 @@ def count_queries(client, url: str) -> int:
 
 
 PAGES = [
-    ("home", lambda data: reverse("proposals:home")),
-    ("search", lambda data: reverse("proposals:search")),
-    ("search-q", lambda data: reverse("proposals:search") + "?q=科技&sort=relevance"),
+    ("home", lambda data: reverse("portal:home")),
+    ("search", lambda data: reverse("portal:search")),
+    ("search-q", lambda data: reverse("portal:search") + "?q=科技&sort=relevance"),
     (
         "search-filtered",
         lambda data: (
-            reverse("proposals:search")
+            reverse("portal:search")
             + f"?session={data['session'].pk}&status=in_progress&classification=B"
         ),
     ),
     ("detail", lambda data: data["proposal"].get_absolute_url()),
     ("detail-json", lambda data: data["proposal"].get_absolute_url() + "data.json"),
-    ("commitments", lambda data: reverse("proposals:commitments") + "?status=in_progress"),
+    ("commitments", lambda data: reverse("portal:commitments") + "?status=in_progress"),
     (
         "commitments-committee",
         lambda data: (
-            reverse("proposals:commitments")
+            reverse("portal:commitments")
             + f"?committee={data['session'].committee.slug}&session={data['session'].pk}"
         ),
     ),
     ("department", lambda data: data["proposal"].lead_department.get_absolute_url()),
-    ("feed", lambda data: reverse("proposals:feed")),
-    ("sitemap", lambda data: reverse("proposals:sitemap")),
+    ("feed", lambda data: reverse("portal:feed")),
+    ("sitemap", lambda data: reverse("portal:sitemap")),
 ]
 
 
@@ -91,8 +91,8 @@ def test_public_page_query_count_is_constant(client, name, url):
     for number in (1, 2, 3):
         item = factories.CommitmentFactory(reply=reply, number=number)
         factories.TargetFactory(commitment=item)
-        services.post_update(commitment=item, status=CommitmentStatus.IN_PROGRESS)
-    services.publish_reply(reply=reply, when=reply.published_at)
+        progress.post_update(commitment=item, status=CommitmentStatus.IN_PROGRESS)
+    publication.publish_reply(reply=reply, when=reply.published_at)
     data = {"proposal": proposal, "session": session}
     make_public_data(2, session=session)
     few = count_queries(client, url(data))
@@ -100,14 +100,14 @@ def test_public_page_query_count_is_constant(client, name, url):
     for number in (4, 5, 6):
         item = factories.CommitmentFactory(reply=reply, number=number)
         factories.TargetFactory(commitment=item)
-        services.post_update(commitment=item, status=CommitmentStatus.FULFILLED)
+        progress.post_update(commitment=item, status=CommitmentStatus.FULFILLED)
     many = count_queries(client, url(data))
     assert many == few
     assert many <= 12, name
 
 
 def test_seed_can_be_found_and_read(client, seed):
-    response = client.get(reverse("proposals:search"), {"q": "孵化器"})
+    response = client.get(reverse("portal:search"), {"q": "孵化器"})
     html = body(response)
     assert "关于强化科技创新引领" in html
     assert "<mark>孵化器</mark>" in html
@@ -124,13 +124,13 @@ def test_seed_can_be_found_and_read(client, seed):
     "query", ["人才", "孵化", "孵化器", "科技创新", "第89号提案", "2021", "投贷联动", "才"]
 )
 def test_search_finds_every_text_containing_the_query(client, seed, query):
-    html = text(client.get(reverse("proposals:search"), {"q": query}))
+    html = text(client.get(reverse("portal:search"), {"q": query}))
     assert seed.proposal.title in html, query
 
 
 @pytest.mark.parametrize("query", ["创新科技", "孵化人才", "知识产权融资质押", "火星基地"])
 def test_search_does_not_match_scattered_parts(client, seed, query):
-    html = text(client.get(reverse("proposals:search"), {"q": query}))
+    html = text(client.get(reverse("portal:search"), {"q": query}))
     assert seed.proposal.title not in html, query
     assert "没有找到符合条件的提案" in html
 
@@ -148,8 +148,8 @@ def test_search_matches_substring_semantics_on_generated_texts(client):
         reply = factories.ReplyFactory(
             proposal=factories.ProposalFactory(session=session, title=f"标题{title}号"), body=title
         )
-        services.publish_reply(reply=reply, when=reply.published_at)
-    html = text(client.get(reverse("proposals:search"), {"q": "人才"}))
+        publication.publish_reply(reply=reply, when=reply.published_at)
+    html = text(client.get(reverse("portal:search"), {"q": "人才"}))
     for title, expected in titles.items():
         assert (f"标题{title}号" in html) is expected, title
 
@@ -161,18 +161,18 @@ def test_drafts_never_leak(client, seed):
         published_at=None,
     )
     factories.CommitmentFactory(reply=draft, heading="草稿里的承诺")
-    services.unpublish_reply(reply=draft)
+    publication.unpublish_reply(reply=draft)
     urls = [
-        reverse("proposals:home"),
-        reverse("proposals:search"),
-        reverse("proposals:search") + "?q=孵化器",
-        reverse("proposals:search") + "?q=秘密",
-        reverse("proposals:commitments"),
-        reverse("proposals:commitments-csv"),
-        reverse("proposals:commitments-json"),
-        reverse("proposals:feed"),
-        reverse("proposals:department-feed", args=[draft.department.pk]),
-        reverse("proposals:sitemap"),
+        reverse("portal:home"),
+        reverse("portal:search"),
+        reverse("portal:search") + "?q=孵化器",
+        reverse("portal:search") + "?q=秘密",
+        reverse("portal:commitments"),
+        reverse("portal:commitments-csv"),
+        reverse("portal:commitments-json"),
+        reverse("portal:feed"),
+        reverse("portal:department-feed", args=[draft.department.pk]),
+        reverse("portal:sitemap"),
         draft.department.get_absolute_url(),
     ]
     for url in urls:
@@ -189,23 +189,23 @@ def test_future_publication_date_is_still_a_draft(client):
         published_at=timezone.now() + timezone.timedelta(days=1),
     )
     assert client.get(reply.proposal.get_absolute_url()).status_code == 404
-    assert "明天才公开的提案" not in body(client.get(reverse("proposals:search")))
+    assert "明天才公开的提案" not in body(client.get(reverse("portal:search")))
 
 
 def test_filters_facets_and_reset_link(client, seed):
     other = factories.ReplyFactory(classification="C")
-    services.publish_reply(reply=other, when=other.published_at)
-    html = body(client.get(reverse("proposals:search"), {"classification": "C"}))
+    publication.publish_reply(reply=other, when=other.published_at)
+    html = body(client.get(reverse("portal:search"), {"classification": "C"}))
     assert other.proposal.title in html
     assert seed.proposal.title not in html
     assert "清除全部筛选" in html
-    html = body(client.get(reverse("proposals:search")))
+    html = body(client.get(reverse("portal:search")))
     assert "临沂市政协十五届五次会议（1）" in html
 
 
 def test_unknown_filter_values_give_a_valid_page(client, seed):
     response = client.get(
-        reverse("proposals:search"), {"session": "abc", "status": "<script>", "year": "x"}
+        reverse("portal:search"), {"session": "abc", "status": "<script>", "year": "x"}
     )
     assert response.status_code == 200
     assert "<script>" not in body(response)
@@ -213,13 +213,13 @@ def test_unknown_filter_values_give_a_valid_page(client, seed):
 
 @pytest.mark.parametrize("page", ["-1", "0", "abc", "999"])
 def test_bad_page_is_404(client, seed, page):
-    assert client.get(reverse("proposals:search"), {"page": page}).status_code == 404
+    assert client.get(reverse("portal:search"), {"page": page}).status_code == 404
 
 
 def test_pagination_keeps_filters(client):
     session = factories.SessionFactory()
     make_public_data(25, session=session)
-    html = body(client.get(reverse("proposals:search"), {"session": session.pk}))
+    html = body(client.get(reverse("portal:search"), {"session": session.pk}))
     assert f"session={session.pk}&amp;page=2" in html
 
 
@@ -235,7 +235,7 @@ def test_proposal_json_matches_page(client, seed):
 
 
 def test_commitments_csv_is_the_filtered_set(client, seed):
-    text = body(client.get(reverse("proposals:commitments-csv"), {"status": "not_started"}))
+    text = body(client.get(reverse("portal:commitments-csv"), {"status": "not_started"}))
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     header, rows = rows[0], rows[1:]
     assert "承诺" not in header[0]
@@ -278,7 +278,7 @@ def test_commitment_choices_are_the_chosen_committees(client):
     make_public_data(1, committee=second)
     first_item = CommitmentItem.objects.filter(reply__proposal__session__committee=first)[0]
     second_item = CommitmentItem.objects.filter(reply__proposal__session__committee=second)[0]
-    url = reverse("proposals:commitments")
+    url = reverse("portal:commitments")
     page = body(client.get(url))
     assert "<option" not in _select(page, "session").replace('<option value="">', "")
     assert "先选择委员会" in page
@@ -300,7 +300,7 @@ def test_commitment_counts_are_shared_by_the_pages_of_a_filter(client):
     """Counting is the slow part at a million rows: page 2 of a filter reuses page 1's
     counts (the paginator's total included), until something is written."""
     make_public_data(26)  # 52 commitments: two pages of 50
-    url = reverse("proposals:commitments")
+    url = reverse("portal:commitments")
     first = client.get(url, {"status": "in_progress"})
     assert first.context["page"].paginator.count == 52
     with CaptureQueriesContext(connection) as queries:
@@ -308,7 +308,7 @@ def test_commitment_counts_are_shared_by_the_pages_of_a_filter(client):
     assert len(second.context["page"].object_list) == 2
     assert not [q for q in queries if "COUNT(" in q["sql"].upper()]
     item = CommitmentItem.objects.first()
-    services.post_update(commitment=item, status=CommitmentStatus.FULFILLED)
+    progress.post_update(commitment=item, status=CommitmentStatus.FULFILLED)
     again = client.get(url, {"status": "in_progress", "page": 2})
     assert again.context["counts"]["total"] == 51
 
@@ -321,7 +321,7 @@ def test_search_without_matches_skips_the_facet_queries(client, seed):
     def counting(query: str) -> tuple[list[str], str]:
         cache.clear()  # the page itself, not its cached copy
         with CaptureQueriesContext(connection) as context:
-            response = client.get(reverse("proposals:search"), {"q": query})
+            response = client.get(reverse("portal:search"), {"q": query})
         return [q["sql"] for q in context if "COUNT(" in q["sql"].upper()], body(response)
 
     empty, page = counting("火星基地")

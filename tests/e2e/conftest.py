@@ -104,7 +104,7 @@ def new_page(browser):
 @pytest.fixture
 def seed(transactional_db):
     """The seed letter imported through the real parser, where the live server can see it."""
-    from replies.services import import_letter
+    from replies.services.letters.importer import import_letter
 
     path = Path(settings.SAMPLES_DIR) / "letters" / "001.txt"
     if not path.is_file():

@@ -10,7 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from replies import services
+from replies.services import publication
 from tests import factories
 
 pytestmark = pytest.mark.e2e
@@ -19,32 +19,32 @@ STATUS_WORDS = re.compile(r"状态：\s*(未开始|进行中|已完成|部分完
 
 # Every public page type, with the HTTP status it answers; the URLs need the seed's objects.
 PAGE_TYPES = {
-    "home": (lambda seed: reverse("proposals:home"), 200),
-    "search": (lambda seed: reverse("proposals:search"), 200),
-    "search-query": (lambda seed: reverse("proposals:search") + "?q=孵化器", 200),
+    "home": (lambda seed: reverse("portal:home"), 200),
+    "search": (lambda seed: reverse("portal:search"), 200),
+    "search-query": (lambda seed: reverse("portal:search") + "?q=孵化器", 200),
     "search-filtered": (
-        lambda seed: reverse("proposals:search") + "?q=孵化器&status=not_started&sort=newest",
+        lambda seed: reverse("portal:search") + "?q=孵化器&status=not_started&sort=newest",
         200,
     ),
-    "search-empty": (lambda seed: reverse("proposals:search") + "?q=火星基地", 200),
+    "search-empty": (lambda seed: reverse("portal:search") + "?q=火星基地", 200),
     "search-empty-filtered": (
-        lambda seed: reverse("proposals:search") + "?q=孵化器&classification=A&kind=congress",
+        lambda seed: reverse("portal:search") + "?q=孵化器&classification=A&kind=congress",
         200,
     ),
     "proposal": (lambda seed: seed.proposal.get_absolute_url(), 200),
-    "commitments": (lambda seed: reverse("proposals:commitments"), 200),
+    "commitments": (lambda seed: reverse("portal:commitments"), 200),
     "commitments-filtered": (
-        lambda seed: reverse("proposals:commitments") + "?status=overdue&due_after=2021-01-01",
+        lambda seed: reverse("portal:commitments") + "?status=overdue&due_after=2021-01-01",
         200,
     ),
-    "commitments-empty": (lambda seed: reverse("proposals:commitments") + "?status=fulfilled", 200),
+    "commitments-empty": (lambda seed: reverse("portal:commitments") + "?status=fulfilled", 200),
     "department": (lambda seed: seed.reply.department.get_absolute_url(), 200),
-    "dashboard": (lambda seed: reverse("replies:dashboard"), 200),
+    "dashboard": (lambda seed: reverse("portal:dashboard"), 200),
     "dashboard-filtered": (
-        lambda seed: reverse("replies:dashboard") + f"?department={seed.reply.department_id}",
+        lambda seed: reverse("portal:dashboard") + f"?department={seed.reply.department_id}",
         200,
     ),
-    "member-login": (lambda seed: reverse("replies:login"), 200),
+    "member-login": (lambda seed: reverse("portal:login"), 200),
     "404": (lambda seed: "/p/no-such-committee/no-session/0/", 404),
 }
 
@@ -101,7 +101,7 @@ def test_citizen_finds_the_seed_reply_and_reads_its_commitments(new_page, live_s
     """From the home page, without JavaScript: search 孵化器, open the reply, read five
     commitments with their status in words and the targets with their due date."""
     page = new_page("desktop", javascript=False)
-    open_url(page, live_server, reverse("proposals:home"))
+    open_url(page, live_server, reverse("portal:home"))
     page.get_by_label("搜索提案与答复").fill("孵化器")
     page.get_by_role("button", name="搜索").click()
     expect(page).to_have_url(re.compile(r"/proposals/\?q=%E5%AD%B5%E5%8C%96%E5%99%A8"))
@@ -133,9 +133,9 @@ def test_apply_and_remove_a_filter(new_page, live_server, seed, viewport):
     """A filter narrows the results and says so in words; 清除全部筛选 brings all back.
     On a phone the filters are folded under 筛选与排序 and open without JavaScript."""
     other = factories.ReplyFactory(classification="C")
-    services.publish_reply(reply=other, when=other.published_at)
+    publication.publish_reply(reply=other, when=other.published_at)
     page = new_page(viewport, javascript=False)
-    open_url(page, live_server, reverse("proposals:search"))
+    open_url(page, live_server, reverse("portal:search"))
     results = page.locator(".results")
     expect(results).to_contain_text("共 2 件提案")
     status = page.get_by_label("承诺状态")
@@ -163,7 +163,7 @@ def test_a_filter_that_matches_nothing_is_named_in_words(new_page, live_server, 
     """A value that matches nothing (from a shared link, say) stays selected and readable,
     not shown as its code."""
     page = new_page("desktop", javascript=False)
-    open_url(page, live_server, reverse("proposals:search") + "?q=孵化器&classification=A")
+    open_url(page, live_server, reverse("portal:search") + "?q=孵化器&classification=A")
     expect(page.locator(".empty")).to_contain_text("没有找到符合条件的提案")
     expect(page.get_by_role("list", name="已选筛选条件")).to_have_text(
         "办理结果：A类（已解决或采纳）"
@@ -178,7 +178,7 @@ def test_a_filter_that_matches_nothing_is_named_in_words(new_page, live_server, 
 def test_download_the_filtered_commitments_as_csv(new_page, live_server, seed, tmp_path):
     """The CSV link downloads exactly the commitments the page shows, readable as UTF-8."""
     page = new_page("desktop", javascript=False)
-    open_url(page, live_server, reverse("proposals:commitments"))
+    open_url(page, live_server, reverse("portal:commitments"))
     page.get_by_label("状态", exact=True).select_option("not_started")
     page.get_by_role("button", name="筛选").click()
     expect(page.get_by_role("heading", level=2)).to_have_text("共 1 项")
@@ -199,7 +199,7 @@ def test_download_the_filtered_commitments_as_csv(new_page, live_server, seed, t
 def test_keyboard_focus_is_always_visible(new_page, live_server, seed):
     """The skip link comes first and leads into the content; every stop shows a focus ring."""
     page = new_page("desktop")
-    open_url(page, live_server, reverse("proposals:home"))
+    open_url(page, live_server, reverse("portal:home"))
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="跳到正文")
     expect(skip).to_be_focused()

@@ -5,10 +5,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from replies.parsing import read_letter_file
-from replies.services import import_letters_batch
+from replies.services.letters.importer import import_letters
 
 LETTER_SUFFIXES = {".txt", ".text", ".html", ".htm"}
-# Letters imported in one transaction (each still fails alone, see import_letters_batch):
+# Letters imported in one transaction (each still fails alone, see replies.services.letters.importer):
 # enough to share lookups and writes, few enough that a failed batch costs little.
 CHUNK = 100
 # ... and at most about this much text at once (a letter file may be up to 20 MB).
@@ -107,7 +107,7 @@ class Command(BaseCommand):
         transaction, where a refused one is rolled back alone."""
         letters = [text for _path, text, _reason in chunk if text is not None]
         outcomes = iter(
-            import_letters_batch(
+            import_letters(
                 letters,
                 source_url=options["source_url"],
                 publish=not options["draft"],

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from replies.services import send_reminders
+from replies.services.reminders import send_reminders
 
 
 class Command(BaseCommand):

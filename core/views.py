@@ -1,0 +1,50 @@
+"""Site plumbing views: the health check, the 400 page and django-axes' login hooks."""
+
+import math
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+
+@never_cache
+def healthz(request):
+    """200 only when the database answers: what a load balancer needs to know."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def bad_request(request, exception):
+    """handler400: an oversized or malformed request gets a page that says so in Chinese."""
+    return render(request, "core/bad_request.html", status=400)
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' lockout response (AXES_LOCKOUT_CALLABLE): a page in Chinese, status 429.
+
+    Used by the members' login and the admin login alike.
+    """
+    minutes = math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
+    return render(
+        request,
+        "core/lockout.html",
+        {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes},
+        status=429,
+    )
+
+
+def axes_username(request, credentials=None) -> str | None:
+    """The user name django-axes counts failures for (AXES_USERNAME_CALLABLE): as typed,
+    cut to what its column holds. The login form does not limit what is typed, and on
+    PostgreSQL a longer name made the failed login itself fail with a server error."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    value = (credentials or {}).get(field) if credentials else request.POST.get(field)
+    if value is None:
+        return None
+    return str(value).replace("\x00", "")[:255]

@@ -1,0 +1,167 @@
+"""The oversight dashboard and its CSV downloads."""
+
+import csv
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from core.caching import cache_public_page
+from portal.views.common import pk_from_query
+from proposals.models import Committee, Department, Session
+from replies import selectors
+from replies.models import CommitmentStatus
+
+CLASS_LABELS = ["A", "B", "C", "D"]
+
+
+def _dashboard_scope(request):
+    """Validated filters: a bad id is simply no filter, never an error page."""
+    committee = session = department = None
+    committee_id = pk_from_query(request.GET.get("committee"))
+    session_id = pk_from_query(request.GET.get("session"))
+    department_id = pk_from_query(request.GET.get("department"))
+    if committee_id is not None:
+        committee = Committee.objects.filter(pk=committee_id).first()
+    if session_id is not None:
+        session = Session.objects.select_related("committee").filter(pk=session_id).first()
+        if session is not None and committee is not None and session.committee_id != committee.pk:
+            session = None  # a session of another committee: the committee decides
+    if department_id is not None:
+        department = Department.objects.filter(pk=department_id).first()
+    return committee, session, department
+
+
+@require_GET
+@cache_public_page
+def dashboard(request):
+    committee, session, department = _dashboard_scope(request)
+    data = selectors.dashboard(
+        request.user, committee=committee, session=session, department=department
+    )
+    committee = committee or (session.committee if session else None)
+    heights = {}
+    for table in ("by_group", "by_department"):
+        for index, row in enumerate(data[table]):
+            row["status_bars"] = _stacked_bar(row["statuses"], row["commitments"])
+            row["y"] = index * ROW_HEIGHT
+        heights[table] = max(len(data[table]), 1) * ROW_HEIGHT
+    # The choices stay short at province scale: every committee (a few hundred), the
+    # sessions of the chosen committee only, and the departments in the table.
+    department_ids = [row["key"] for row in data["by_department"]]
+    if department is not None:
+        department_ids.append(department.pk)
+    return render(
+        request,
+        "portal/dashboard.html",
+        {
+            **data,
+            "committee": committee,
+            "session": session,
+            "department": department,
+            "committees": Committee.objects.order_by("name").only("pk", "name"),
+            "sessions": Session.objects.filter(committee=committee).select_related("committee")
+            if committee
+            else [],
+            "departments": Department.objects.filter(pk__in=department_ids)
+            .order_by("name")
+            .only("pk", "name"),
+            "status_choices": CommitmentStatus.choices,
+            "legend": [(label, STATUS_COLOURS[value]) for value, label in CommitmentStatus.choices],
+            "heights": heights,
+            "class_labels": CLASS_LABELS,
+            "filter_query": request.GET.urlencode(),
+        },
+    )
+
+
+# Bar colours; every bar also carries its numbers in words (title) and in the table beside it.
+STATUS_COLOURS = {
+    "not_started": "#8c959f",
+    "in_progress": "#0969da",
+    "fulfilled": "#1a7f37",
+    "partial": "#bf8700",
+    "not_fulfilled": "#cf222e",
+}
+BAR_LEFT, BAR_WIDTH, ROW_HEIGHT = 110, 280, 12
+
+
+def _stacked_bar(statuses: dict[str, int], total: int) -> list[dict]:
+    """Segments of one SVG bar in status order, in the chart's own units."""
+    segments, offset = [], float(BAR_LEFT)
+    for status, label in CommitmentStatus.choices:
+        count = statuses.get(status, 0)
+        width = BAR_WIDTH * count / total if total else 0
+        if count:
+            segments.append(
+                {
+                    "label": label,
+                    "count": count,
+                    "x": round(offset, 2),
+                    "width": round(width, 2),
+                    "colour": STATUS_COLOURS[status],
+                }
+            )
+        offset += width
+    return segments
+
+
+@require_GET
+def dashboard_csv(request, table: str):
+    if table not in {"sessions", "departments", "overdue", "oldest"}:
+        raise Http404(_("没有这张表。"))
+    committee, session, department = _dashboard_scope(request)
+    data = selectors.dashboard(
+        request.user,
+        committee=committee,
+        session=session,
+        department=department,
+        all_departments=True,
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="dashboard-{table}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    if table in {"sessions", "departments"}:
+        rows = data["by_group" if table == "sessions" else "by_department"]
+        writer.writerow(
+            [_("名称"), _("答复数"), _("办复率（%）"), _("满意率（%）"), _("已评价")]
+            + [_("%(cls)s类占比（%%）") % {"cls": c} for c in CLASS_LABELS]
+            + [_("承诺数")]
+            + [label for _value, label in CommitmentStatus.choices]
+            + [_("已逾期"), _("平均进度（%）")]
+        )
+        for row in rows:
+            writer.writerow(
+                [
+                    row["label"],
+                    row["replies"],
+                    _blank(row["on_time_rate"]),
+                    _blank(row["satisfaction_rate"]),
+                    row["rated"],
+                ]
+                + [_blank(row["classes"][c]) for c in CLASS_LABELS]
+                + [row["commitments"]]
+                + [row["statuses"][value] for value, _label in CommitmentStatus.choices]
+                + [row["overdue"], _blank(row["progress"])]
+            )
+    else:
+        items = data["overdue" if table == "overdue" else "oldest_open"]
+        writer.writerow([_("承诺"), _("提案"), _("责任单位"), _("完成期限"), _("状态"), _("网址")])
+        for item in items:
+            writer.writerow(
+                [
+                    item.heading or item.text[:40],
+                    str(item.reply.proposal),
+                    item.owner.name,
+                    item.due_on.isoformat() if item.due_on else "",
+                    item.get_status_display(),
+                    request.build_absolute_uri(item.get_absolute_url()),
+                ]
+            )
+    return response
+
+
+def _blank(value):
+    return "" if value is None else value

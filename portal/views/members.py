@@ -1,0 +1,61 @@
+"""Committee members' pages: login, their own proposals, rating replies."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from replies import selectors
+from replies.forms import RatingForm
+from replies.models import Reply
+from replies.services import rating
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    redirect_authenticated_user = True
+
+
+@login_required
+@require_GET
+def my_proposals(request):
+    return render(
+        request,
+        "portal/my_proposals.html",
+        {
+            "proposals": selectors.member_proposals(request.user),
+            "rating_form": RatingForm(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def rate_reply(request, pk: int):
+    # Only the proposal's own proposers may rate its replies; others get a 404, not a hint.
+    reply = get_object_or_404(Reply, pk=pk, proposal__proposers__user=request.user)
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            rating.rate_reply(
+                reply=reply,
+                satisfaction=form.cleaned_data["satisfaction"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("感谢您的评价。"))
+    elif "satisfaction" in form.errors:
+        messages.error(request, _("请选择满意程度后再提交。"))
+    else:
+        messages.error(
+            request,
+            _("评价未保存：意见%(error)s") % {"error": " ".join(form.errors.get("comment", []))},
+        )
+    return redirect("portal:mine")

@@ -1,0 +1,257 @@
+"""Public pages: thin views that validate, call a selector and render."""
+
+from urllib.parse import urlencode
+
+from django.db.models import F
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import condition, require_GET
+
+from core.caching import cache_public_page, cached_until_write
+from portal.filters import CommitmentFilter, ProposalFilter
+from portal.serializers import proposal_data
+from portal.views.common import KnownCountPaginator, paginate, pk_from_query, query_without
+from proposals import search
+from proposals.models import Committee, Department, Proposal, Session
+from replies import selectors
+
+RESULTS_PER_PAGE = 20
+FACETED_FILTERS = [
+    "committee",
+    "session",
+    "kind",
+    "department",
+    "topic",
+    "classification",
+    "status",
+    "year",
+]
+COMMITMENTS_PER_PAGE = 50
+FACET_OPTIONS = 30
+FACET_SAMPLE = 200
+SORTS = {
+    "relevance": gettext_lazy("相关度"),
+    "newest": gettext_lazy("答复日期（新→旧）"),
+    "oldest": gettext_lazy("答复日期（旧→新）"),
+}
+
+
+@require_GET
+@cache_public_page
+def home(request):
+    return render(
+        request,
+        "portal/home.html",
+        {"figures": selectors.home_figures(), "latest": selectors.latest_replies(10)},
+    )
+
+
+@require_GET
+@cache_public_page
+def proposal_search(request):
+    filterset = ProposalFilter(request.GET or None, queryset=selectors.public_proposals())
+    matches = filterset.qs
+    query = (request.GET.get("q") or "").strip()[: search.MAX_QUERY_LENGTH]
+    sort = request.GET.get("sort") or ("relevance" if query else "newest")
+    if sort not in SORTS:
+        sort = "newest"
+    # Count, rank and facet the first matches only; "1,000+" stays true.
+    rows, capped = search.first_matches(
+        matches, search.match_limit(query), searched=bool(search.to_tsquery(query))
+    )
+    count = len(rows)
+    ranked = sort == "relevance" and query and search.uses_tsvector()
+    if capped and not ranked:
+        # Dates order all the matches, not just the first ones: let the database do it.
+        order = (
+            [F("replied_on").asc(nulls_last=True), "pk"]
+            if sort == "oldest"
+            else [F("replied_on").desc(nulls_last=True), "-pk"]
+        )
+        items = matches.order_by(*order).values_list("pk", flat=True)
+    else:
+        ranks = search.relevance([row["pk"] for row in rows], query) if ranked else {}
+        items = search.sort_matches(rows, sort, ranks)
+    paginator = KnownCountPaginator(items, RESULTS_PER_PAGE, count=count, capped=capped)
+    page = paginate(request, items, RESULTS_PER_PAGE, paginator)
+    page_ids = list(page.object_list)
+    found = (
+        Proposal.objects.filter(pk__in=page_ids)
+        .select_related("session__committee")
+        .defer("search_vector")
+        .in_bulk()
+    )
+    page.object_list = [found[pk] for pk in page_ids if pk in found]
+    results = selectors.search_results(list(page.object_list))
+    for proposal in results:
+        proposal.snippet = search.snippet(
+            "\n".join(reply.body for reply in proposal.public_replies), query
+        )
+        proposal.title_marked = search.highlight(proposal.title, query)
+    # Past the limit the counts are lower bounds anyway: take them from fewer rows.
+    facets = selectors.proposal_facets(rows[:FACET_SAMPLE] if capped else rows, capped=capped)
+    controls = []
+    for name in FACETED_FILTERS:
+        selected = request.GET.get(name, "")
+        # The most frequent values: a list of 2,000 departments helps nobody, and
+        # rendering it cost more than the search itself (docs/performance.md).
+        options = facets.get(name, [])[:FACET_OPTIONS]
+        labels = {option["value"]: option["label"] for option in options}
+        if selected and selected not in labels:
+            # Keep the user's choice visible even when it matches nothing now, named in
+            # words when it is a fixed choice (状态, 类别, 办理结果), not by its code.
+            choices = {
+                str(value): label
+                for value, label in filterset.filters[name].extra.get("choices", [])
+            }
+            labels[selected] = choices.get(selected, selected)
+            options = [*options, {"value": selected, "label": labels[selected], "count": 0}]
+        controls.append(
+            {
+                "name": name,
+                "label": filterset.filters[name].label,
+                "selected": selected,
+                "selected_label": labels.get(selected, selected),
+                "options": options,
+            }
+        )
+    active = [control for control in controls if control["selected"]]
+    return render(
+        request,
+        "portal/proposal_filter.html",
+        {
+            "filter": filterset,
+            "query": query,
+            "page": page,
+            "result_count": f"{count:,}+" if capped else count,
+            "results": results,
+            "controls": controls,
+            "sort": sort,
+            "sorts": SORTS,
+            "active_filters": active,
+            "page_query": query_without(request),
+            "reset_filters_query": urlencode({"q": query}) if query else "",
+        },
+    )
+
+
+def _public_proposal(request, committee: str, session: str, number: str) -> Proposal | None:
+    """Looked up once per request: the conditional-GET check and the view share it."""
+    if not hasattr(request, "_public_proposal"):
+        proposal = selectors.proposal_by_path(committee=committee, session=session, number=number)
+        # A proposal without a published reply does not exist for the public.
+        request._public_proposal = proposal if proposal and proposal.is_public else None
+    return request._public_proposal
+
+
+def _proposal_or_404(request, committee: str, session: str, number: str) -> Proposal:
+    proposal = _public_proposal(request, committee, session, number)
+    if proposal is None:
+        raise Http404(_("没有找到这件提案，或其答复尚未公开。"))
+    return proposal
+
+
+def _last_modified(request, committee, session, number, **kwargs):
+    proposal = _public_proposal(request, committee, session, number)
+    return selectors.proposal_last_modified(proposal) if proposal else None
+
+
+@require_GET
+@cache_public_page
+@condition(last_modified_func=_last_modified)
+def proposal_detail(request, committee: str, session: str, number: str):
+    proposal = _proposal_or_404(request, committee, session, number)
+    context = selectors.proposal_page(proposal)
+    context["today"] = timezone.localdate()
+    return render(request, "portal/proposal_detail.html", context)
+
+
+@require_GET
+@condition(last_modified_func=_last_modified)
+def proposal_json(request, committee: str, session: str, number: str):
+    proposal = _proposal_or_404(request, committee, session, number)
+    data = proposal_data(request, selectors.proposal_page(proposal))
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+
+
+@require_GET
+@cache_public_page
+def commitment_list(request):
+    filterset = CommitmentFilter(request.GET or None, queryset=selectors.public_commitments())
+    commitments = (
+        filterset.qs.select_related("reply__proposal__session__committee", "owner", "topic")
+        .defer("reply__proposal__search_vector")
+        # Walks the (due_on, id) index: btree's own order is ascending, nulls last.
+        .order_by(F("due_on").asc(nulls_last=True), "pk")
+    )
+    # Counting a million commitments takes a second: every page of one filter shares
+    # the counts, and the total serves the paginator too.
+    counts = cached_until_write(
+        "commitment-counts",
+        [query_without(request, "format")],
+        lambda: selectors.status_counts(filterset.qs),
+    )
+    paginator = KnownCountPaginator(
+        commitments, COMMITMENTS_PER_PAGE, count=counts["total"], capped=False
+    )
+    page = paginate(request, commitments, COMMITMENTS_PER_PAGE, paginator)
+    return render(
+        request,
+        "portal/commitment_filter.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "counts": counts,
+            **_commitment_choices(request),
+            "today": timezone.localdate(),
+            "page_query": query_without(request),
+            "export_query": query_without(request, "format"),
+        },
+    )
+
+
+def _commitment_choices(request) -> dict[str, list[tuple[str, str]]]:
+    """Session and department choices that stay short at province scale (thousands of
+    each): those of the chosen committee, and whatever is selected now."""
+    slug = request.GET.get("committee")
+    committee = Committee.objects.filter(slug=slug).first() if slug else None
+    sessions: list = []
+    departments: list = []
+    if committee is not None:
+        sessions = list(Session.objects.filter(committee=committee).select_related("committee"))
+        owners = selectors.public_commitments().filter(
+            reply__proposal__session__committee=committee
+        )
+        departments = list(
+            Department.objects.filter(pk__in=owners.values("owner_id")).order_by("name")
+        )
+    for name, rows, model in (
+        ("session", sessions, Session.objects.select_related("committee")),
+        ("department", departments, Department.objects.all()),
+    ):
+        selected = pk_from_query(request.GET.get(name))
+        if selected is not None and selected not in {row.pk for row in rows}:
+            rows += list(model.filter(pk=selected))
+    return {
+        "session_choices": [(str(row.pk), str(row)) for row in sessions],
+        "department_choices": [(str(row.pk), row.name) for row in departments],
+    }
+
+
+@require_GET
+@cache_public_page
+def department_detail(request, pk: int):
+    department = get_object_or_404(Department, pk=pk)
+    context = {"department": department, "today": timezone.localdate()}
+    context.update(selectors.department_summary(department))
+    return render(request, "portal/department_detail.html", context)
+
+
+@require_GET
+def robots_txt(request):
+    sitemap = request.build_absolute_uri("/sitemap.xml")
+    lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {sitemap}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -1,0 +1,78 @@
+"""What is derived from a proposal's published replies: ``replied_on`` and the search vector."""
+
+from collections.abc import Iterable
+
+from django.db import connection
+from django.utils import timezone
+
+from proposals.models import Proposal, ProposalProposer
+from proposals.search import document_text, tsvector_literal, uses_tsvector
+from replies.models import Reply
+from replies.selectors import forget_public_data_version
+
+
+def reindex_proposals(proposal_ids: Iterable[int]) -> None:
+    """Refresh what is derived from a proposal's published replies.
+
+    ``replied_on`` (the newest published reply's date) on every database; the search
+    vector on PostgreSQL only (SQLite searches the text itself). Three reads for any
+    number of proposals, then one write for all of them on PostgreSQL (one each on SQLite).
+    """
+    ids = list(proposal_ids)
+    proposals = {
+        pk: (title, number)
+        for pk, title, number in Proposal.objects.filter(pk__in=ids).values_list(
+            "pk", "title", "number"
+        )
+    }
+    proposers: dict[int, list[str]] = {pk: [] for pk in proposals}
+    # In the order the letter lists them, as generate_data writes them too.
+    for proposal_id, name in (
+        ProposalProposer.objects.filter(proposal_id__in=ids)
+        .order_by("proposal_id", "position", "pk")
+        .values_list("proposal_id", "proposer__name")
+    ):
+        proposers[proposal_id].append(name)
+    replies: dict[int, list[tuple]] = {pk: [] for pk in proposals}
+    for row in (
+        Reply.objects.published()
+        .filter(proposal_id__in=ids)
+        .order_by("pk")
+        .values_list(
+            "proposal_id",
+            "letter_date",
+            "published_at",
+            "title",
+            "doc_number",
+            "department__name",
+            "body",
+        )
+    ):
+        replies[row[0]].append(row[1:])
+    rows = []
+    for pk, (title, number) in proposals.items():
+        dates = [day or timezone.localdate(published) for day, published, *_r in replies[pk]]
+        replied_on = max(dates, default=None)
+        if not uses_tsvector():
+            Proposal.objects.filter(pk=pk).update(replied_on=replied_on)
+            continue
+        text = document_text(
+            title=title,
+            number=number,
+            proposers=proposers[pk],
+            replies=[tuple(reply[2:]) for reply in replies[pk]],
+        )
+        rows.append((pk, replied_on, tsvector_literal(text)))
+    if rows:
+        # One statement for all (a batch import reindexes a hundred proposals at once).
+        pks, dates, vectors = zip(*rows, strict=True)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE proposals_proposal AS p"
+                " SET replied_on = v.replied_on, search_vector = v.vector::tsvector"
+                " FROM unnest(%s::bigint[], %s::date[], %s::text[]) AS v(id, replied_on, vector)"
+                " WHERE p.id = v.id",
+                [list(pks), list(dates), list(vectors)],
+            )
+    # Publishing changed what public pages show (QuerySet.update sends no signal).
+    forget_public_data_version()
