@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install check-python migrate demo browsers lint lint-imports format migrations-check ci clean
+.PHONY: run test install check-python migrate demo browsers lint lint-imports format lock lock-check audit migrations-check ci clean
 
 run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -27,9 +27,11 @@ check-python:
 $(BIN)/python: | check-python
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet ".[dev]"
+# Exactly the locked versions, checked by hash (requirements/dev.txt holds the app's lock
+# plus the development tools); verify_install.py then compares pip freeze with the lock.
+$(STAMP): requirements/dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/dev.txt
+	$(BIN)/python deploy/verify_install.py requirements/dev.txt
 	@touch $@
 
 # The browser tests (tests/e2e) drive Debian's Chromium and need a CJK font to render the
@@ -60,6 +62,18 @@ lint-imports: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# requirements/app.txt (the app) and requirements/dev.txt (app + tools), from pyproject.toml.
+lock: install
+	BIN=$(BIN) sh deploy/lock.sh
+
+# Fails when the lock files no longer match pyproject.toml (CI runs it).
+lock-check: install
+	BIN=$(BIN) sh deploy/lock.sh --check
+
+# Known vulnerabilities in the locked app dependencies (PyPI's advisory data; CI runs it).
+audit: install
+	$(BIN)/python deploy/audit.py requirements/app.txt
 
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
