@@ -5,10 +5,6 @@ from django.urls import include, path
 from core.views import healthz
 from portal.views.evidence import evidence_file
 
-admin.site.site_header = "提案答复追踪 · 管理"
-admin.site.site_title = "提案答复追踪"
-admin.site.index_title = "提案、答复与承诺事项"
-
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

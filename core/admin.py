@@ -1,51 +1,138 @@
-"""Admin plumbing shared by the domain apps."""
+"""Admin plumbing shared by the domain apps: every admin view reads through the model's
+access rule."""
 
-from django.core.exceptions import PermissionDenied
+from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
-from core.roles import clerk_department_id
+from core.roles import NO_DEPARTMENT_MESSAGE, clerk_without_department, is_office
+
+OTHER_DEPARTMENT = _("这项内容不属于您所在的承办单位，您不能查看或修改。")
 
 
-class DepartmentScopedMixin:
-    """A department clerk sees and edits only their own department's rows.
+class AccessScopedMixin:
+    """Admin views of a model with ``objects.editable_by(user)``: the changelist, change,
+    delete, history (list and versions), revert, autocomplete, raw-id lookups and actions
+    all read the rows ``editable_by(request.user)`` returns — the office's everything, a
+    clerk's own department's rows, nobody else's anything (failing closed).
 
-    ``department_lookup`` is the path from the model to its department (or override
-    ``scope``). Rows of another department are absent from changelists, autocomplete and
-    actions, and opening one by URL is refused with 403. Foreign-key choices are scoped by
-    the admin of the model they point to, so a clerk cannot pick another department's row.
+    A row outside the user's scope opened by URL is refused with 403 (the user may not
+    have it, and being told so beats a puzzling 404); reverting from history is the
+    proposal office's alone. Foreign-key choices are scoped by the rule of the model they
+    point to, so a clerk cannot pick another department's row, and is told why.
     """
 
-    department_lookup: str = ""
-
-    def scope(self, request, queryset):
-        department = clerk_department_id(request.user)
-        if department is None:
-            return queryset
-        return queryset.filter(**{self.department_lookup: department})
+    def scope(self, request, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(pk__in=self.model._default_manager.editable_by(request.user))
 
     def get_queryset(self, request):
         return self.scope(request, super().get_queryset(request))
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
-        if obj is None and clerk_department_id(request.user) is not None:
-            try:
-                exists = self.model._default_manager.filter(pk=object_id).exists()
-            except (ValueError, TypeError):
-                exists = False
-            if exists:
-                raise PermissionDenied
+        if obj is None and self._exists(object_id):
+            raise PermissionDenied(OTHER_DEPARTMENT)
         return obj
 
+    def _exists(self, object_id) -> bool:
+        try:
+            return self.model._default_manager.filter(pk=object_id).exists()
+        except (ValueError, TypeError):
+            return False
+
+    # A clerk without a department sees empty lists (and why), and may change nothing.
+    def has_add_permission(self, request, *args):
+        return not clerk_without_department(request.user) and super().has_add_permission(
+            request, *args
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return not clerk_without_department(request.user) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return not clerk_without_department(request.user) and super().has_delete_permission(
+            request, obj
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        if clerk_without_department(request.user):
+            messages.error(request, NO_DEPARTMENT_MESSAGE)
+        return super().changelist_view(request, extra_context)
+
     def history_view(self, request, object_id, extra_context=None):
-        # History pages show old values: they are scoped like the objects themselves.
-        self.get_object(request, object_id)
+        # History pages show old values: they are scoped like the objects themselves; a
+        # deleted object's history is the office's only (no row says whose it was).
+        self._check_history_access(request, object_id)
         return super().history_view(request, object_id, extra_context)
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._check_history_access(request, object_id)
+        if request.method == "POST" and not is_office(request.user):
+            # Reverting rewrites what a department promised: the proposal office's call.
+            raise PermissionDenied(_("只有提案委可以从历史记录恢复旧版本。"))
+        # One transaction, as the change form has: the form's checks lock rows.
+        with transaction.atomic():
+            return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _check_history_access(self, request, object_id) -> None:
+        if is_office(request.user):
+            return
+        try:
+            visible = self.get_queryset(request).filter(pk=object_id).exists()
+        except (ValueError, TypeError):
+            visible = False
+        if not visible:
+            raise PermissionDenied(OTHER_DEPARTMENT)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if clerk_department_id(request.user) is not None:
-            related_admin = self.admin_site._registry.get(db_field.related_model)
-            if isinstance(related_admin, DepartmentScopedMixin):
-                kwargs["queryset"] = related_admin.scope(
-                    request, db_field.related_model._default_manager.all()
-                )
+        manager = db_field.related_model._default_manager
+        if hasattr(manager, "editable_by") and not is_office(request.user):
+            kwargs["queryset"] = manager.editable_by(request.user)
+            kwargs.setdefault("error_messages", {})["invalid_choice"] = _(
+                "只能选择本单位的%(model)s：其他承办单位的数据由该单位或提案委处理。"
+            ) % {"model": db_field.related_model._meta.verbose_name}
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class TrackerAdminSite(admin.AdminSite):
+    """The admin site: Django's, in Chinese, with "view on site" asking the model's admin
+    whether the user may have the object (Django's redirects to any object's page)."""
+
+    site_header = _("提案答复追踪 · 管理")
+    site_title = _("提案答复追踪")
+    index_title = _("提案、答复与承诺事项")
+
+    def get_urls(self):
+        urls = super().get_urls()
+        for index, pattern in enumerate(urls):
+            if getattr(pattern, "name", None) == "view_on_site":
+                urls[index] = path(
+                    "r/<path:content_type_id>/<path:object_id>/",
+                    self.admin_view(self.view_on_site),
+                    name="view_on_site",
+                )
+        return urls
+
+    def view_on_site(self, request, content_type_id, object_id):
+        try:
+            model = ContentType.objects.get_for_id(int(content_type_id)).model_class()
+        except (ValueError, ContentType.DoesNotExist):
+            raise Http404(_("没有找到这个对象。")) from None
+        model_admin = self._registry.get(model)
+        if model_admin is None or not model_admin.has_view_or_change_permission(request):
+            raise Http404(_("没有找到这个对象。"))
+        try:
+            obj = model_admin.get_queryset(request).get(pk=object_id)
+        except (model.DoesNotExist, ValueError, TypeError, ValidationError):
+            raise Http404(_("没有找到这个对象。")) from None
+        if not hasattr(obj, "get_absolute_url"):
+            raise Http404(_("这个对象没有公开页面。"))
+        return redirect(obj.get_absolute_url())

@@ -1,11 +1,11 @@
 from django.contrib import admin, messages
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import DepartmentScopedMixin
-from core.roles import clerk_department_id
+from core.admin import AccessScopedMixin
+from core.roles import department_of, is_office
 from proposals import services
 from proposals.models import (
     Clerk,
@@ -56,8 +56,7 @@ class ProposerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(DepartmentScopedMixin, admin.ModelAdmin):
-    department_lookup = "pk"
+class DepartmentAdmin(AccessScopedMixin, admin.ModelAdmin):
     list_display = ["name", "short_name", "email", "reply_count"]
     search_fields = ["name", "short_name", "aliases"]
 
@@ -104,7 +103,7 @@ class DeadlineExtensionInline(admin.TabularInline):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
+class ProposalAdmin(AccessScopedMixin, SimpleHistoryAdmin):
     list_display = [
         "number",
         "title",
@@ -133,19 +132,6 @@ class ProposalAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("proposers")
-
-    def scope(self, request, queryset):
-        department = clerk_department_id(request.user)
-        if department is None:
-            return queryset
-        return queryset.filter(self.department_condition(department))
-
-    def department_condition(self, department: int) -> Q:
-        """The proposals a department handles: as lead or as co-handler."""
-        assigned = Proposal.co_departments.through.objects.filter(
-            proposal=OuterRef("pk"), department=department
-        )
-        return Q(lead_department=department) | Exists(assigned)
 
     @admin.display(description=_("提案人"))
     def proposer_names(self, obj: Proposal) -> str:
@@ -208,10 +194,11 @@ class ProposalAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("退回提案委（交办有误）"), permissions=["return"])
     def return_misassigned(self, request, queryset):
-        department = clerk_department_id(request.user)
+        office = is_office(request.user)
+        department = department_of(request.user)
 
         def step(proposal):
-            if department is not None and proposal.lead_department_id != department:
+            if not office and proposal.lead_department_id != department:
                 return self._refuse(request, proposal, _("%(number)s：只有主办单位可以退回。"))
             services.return_misassigned(proposal=proposal)
             self.message_user(
@@ -244,8 +231,7 @@ class ProposalAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
 
 
 @admin.register(DeadlineExtension)
-class DeadlineExtensionAdmin(DepartmentScopedMixin, admin.ModelAdmin):
-    department_lookup = "proposal__lead_department"
+class DeadlineExtensionAdmin(AccessScopedMixin, admin.ModelAdmin):
     list_display = [
         "proposal",
         "new_due",
@@ -279,7 +265,7 @@ class DeadlineExtensionAdmin(DepartmentScopedMixin, admin.ModelAdmin):
 
     def has_approve_permission(self, request):
         # Only the proposal office approves extensions; clerks only ask for them.
-        return clerk_department_id(request.user) is None and request.user.has_perm(
+        return is_office(request.user) and request.user.has_perm(
             "proposals.change_deadlineextension"
         )
 

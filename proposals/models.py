@@ -5,13 +5,14 @@ import datetime
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.numerals import int_to_cn as to_chinese
+from core.roles import Role, department_of, is_office, role_of
 
 
 def split_aliases(value: str) -> list[str]:
@@ -147,6 +148,15 @@ class Proposer(models.Model):
         return self.name
 
 
+class DepartmentQuerySet(models.QuerySet):
+    def editable_by(self, user) -> "DepartmentQuerySet":
+        """The office works on every department; a clerk sees only their own in the admin."""
+        if is_office(user):
+            return self.all()
+        department = department_of(user)
+        return self.filter(pk=department) if department is not None else self.none()
+
+
 class Department(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     short_name = models.CharField(_("简称"), max_length=50, blank=True)
@@ -156,6 +166,8 @@ class Department(models.Model):
     email = models.EmailField(
         _("电子邮箱"), blank=True, help_text=_("承诺临近期限或逾期时提醒本单位。")
     )
+
+    objects = DepartmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("承办单位")
@@ -196,10 +208,54 @@ class Topic(models.Model):
 
 
 class ProposalQuerySet(models.QuerySet):
+    def public(self) -> "ProposalQuerySet":
+        """Proposals with a published reply: what the public sees (``is_public`` is kept by
+        the replies app's indexing service whenever publication changes)."""
+        return self.filter(is_public=True)
+
+    def handled_by(self, department_id: int) -> "ProposalQuerySet":
+        return self.filter(_handled_by(department_id))
+
+    def visible_to(self, user) -> "ProposalQuerySet":
+        """What ``user`` may read: the public proposals, plus a clerk's department's and a
+        member's own; the office reads everything. Fails closed: any other user, a clerk
+        without a department included, reads what the public reads."""
+        role = role_of(user)
+        if role == Role.OFFICE:
+            return self.all()
+        condition = Q(is_public=True)
+        department = department_of(user)
+        if department is not None:
+            condition |= _handled_by(department)
+        if role == Role.MEMBER:
+            condition |= Q(
+                Exists(
+                    ProposalProposer.objects.filter(proposal=OuterRef("pk"), proposer__user=user)
+                )
+            )
+        return self.filter(condition)
+
+    def editable_by(self, user) -> "ProposalQuerySet":
+        """What ``user`` works on in the admin: everything for the office, the proposals a
+        clerk's department handles (as lead or co-handler), nothing for anyone else."""
+        if is_office(user):
+            return self.all()
+        department = department_of(user)
+        if department is None:
+            return self.none()
+        return self.handled_by(department)
+
     def overdue(self, today: datetime.date | None = None) -> "ProposalQuerySet":
         """Assigned, not yet answered, and past the reply due date."""
         today = today or timezone.localdate()
         return self.filter(status="assigned", reply_due__lt=today)
+
+
+def _handled_by(department_id: int) -> Q:
+    co = Proposal.co_departments.through.objects.filter(
+        proposal=OuterRef("pk"), department=department_id
+    )
+    return Q(lead_department=department_id) | Q(Exists(co))
 
 
 class Proposal(models.Model):
@@ -255,6 +311,12 @@ class Proposal(models.Model):
     )
     assigned_on = models.DateField(_("交办日期"), null=True, blank=True)
     reply_due = models.DateField(_("答复期限"), null=True, blank=True)
+    is_public = models.BooleanField(
+        _("已公开"),
+        default=False,
+        editable=False,
+        help_text=_("有已公开的答复时为是，由系统维护。"),
+    )
     replied_on = models.DateField(
         _("最近答复日期"),
         null=True,
@@ -268,7 +330,9 @@ class Proposal(models.Model):
     # maintained by proposals.search.reindex_proposals; indexed on PostgreSQL only.
     search_vector = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["search_vector", "replied_on", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["search_vector", "replied_on", "is_public", "updated_at"]
+    )
 
     objects = ProposalQuerySet.as_manager()
 
@@ -350,6 +414,11 @@ class Clerk(models.Model):
         return f"{self.user} · {self.department}"
 
 
+class DeadlineExtensionQuerySet(models.QuerySet):
+    def editable_by(self, user) -> "DeadlineExtensionQuerySet":
+        return self.filter(proposal__in=Proposal.objects.editable_by(user).values("pk"))
+
+
 class DeadlineExtension(models.Model):
     """延期: a later reply due date, requested and then approved by the proposal office."""
 
@@ -376,6 +445,8 @@ class DeadlineExtension(models.Model):
         verbose_name=_("批准人"),
     )
     approved_at = models.DateTimeField(_("批准时间"), null=True, blank=True)
+
+    objects = DeadlineExtensionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("延期申请")

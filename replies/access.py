@@ -1,13 +1,13 @@
-"""Who may change what, for the replies app's objects."""
+"""Who may change what, for the replies app's objects, beyond the models' access rules."""
 
-from core.roles import clerk_department_id
+from replies.models import CommitmentItem
 
 
-def can_post_progress(user, commitment) -> bool:
-    """Office staff on any commitment; a clerk on their own department's only."""
+def can_post_progress(user, commitment: CommitmentItem) -> bool:
+    """Staff who may work on the commitment (the office: any; a clerk: their department's)
+    and hold the permission to add updates."""
     if not user.is_authenticated or not user.is_staff:
         return False
-    department = clerk_department_id(user)
-    if department is not None:
-        return commitment.owner_id == department and user.has_perm("replies.add_commitmentupdate")
-    return user.has_perm("replies.add_commitmentupdate")
+    if not user.has_perm("replies.add_commitmentupdate"):
+        return False
+    return CommitmentItem.objects.editable_by(user).filter(pk=commitment.pk).exists()

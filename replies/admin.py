@@ -3,7 +3,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError
-from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -11,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import DepartmentScopedMixin
-from core.roles import can_publish, clerk_department_id
+from core.admin import AccessScopedMixin
+from core.roles import can_publish, department_of, is_office
 from proposals.admin import ProposalAdmin, SessionFilter
 from proposals.models import Department, Proposal, Topic
 from replies.forms import (
@@ -34,49 +33,46 @@ from replies.services import indexing, progress, publication
 from replies.services.letters import importer, lookups
 
 
-class CommitmentInline(admin.StackedInline):
-    model = CommitmentItem
+class ReadOnlyInline:
+    """A list of related rows, each changed on its own page (through its services): the
+    user sees only the rows the model's access rule gives them."""
+
     extra = 0
     show_change_link = True
-    fields = [
-        "number",
-        "marker",
-        "heading",
-        "text",
-        "topic",
-        "owner",
-        "due_on",
-        "status",
-        "progress",
-    ]
-    readonly_fields = ["status", "progress"]
-    autocomplete_fields = ["topic", "owner"]
+    can_delete = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("topic", "owner")
+        queryset = super().get_queryset(request)
+        return queryset.filter(pk__in=self.model._default_manager.visible_to(request.user))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
-class ReplyInline(admin.StackedInline):
+class ReplyInline(ReadOnlyInline, admin.TabularInline):
     model = Reply
-    extra = 0
-    show_change_link = True
-    fields = [
-        "department",
-        "role",
-        "title",
-        "doc_number",
-        "letter_date",
-        "classification",
-        "published_at",
-    ]
-    autocomplete_fields = ["department"]
+    fields = ["department", "role", "title", "letter_date", "classification", "published_at"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("department")
 
 
-# Proposals are administered with their replies: the proposals app's admin, plus the reply
-# inline and the proposals a department has answered.
+class CommitmentInline(ReadOnlyInline, admin.TabularInline):
+    model = CommitmentItem
+    fields = ["number", "heading", "topic", "owner", "due_on", "status", "progress"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("topic", "owner")
+
+
+# Proposals are administered with their replies: the proposals app's admin, plus the
+# (read-only) list of the replies the user may see.
 admin.site.unregister(Proposal)
 
 
@@ -84,14 +80,9 @@ admin.site.unregister(Proposal)
 class ProposalWithRepliesAdmin(ProposalAdmin):
     inlines = [*ProposalAdmin.inlines, ReplyInline]
 
-    def department_condition(self, department: int) -> Q:
-        replied = Reply.objects.filter(proposal=OuterRef("pk"), department=department)
-        return super().department_condition(department) | Exists(replied)
-
 
 @admin.register(Reply)
-class ReplyAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
-    department_lookup = "department"
+class ReplyAdmin(AccessScopedMixin, SimpleHistoryAdmin):
     list_display = [
         "__str__",
         "proposal",
@@ -204,6 +195,7 @@ class ReplyAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
                             publish=form.cleaned_data["publish"] and can_publish(request.user),
                             force=True,
                             department=self._clerk_department(request),
+                            actor=request.user,
                         )
                     except (ValidationError, DatabaseError) as error:
                         reason = "；".join(getattr(error, "messages", None) or [str(error)])
@@ -254,8 +246,12 @@ class ReplyAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
 
     def _clerk_department(self, request) -> Department | None:
         """A clerk's letters are always their own department's, whatever the signature says."""
-        department = clerk_department_id(request.user)
-        return Department.objects.get(pk=department) if department is not None else None
+        if is_office(request.user):
+            return None
+        department = department_of(request.user)
+        if department is None:
+            raise PermissionDenied
+        return Department.objects.get(pk=department)
 
     def _render_preview(self, request, context, form, sections, parsed):
         if not can_publish(request.user):
@@ -351,8 +347,7 @@ class CommitmentItemForm(forms.ModelForm):
 
 
 @admin.register(CommitmentItem)
-class CommitmentItemAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
-    department_lookup = "owner"
+class CommitmentItemAdmin(AccessScopedMixin, SimpleHistoryAdmin):
     form = CommitmentItemForm
     list_display = ["__str__", "reply_proposal", "owner", "topic", "due_on", "status", "progress"]
     list_filter = ["status", "topic", "owner", ("reply__proposal__session", SessionFilter)]
@@ -403,8 +398,7 @@ class CommitmentItemAdmin(DepartmentScopedMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(DepartmentScopedMixin, admin.ModelAdmin):
-    department_lookup = "commitment__owner"
+class TargetAdmin(AccessScopedMixin, admin.ModelAdmin):
     list_display = ["text", "commitment", "quantity", "unit", "achieved", "due_on"]
     list_select_related = ["commitment"]
     search_fields = ["text", "commitment__heading"]
@@ -413,8 +407,7 @@ class TargetAdmin(DepartmentScopedMixin, admin.ModelAdmin):
 
 
 @admin.register(CommitmentUpdate)
-class CommitmentUpdateAdmin(DepartmentScopedMixin, admin.ModelAdmin):
-    department_lookup = "commitment__owner"
+class CommitmentUpdateAdmin(AccessScopedMixin, admin.ModelAdmin):
     form = CommitmentUpdateForm
     list_display = ["date", "commitment", "status", "author", "created_at"]
     list_filter = ["status", "date"]
@@ -447,10 +440,9 @@ class CommitmentUpdateAdmin(DepartmentScopedMixin, admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(DepartmentScopedMixin, admin.ModelAdmin):
+class ReminderAdmin(AccessScopedMixin, admin.ModelAdmin):
     """What the daily reminder job sent: read-only."""
 
-    department_lookup = "commitment__owner"
     list_display = ["sent_on", "kind", "commitment", "recipients"]
     list_filter = ["kind"]
     list_select_related = ["commitment"]

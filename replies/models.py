@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.roles import Role, department_of, is_office, role_of
 from proposals.models import Department, Proposal, Topic
 
 
@@ -45,12 +46,31 @@ class CommitmentStatus(models.TextChoices):
     NOT_FULFILLED = "not_fulfilled", _("未完成")
 
 
+def published_q(prefix: str = "") -> Q:
+    """The condition for a published reply (``prefix`` is the path to the reply)."""
+    return Q(
+        **{f"{prefix}published_at__isnull": False, f"{prefix}published_at__lte": timezone.now()}
+    )
+
+
 class ReplyQuerySet(models.QuerySet):
     def published(self) -> "ReplyQuerySet":
-        return self.filter(published_at__isnull=False, published_at__lte=timezone.now())
+        return self.filter(published_q())
 
     def drafts(self) -> "ReplyQuerySet":
         return self.exclude(pk__in=self.published().values("pk"))
+
+    def visible_to(self, user) -> "ReplyQuerySet":
+        """What ``user`` may read: published replies, plus the drafts of a clerk's own
+        department and of a member's own proposals; the office reads everything. Fails
+        closed: a clerk without a department, or a staff user in no group, reads what the
+        public reads."""
+        return self.filter(_reply_visible(user, ""))
+
+    def editable_by(self, user) -> "ReplyQuerySet":
+        """What ``user`` works on in the admin: everything for the office, their own
+        department's replies for a clerk, nothing for anyone else."""
+        return self.filter(_reply_editable(user, "department"))
 
 
 class Reply(models.Model):
@@ -145,11 +165,45 @@ class Reply(models.Model):
         return self.published_at is not None and self.published_at <= timezone.now()
 
 
+def _reply_visible(user, prefix: str) -> Q:
+    role = role_of(user)
+    if role == Role.OFFICE:
+        return Q()
+    condition = published_q(prefix)
+    department = department_of(user)
+    if department is not None:
+        condition |= Q(**{f"{prefix}department": department})
+    if role == Role.MEMBER:
+        condition |= Q(**{f"{prefix}proposal__in": Proposal.objects.filter(proposers__user=user)})
+    return condition
+
+
+def _reply_editable(user, department_path: str) -> Q:
+    """Everything for the office, a clerk's own department's rows, nothing otherwise (a Q
+    that matches nothing for a clerk without a department)."""
+    if is_office(user):
+        return Q()
+    department = department_of(user)
+    if department is None:
+        return Q(pk__in=[])
+    return Q(**{department_path: department})
+
+
 class CommitmentItemQuerySet(models.QuerySet):
     def public(self) -> "CommitmentItemQuerySet":
-        return self.filter(
-            reply__published_at__isnull=False, reply__published_at__lte=timezone.now()
-        )
+        return self.filter(published_q("reply__"))
+
+    def visible_to(self, user) -> "CommitmentItemQuerySet":
+        """The commitments of the replies ``user`` may read, and a clerk's department's own."""
+        condition = _reply_visible(user, "reply__")
+        department = department_of(user)
+        if department is not None:
+            condition |= Q(owner=department)
+        return self.filter(condition)
+
+    def editable_by(self, user) -> "CommitmentItemQuerySet":
+        """Everything for the office; the commitments a clerk's department owns."""
+        return self.filter(_reply_editable(user, "owner"))
 
     def overdue(self, today: datetime.date | None = None) -> "CommitmentItemQuerySet":
         """Due date passed and not fulfilled: derived, never stored."""
@@ -255,6 +309,16 @@ class CommitmentItem(models.Model):
         )
 
 
+class CommitmentPartQuerySet(models.QuerySet):
+    """Targets, updates and reminders: visible and editable with their commitment."""
+
+    def visible_to(self, user) -> "CommitmentPartQuerySet":
+        return self.filter(commitment__in=CommitmentItem.objects.visible_to(user).values("pk"))
+
+    def editable_by(self, user) -> "CommitmentPartQuerySet":
+        return self.filter(_reply_editable(user, "commitment__owner"))
+
+
 class Target(models.Model):
     """A quantitative promise inside a commitment (新增省级孵化器20家)."""
 
@@ -268,6 +332,8 @@ class Target(models.Model):
     achieved = models.DecimalField(
         _("已完成值"), max_digits=14, decimal_places=2, null=True, blank=True
     )
+
+    objects = CommitmentPartQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("量化指标")
@@ -312,6 +378,8 @@ class CommitmentUpdate(models.Model):
     )
     created_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
 
+    objects = CommitmentPartQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("进展更新")
         verbose_name_plural = _("进展更新")
@@ -345,6 +413,8 @@ class Reminder(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     sent_on = models.DateField(_("发送日期"))
     recipients = models.TextField(_("收件人"), blank=True)
+
+    objects = CommitmentPartQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("提醒记录")

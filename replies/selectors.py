@@ -43,7 +43,7 @@ OVERDUE = "overdue"
 
 def public_proposals() -> QuerySet[Proposal]:
     """Proposals with at least one published reply: the only ones citizens see."""
-    return Proposal.objects.filter(Exists(public_replies().filter(proposal=OuterRef("pk"))))
+    return Proposal.objects.public()
 
 
 def search_proposals(queryset: QuerySet[Proposal], query: str) -> QuerySet[Proposal]:
@@ -155,7 +155,6 @@ def proposal_by_path(*, committee: str, session: str, number: str) -> Proposal |
         Proposal.objects.filter(lookup)
         .select_related("session__committee", "lead_department")
         .defer("search_vector")
-        .annotate(is_public=Exists(public_replies().filter(proposal=OuterRef("pk"))))
         .first()
     )
 
@@ -449,7 +448,6 @@ TOP_DEPARTMENTS = 30
 
 
 def dashboard(
-    user,
     *,
     committee: Committee | None = None,
     session: Session | None = None,
@@ -458,19 +456,19 @@ def dashboard(
     all_departments: bool = False,
 ) -> dict[str, Any]:
     """Rates per committee (or per session of one committee) and per department,
-    commitments by status, overdue and oldest.
+    commitments by status, overdue and oldest: of published replies only, for every
+    visitor (draft figures are the proposal office's, in the admin), so that one cached
+    roll-up serves everyone and its key holds nothing about who asks.
 
     The roll-ups read every commitment in scope (a second at province scale), so the
     result is cached until anything is written (``public_data_version``) or the day
     changes; the two lists come from partial indexes in a millisecond.
     """
     today = today or timezone.localdate()
-    staff = bool(user.is_authenticated and user.is_staff)
     if session is not None:
         committee = session.committee
     scope = (
         today.isoformat(),
-        staff,
         committee.pk if committee else "",
         session.pk if session else "",
         department.pk if department else "",
@@ -480,7 +478,6 @@ def dashboard(
         "dashboard",
         scope,
         lambda: _dashboard(
-            staff=staff,
             committee=committee,
             session=session,
             department=department,
@@ -490,9 +487,9 @@ def dashboard(
     )
 
 
-def _dashboard(*, staff, committee, session, department, today, all_departments) -> dict:
-    replies = Reply.objects.all() if staff else Reply.objects.published()
-    commitments = CommitmentItem.objects.all() if staff else CommitmentItem.objects.public()
+def _dashboard(*, committee, session, department, today, all_departments) -> dict:
+    replies = Reply.objects.published()
+    commitments = CommitmentItem.objects.public()
     if session is not None:
         replies = replies.filter(proposal__session=session)
         commitments = commitments.filter(reply__proposal__session=session)
@@ -600,27 +597,23 @@ def _dashboard(*, staff, committee, session, department, today, all_departments)
         "department_count": department_count,
         "overdue": overdue,
         "oldest_open": oldest_open,
-        "overdue_proposals": list(
-            Proposal.objects.overdue(today)
-            .select_related("session__committee", "lead_department")
-            .order_by("reply_due")[:20]
-        )
-        if staff
-        else [],
         "totals": totals,
         "today": today,
     }
 
 
 def member_proposals(user) -> list[Proposal]:
-    """A member's own proposals with every reply, drafts included, and their commitments."""
+    """A member's own proposals with every reply they may read (their drafts included) and
+    the replies' commitments."""
     return list(
-        Proposal.objects.filter(proposers__user=user)
+        Proposal.objects.visible_to(user)
+        .filter(proposers__user=user)
         .select_related("session__committee", "lead_department")
         .prefetch_related(
             Prefetch(
                 "replies",
-                queryset=Reply.objects.select_related("department")
+                queryset=Reply.objects.visible_to(user)
+                .select_related("department")
                 .order_by("pk")
                 .prefetch_related(
                     "superseded_by",

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from proposals.models import Committee, Department, Proposal, Proposer, Session, Topic
 from replies.models import CommitmentItem, CommitmentUpdate, Reply, Target
+from replies.services import indexing
 
 
 class CommitteeFactory(factory.django.DjangoModelFactory):
@@ -63,6 +64,7 @@ class ProposalFactory(factory.django.DjangoModelFactory):
 class ReplyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Reply
+        skip_postgeneration_save = True
 
     proposal = factory.SubFactory(ProposalFactory)
     department = factory.SelfAttribute("proposal.lead_department")
@@ -70,6 +72,13 @@ class ReplyFactory(factory.django.DjangoModelFactory):
     body = "您提出的建议收悉。经研究，现答复如下：一、关于人才队伍建设。"
     letter_date = datetime.date(2021, 7, 9)
     published_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def reindex(obj, create, extracted, **kwargs):
+        """What the publication services do after writing a reply: the proposal's public
+        flag, date and search entry follow its published replies."""
+        if create:
+            indexing.reindex_proposals([obj.proposal_id])
 
 
 class CommitmentFactory(factory.django.DjangoModelFactory):

@@ -37,9 +37,7 @@ def _dashboard_scope(request):
 @cache_public_page
 def dashboard(request):
     committee, session, department = _dashboard_scope(request)
-    data = selectors.dashboard(
-        request.user, committee=committee, session=session, department=department
-    )
+    data = selectors.dashboard(committee=committee, session=session, department=department)
     committee = committee or (session.committee if session else None)
     heights = {}
     for table in ("by_group", "by_department"):
@@ -113,7 +111,6 @@ def dashboard_csv(request, table: str):
         raise Http404(_("没有这张表。"))
     committee, session, department = _dashboard_scope(request)
     data = selectors.dashboard(
-        request.user,
         committee=committee,
         session=session,
         department=department,

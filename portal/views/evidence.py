@@ -7,7 +7,6 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from core.roles import clerk_department_id
 from replies.models import CommitmentUpdate
 
 EVIDENCE_CONTENT_TYPES = {
@@ -23,22 +22,6 @@ EVIDENCE_CONTENT_TYPES = {
 }
 
 
-def _may_see_evidence(user, update: CommitmentUpdate) -> bool:
-    """Evidence of a published reply is public; of a draft, only for those who may see the
-    draft: the proposal office, the owning department's clerk, and the proposal's own
-    proposers (DESIGN.md's roles)."""
-    commitment = update.commitment
-    if commitment.reply.is_published:
-        return True
-    if not user.is_authenticated:
-        return False
-    if user.is_staff and user.has_perm("replies.view_commitmentupdate"):
-        department = clerk_department_id(user)
-        if department is None or department == commitment.owner_id:
-            return True
-    return commitment.reply.proposal.proposers.filter(user=user).exists()
-
-
 @require_GET
 def evidence_file(request, name: str):
     """Every uploaded file URL (``FieldFile.url``, in the admin and templates alike) lands
@@ -47,13 +30,16 @@ def evidence_file(request, name: str):
     Files nobody may see, and files no update refers to, are a 404, as for the public
     pages: a draft does not exist for the public.
     """
+    # Evidence of a published reply is public; of a draft, for those who may read the
+    # draft (the office, the owning department's clerk, the proposal's proposers).
     update = (
-        CommitmentUpdate.objects.select_related("commitment__reply")
+        CommitmentUpdate.objects.visible_to(request.user)
+        .select_related("commitment__reply")
         .filter(attachment=name)
         .order_by("pk")
         .first()
     )
-    if update is None or not _may_see_evidence(request.user, update):
+    if update is None:
         raise Http404(_("没有找到这份佐证材料。"))
     try:
         handle = update.attachment.open("rb")

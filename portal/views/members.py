@@ -38,7 +38,10 @@ def my_proposals(request):
 @require_POST
 def rate_reply(request, pk: int):
     # Only the proposal's own proposers may rate its replies; others get a 404, not a hint.
-    reply = get_object_or_404(Reply, pk=pk, proposal__proposers__user=request.user)
+    reply = get_object_or_404(
+        Reply.objects.visible_to(request.user).filter(proposal__proposers__user=request.user),
+        pk=pk,
+    )
     form = RatingForm(request.POST)
     if form.is_valid():
         try:

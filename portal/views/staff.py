@@ -21,7 +21,10 @@ def post_progress(request, pk: int):
         CommitmentItem.objects.select_related("reply__proposal__session__committee", "owner"), pk=pk
     )
     if not can_post_progress(request.user, commitment):
-        raise PermissionDenied
+        raise PermissionDenied(
+            _("只有负责这项承诺的承办单位（%(owner)s）和提案委可以填报进展。")
+            % {"owner": commitment.owner.name}
+        )
     targets = list(commitment.targets.order_by("pk"))
     form = ProgressForm(
         request.POST or None,

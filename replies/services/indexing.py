@@ -14,7 +14,7 @@ from replies.selectors import forget_public_data_version
 def reindex_proposals(proposal_ids: Iterable[int]) -> None:
     """Refresh what is derived from a proposal's published replies.
 
-    ``replied_on`` (the newest published reply's date) on every database; the search
+    ``is_public`` (it has one) and ``replied_on`` (the newest one's date) on every database; the search
     vector on PostgreSQL only (SQLite searches the text itself). Three reads for any
     number of proposals, then one write for all of them on PostgreSQL (one each on SQLite).
     """
@@ -54,7 +54,7 @@ def reindex_proposals(proposal_ids: Iterable[int]) -> None:
         dates = [day or timezone.localdate(published) for day, published, *_r in replies[pk]]
         replied_on = max(dates, default=None)
         if not uses_tsvector():
-            Proposal.objects.filter(pk=pk).update(replied_on=replied_on)
+            Proposal.objects.filter(pk=pk).update(replied_on=replied_on, is_public=bool(dates))
             continue
         text = document_text(
             title=title,
@@ -62,17 +62,19 @@ def reindex_proposals(proposal_ids: Iterable[int]) -> None:
             proposers=proposers[pk],
             replies=[tuple(reply[2:]) for reply in replies[pk]],
         )
-        rows.append((pk, replied_on, tsvector_literal(text)))
+        rows.append((pk, replied_on, bool(dates), tsvector_literal(text)))
     if rows:
         # One statement for all (a batch import reindexes a hundred proposals at once).
-        pks, dates, vectors = zip(*rows, strict=True)
+        pks, dates, public, vectors = zip(*rows, strict=True)
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE proposals_proposal AS p"
-                " SET replied_on = v.replied_on, search_vector = v.vector::tsvector"
-                " FROM unnest(%s::bigint[], %s::date[], %s::text[]) AS v(id, replied_on, vector)"
+                " SET replied_on = v.replied_on, is_public = v.is_public,"
+                " search_vector = v.vector::tsvector"
+                " FROM unnest(%s::bigint[], %s::date[], %s::boolean[], %s::text[])"
+                " AS v(id, replied_on, is_public, vector)"
                 " WHERE p.id = v.id",
-                [list(pks), list(dates), list(vectors)],
+                [list(pks), list(dates), list(public), list(vectors)],
             )
     # Publishing changed what public pages show (QuerySet.update sends no signal).
     forget_public_data_version()

@@ -130,6 +130,7 @@ class _Batch:
         self.targets: list[Target] = []
         self.new_links: list[ProposalProposer] = []
         self.topics: dict[tuple[int, int], None] = {}
+        self.handlers: dict[tuple[int, int], None] = {}
 
     def prepare(self, places: Sequence[_Place]) -> None:
         first: dict[tuple[int, str], _Place] = {}
@@ -208,6 +209,9 @@ class _Batch:
         for topic in topics:
             self.topics[(proposal.pk, topic.pk)] = None
 
+    def add_handler(self, *, proposal: Proposal, department: Department) -> None:
+        self.handlers[(proposal.pk, department.pk)] = None
+
     def flush(self) -> None:
         if self.replies:
             bulk_create_with_history(self.replies, Reply)
@@ -222,6 +226,12 @@ class _Batch:
             through = Proposal.topics.through
             through.objects.bulk_create(
                 [through(proposal_id=p, topic_id=t) for p, t in self.topics],
+                ignore_conflicts=True,
+            )
+        if self.handlers:
+            through = Proposal.co_departments.through
+            through.objects.bulk_create(
+                [through(proposal_id=p, department_id=d) for p, d in self.handlers],
                 ignore_conflicts=True,
             )
         if self.replies:
@@ -239,6 +249,7 @@ def _import_letter(
     force: bool,
     department: Department | None,
     cache: ImportCache,
+    actor=None,
     batch: _Batch | None = None,
     place: _Place | None = None,
 ) -> ImportResult:
@@ -257,6 +268,21 @@ def _import_letter(
         )
     else:
         proposal, proposal_created = batch.proposal(place)
+    if actor is not None and not proposal_created and not _may_answer(actor, proposal):
+        raise LetterRefused(
+            _(
+                "这封答复函对应的提案（%(proposal)s）由其他承办单位办理，您不能导入或修改它的答复。"
+                "如确属本单位办理，请联系提案委调整承办单位。"
+            )
+            % {"proposal": f"{proposal.session}{proposal.number_label}"},
+            code="other_department",
+        )
+    if proposal.lead_department_id not in (None, department.pk):
+        # Every department that answers handles the proposal (a co-handler's opinion).
+        if batch is None:
+            proposal.co_departments.add(department)
+        else:
+            batch.add_handler(proposal=proposal, department=department)
     if not proposal_created and (proposal.title != title or proposal.lead_department_id is None):
         proposal.title = title
         if proposal.lead_department_id is None:
@@ -326,6 +352,10 @@ def _import_letter(
     return ImportResult(outcome, proposal, reply, warnings)
 
 
+def _may_answer(actor, proposal: Proposal) -> bool:
+    return Proposal.objects.editable_by(actor).filter(pk=proposal.pk).exists()
+
+
 def _current_answer(*, proposal: Proposal, department: Department) -> Reply | None:
     """The department's answer that a new letter replaces or updates (locked until commit)."""
     return (
@@ -392,6 +422,7 @@ def import_letters(
     source_url: str = "",
     publish: bool = True,
     dry_run: bool = False,
+    actor=None,
 ) -> list[BatchOutcome]:
     """Turn reply letters into proposals, replies and commitments: the one import path,
     for one letter (the admin's import is a batch of one) or many (``import_letters``).
@@ -407,7 +438,9 @@ def import_letters(
     proposals touched are reindexed once, before the commit: public pages see the whole
     batch with its search entries, or none of it. If the batch as a whole fails (the
     database went away), every letter is reported failed and nothing is kept.
-    ``dry_run`` does all of it, then rolls back.
+    ``dry_run`` does all of it, then rolls back. With an ``actor`` (the admin's user), a
+    letter for a proposal the actor may not work on is refused (a clerk's, of another
+    department's proposal); commands and jobs import as the system.
     """
     if not letters:
         return []
@@ -418,9 +451,9 @@ def import_letters(
     outcomes: list[BatchOutcome] = []
     try:
         with transaction.atomic():
-            outcomes = _import_together(letters, parsed, cache, source_url, publish)
+            outcomes = _import_together(letters, parsed, cache, source_url, publish, actor)
             if outcomes is None:
-                outcomes = _import_one_by_one(letters, parsed, source_url, publish)
+                outcomes = _import_one_by_one(letters, parsed, source_url, publish, actor)
             touched = {
                 outcome.result.proposal.pk: None
                 for outcome in outcomes
@@ -449,11 +482,12 @@ def import_letter(
     publish: bool = True,
     force: bool = False,
     department: Department | None = None,
+    actor=None,
 ) -> ImportResult:
     """One letter through ``import_letters``; ``LetterRefused`` (nothing stored) if it is
     refused."""
     letter = Letter(text=text, parsed=parsed, force=force, department=department)
-    [outcome] = import_letters([letter], source_url=source_url, publish=publish)
+    [outcome] = import_letters([letter], source_url=source_url, publish=publish, actor=actor)
     if outcome.result is None:
         raise LetterRefused(outcome.error, code="refused")
     return outcome.result
@@ -465,6 +499,7 @@ def _import_together(
     cache: ImportCache,
     source_url: str,
     publish: bool,
+    actor,
 ) -> list[BatchOutcome] | None:
     """All letters in one savepoint, read and written together (``_Batch``); None, and
     nothing kept, if any of them is refused."""
@@ -486,6 +521,7 @@ def _import_together(
                     force=letter.force,
                     department=letter.department,
                     cache=cache,
+                    actor=actor,
                     batch=batch,
                     place=place,
                 )
@@ -499,7 +535,11 @@ def _import_together(
 
 
 def _import_one_by_one(
-    letters: Sequence[Letter], parsed: Sequence[ParsedLetter], source_url: str, publish: bool
+    letters: Sequence[Letter],
+    parsed: Sequence[ParsedLetter],
+    source_url: str,
+    publish: bool,
+    actor,
 ) -> list[BatchOutcome]:
     """Each letter in its own savepoint: one that is refused is rolled back and reported."""
     cache = ImportCache()
@@ -515,6 +555,7 @@ def _import_one_by_one(
                     force=letter.force,
                     department=letter.department,
                     cache=cache,
+                    actor=actor,
                 )
         except (ValidationError, DatabaseError) as error:
             cache.discard()  # the savepoint was rolled back, with what it created
