@@ -335,7 +335,9 @@ def pdf_text(
     warnings: list[str] = []
     if scanned:
         _check_ocr_pages(len(scanned), max_pages, name)
-        for index, rows in zip(scanned, _ocr_pdf_pages(data, scanned, name, tesseract_cmd)):
+        for index, rows in zip(
+            scanned, _ocr_pdf_pages(data, scanned, name, tesseract_cmd), strict=True
+        ):
             page_rows[index] = rows
             heights[index] = None
         if len(scanned) < len(page_rows):
@@ -345,7 +347,7 @@ def pdf_text(
     # Furniture is dropped per page in the page's own units (points or pixels).
     cleaned = [
         rows if height is None else _drop_page_furniture(rows, height)
-        for rows, height in zip(page_rows, heights)
+        for rows, height in zip(page_rows, heights, strict=True)
     ]
     text = pages_to_text(_reflow_by_units(cleaned, [h is None for h in heights]))
     text_warnings = _checked(text, name)[1]
@@ -365,12 +367,12 @@ def _reflow_by_units(pages: list[list[_Row]], is_ocr: list[bool]) -> list[list[s
 
 
 def _pdf_rows(data: bytes) -> tuple[list[list[_Row]], list[float | None]]:
+    from pdfminer.converter import PDFPageAggregator
     from pdfminer.layout import LTChar, LTContainer
     from pdfminer.pdfdocument import PDFDocument
     from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
-    from pdfminer.converter import PDFPageAggregator
 
     parser = PDFParser(io.BytesIO(data))
     document = PDFDocument(parser)
@@ -604,7 +606,7 @@ def skew_angle(gray, *, limit: float = 3.0, step: float = 0.1) -> float:
     def score(angle: float) -> float:
         rotated = ink.rotate(angle, resample=Image.NEAREST, expand=False, fillcolor=0)
         profile = list(rotated.resize((1, rotated.height), Image.BOX).getdata())
-        return sum((a - b) ** 2 for a, b in zip(profile, profile[1:]))
+        return sum((a - b) ** 2 for a, b in zip(profile, profile[1:], strict=False))
 
     steps = int(limit / step)
     best = max(range(-steps, steps + 1), key=lambda i: score(i * step))
@@ -693,7 +695,7 @@ def _word_rows(words: list[_Word], page_height: int) -> list[_Row]:
         heights = [w.height for w in line if _HAN_RE.search(w.text)] or [w.height for w in line]
         size = float(statistics.median(heights))
         parts: list[str] = []
-        for previous, word in zip([None, *line], line):
+        for previous, word in zip([None, *line], line, strict=False):
             if previous is not None:
                 gap = word.left - (previous.left + previous.width)
                 if gap > 2.0 * size:
