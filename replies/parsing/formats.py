@@ -611,7 +611,7 @@ def skew_angle(gray, *, limit: float = 3.0, step: float = 0.1) -> float:
 
     def score(angle: float) -> float:
         rotated = ink.rotate(angle, resample=Image.NEAREST, expand=False, fillcolor=0)
-        profile = list(rotated.resize((1, rotated.height), Image.BOX).getdata())
+        profile = rotated.resize((1, rotated.height), Image.BOX).tobytes()
         return sum((a - b) ** 2 for a, b in zip(profile, profile[1:], strict=False))
 
     steps = int(limit / step)
@@ -641,6 +641,10 @@ def ocr_rows(image, tesseract_cmd: str) -> list[_Row]:
             capture_output=True,
             timeout=OCR_TIMEOUT_SECONDS,
             check=False,
+            # Tesseract's OpenMP threads make a page slower, not faster, on a small shared
+            # machine (and would take every core from the web workers); pages in parallel
+            # processes are the better use of cores.
+            env={**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1")},
         )
     except subprocess.TimeoutExpired:
         raise _Refused("文字识别超时：扫描件过于复杂，请改用 .docx 或带文字层的 PDF。") from None
@@ -731,12 +735,12 @@ def _word_rows(words: list[_Word], page_height: int) -> list[_Row]:
 
 # Half-width punctuation Tesseract emits inside Chinese text, as the full-width forms
 # Chinese typesetting uses (the parser reads both widths alike).
-_FULL_WIDTH = str.maketrans(
-    {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
-)
+_FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "?": "？", "!": "！"})
+# Brackets by pairs, so that one pair never mixes widths: full-width around Chinese text.
+_PARENS_RE = re.compile(r"[(（]([^()（）]*)[)）]")
 _SPACE_IN_CJK_RE = re.compile(rf"(?<=[{_CJK}])[ \t]+|[ \t]+(?=[{_CJK}])")
 _SPACE_DIGIT_RE = re.compile(r"(?<=\d)[ \t]+(?=\d)")
-_PUNCT_NEAR_CJK_RE = re.compile(rf"(?<=[{_CJK}])[,;:?!()]|[,;:?!()](?=[{_CJK}])")
+_PUNCT_NEAR_CJK_RE = re.compile(rf"(?<=[{_CJK}])[,;:?!]|[,;:?!](?=[{_CJK}])")
 
 
 # The year of a document number (临发〔2020〕15号) stands in 〔〕 by the national standard for
@@ -750,10 +754,13 @@ def tidy_ocr_text(text: str) -> str:
     """OCR text as a person would have typed it: no spaces between Chinese characters (or
     between Chinese and digits, or inside numbers), full-width punctuation in Chinese,
     document numbers' years in 〔〕."""
+    text = _DOC_NUMBER_YEAR_RE.sub(r"〔\1〕", text)
     text = _SPACE_IN_CJK_RE.sub("", text)
     text = _SPACE_DIGIT_RE.sub("", text)
-    text = _DOC_NUMBER_YEAR_RE.sub(r"〔\1〕", text)
     text = _PUNCT_NEAR_CJK_RE.sub(lambda m: m.group().translate(_FULL_WIDTH), text)
+    text = _PARENS_RE.sub(
+        lambda m: f"（{m.group(1)}）" if _HAN_RE.search(m.group(1)) else m.group(), text
+    )
     # Quotes: straight ones become Chinese quotes, opening and closing in turn.
     if '"' in text:
         parts = text.split('"')
