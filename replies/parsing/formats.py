@@ -767,4 +767,5 @@ def tidy_ocr_text(text: str) -> str:
         text = parts[0] + "".join(
             ("“" if i % 2 == 0 else "”") + part for i, part in enumerate(parts[1:])
         )
-    return text.strip()
+    # Again: a space beside punctuation that has just become full-width.
+    return _SPACE_IN_CJK_RE.sub("", text).strip()
