@@ -16,7 +16,9 @@
 
 Legacy binary Word/WPS files (.doc/.wps) are refused with a message saying how to convert.
 Every reader returns ``(text or None, warnings)`` like ``files.read_letter_bytes`` and
-never raises on bad input. Pure Python: no Django here.
+never raises on bad input. Pure Python: no Django here. The readers' libraries are imported
+inside the functions that use them: the parser is imported by every command and web
+worker, and only the few that read a .docx, PDF or scan should pay for loading them.
 """
 
 from __future__ import annotations
