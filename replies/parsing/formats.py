@@ -508,13 +508,17 @@ def image_text(
     tesseract_cmd: str | None = None,
 ) -> tuple[str | None, list[str]]:
     """A scanned letter: one page per image frame (multi-page TIFF), read by OCR."""
-    from PIL import Image, ImageSequence
+    from PIL import Image, ImageOps, ImageSequence
 
     with Image.open(io.BytesIO(data)) as image:
         frames = getattr(image, "n_frames", 1)
         _check_ocr_pages(frames, max_pages, name)
         command = _tesseract_command(tesseract_cmd, name)
-        pages = [ocr_rows(frame.copy(), command) for frame in ImageSequence.Iterator(image)]
+        # A phone photo is stored sideways with an EXIF note saying which way is up.
+        pages = [
+            ocr_rows(ImageOps.exif_transpose(frame.copy()), command)
+            for frame in ImageSequence.Iterator(image)
+        ]
     text = pages_to_text(reflow(pages))
     return text, [f"{name} 是扫描件，已用文字识别读取，请核对识别结果。", *_checked(text, name)[1]]
 
