@@ -246,9 +246,17 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Request size: a form body (pasted letters included) may be at most 2.5 MB; larger bodies
-# get the 400 page. Files are checked after upload (letters 2 MB, evidence 10 MB, see
-# replies/forms.py); the TLS proxy should refuse bodies over ~12 MB before they reach us.
+# get the 400 page. Files are checked after upload (text letters 2 MB, Word/PDF/scanned
+# letters LETTER_UPLOAD_MAX_BYTES, evidence 10 MB, see replies/forms.py); the TLS proxy
+# should refuse bodies over ~22 MB before they reach us.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A letter uploaded as .docx, PDF or scan: a few pages scanned at 300 dpi in colour fit
+# easily. Files are read in memory and never stored (see replies/forms.py).
+LETTER_UPLOAD_MAX_BYTES = int(os.environ.get("LETTER_UPLOAD_MAX_MB") or "20") * 1024 * 1024
+# OCR in the admin's import runs inside the request (about 10 s a page on one core):
+# longer scans are refused there and imported with `manage.py import_letters`, which has
+# no limit. Tesseract is found on PATH, or set TESSERACT_CMD to its path.
+LETTER_OCR_MAX_PAGES = int(os.environ.get("LETTER_OCR_MAX_PAGES") or "5")
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # Login throttling (django-axes) for the admin and the members' login alike. Failures are

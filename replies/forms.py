@@ -4,6 +4,7 @@ import dataclasses
 from pathlib import PurePath
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -12,8 +13,14 @@ from proposals.models import Proposal, Topic
 from replies.models import Classification, CommitmentStatus, Satisfaction
 from replies.parsing import ParsedLetter, read_letter_bytes
 
+# Text and saved web pages: a letter is a few thousand characters, so 2 MB is plenty.
+# Word, PDF and scanned letters are bounded by settings.LETTER_UPLOAD_MAX_BYTES instead.
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-LETTER_EXTENSIONS = {".txt", ".text", ".html", ".htm"}
+TEXT_EXTENSIONS = {".txt", ".text", ".html", ".htm"}
+DOCUMENT_EXTENSIONS = {".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+# Accepted at the door only to be refused with the way to convert them (另存为 .docx).
+LEGACY_EXTENSIONS = {".doc", ".wps"}
+LETTER_EXTENSIONS = TEXT_EXTENSIONS | DOCUMENT_EXTENSIONS | LEGACY_EXTENSIONS
 MAX_LETTER_CHARS = 500_000
 
 
@@ -28,7 +35,9 @@ class LetterSourceForm(forms.Form):
     file = forms.FileField(
         label=_("或上传文件"),
         required=False,
-        help_text=_("支持 .txt、.html、.htm，最大 2 MB；UTF-8 或 GB18030 编码。"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ",".join(sorted(TEXT_EXTENSIONS | DOCUMENT_EXTENSIONS))}
+        ),
     )
     source_url = forms.URLField(label=_("来源网址"), required=False, max_length=500)
     publish = forms.BooleanField(
@@ -38,15 +47,40 @@ class LetterSourceForm(forms.Form):
         help_text=_("取消勾选则保存为草稿，公众看不到。"),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "支持文本或网页（.txt、.html、.htm，最大 2 MB，UTF-8 或 GB18030 编码）、"
+            "Word（.docx）、PDF 和扫描图片（.png、.jpg、.tif），最大 %(mb)s MB；"
+            "扫描件在这里最多识别 %(pages)s 页。"
+        ) % {
+            "mb": settings.LETTER_UPLOAD_MAX_BYTES // (1024 * 1024),
+            "pages": settings.LETTER_OCR_MAX_PAGES,
+        }
+
     def clean_file(self):
         upload = self.cleaned_data.get("file")
         if not upload:
             return None
-        if PurePath(upload.name).suffix.lower() not in LETTER_EXTENSIONS:
-            raise ValidationError(_("只能上传 .txt、.html 或 .htm 文件。"), code="file_type")
-        if upload.size > MAX_UPLOAD_BYTES:
+        suffix = PurePath(upload.name).suffix.lower()
+        if suffix not in LETTER_EXTENSIONS:
+            raise ValidationError(
+                _("只能上传 .txt、.html、.htm、.docx、.pdf 或扫描图片（.png、.jpg、.tif）文件。"),
+                code="file_type",
+            )
+        if suffix in TEXT_EXTENSIONS and upload.size > MAX_UPLOAD_BYTES:
             raise ValidationError(_("文件超过 2 MB，不像是一封答复函。"), code="file_size")
-        text, warnings = read_letter_bytes(upload.read(), upload.name)
+        if upload.size > settings.LETTER_UPLOAD_MAX_BYTES:
+            raise ValidationError(
+                _("文件超过 %(mb)s MB，不像是一封答复函。")
+                % {"mb": settings.LETTER_UPLOAD_MAX_BYTES // (1024 * 1024)},
+                code="file_size",
+            )
+        # Read into memory and parsed there; the upload itself is never stored (Django
+        # deletes a large upload's temporary file when the request ends).
+        text, warnings = read_letter_bytes(
+            upload.read(), upload.name, max_pages=settings.LETTER_OCR_MAX_PAGES
+        )
         if text is None:
             raise ValidationError("；".join(warnings) or _("无法读取这个文件。"), code="unreadable")
         return text

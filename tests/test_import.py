@@ -233,10 +233,15 @@ def test_admin_import_rejects_bad_upload_and_changes_nothing(admin_client):
 
     url = reverse("admin:replies_reply_import")
     response = admin_client.post(
-        url, {"file": SimpleUploadedFile("letter.pdf", b"%PDF-1.4"), "preview": "1"}
+        url, {"file": SimpleUploadedFile("letter.exe", b"MZ"), "preview": "1"}
     )
     assert response.status_code == 200
     assert "只能上传" in response.content.decode()
+    response = admin_client.post(
+        url, {"file": SimpleUploadedFile("letter.pdf", b"%PDF-1.4"), "preview": "1"}
+    )
+    assert response.status_code == 200
+    assert "文件已损坏" in response.content.decode()
     response = admin_client.post(url, {"text": "", "preview": "1"})
     assert "请粘贴答复函全文或上传文件" in response.content.decode()
     assert Proposal.objects.count() == 0

@@ -1,7 +1,9 @@
 """Reply-letter parser: letter text (or an HTML page, or a file) -> ParsedLetter.
 
-Pure Python and standard library only, so it can be tested and benchmarked without Django;
-``replies.services`` turns a ParsedLetter into model rows.
+Pure Python without Django, so it can be tested and benchmarked on its own; the parser
+itself uses the standard library only, and ``formats`` reads .docx, PDF and scans with
+python-docx, pdfminer.six, pypdfium2, Pillow and Tesseract. ``replies.services`` turns a
+ParsedLetter into model rows.
 """
 
 from .files import parse_paths, read_letter_bytes, read_letter_file

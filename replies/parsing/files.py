@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .formats import kind_of, read_document
 from .html_text import html_to_text, looks_like_html
 from .letter import parse_letter
 from .result import LETTER_KEYS
@@ -50,12 +51,18 @@ def _decode(data: bytes) -> tuple[str | None, str | None]:
     return None, None
 
 
-def read_letter_bytes(data: bytes, name: str = "") -> tuple[str | None, list[str]]:
-    """Decode an uploaded or read letter: UTF-8 (BOM or not), else GB18030; HTML converted.
+def read_letter_bytes(
+    data: bytes, name: str = "", *, max_pages: int | None = None
+) -> tuple[str | None, list[str]]:
+    """Decode an uploaded or read letter: UTF-8 (BOM or not), else GB18030; HTML converted;
+    .docx, PDF and scans read by ``formats`` (OCR of at most ``max_pages`` pages).
 
-    ``name`` (a file name) only helps to recognise HTML and to word the warnings.
-    Returns (text, warnings); text is None when the bytes are not text. Never raises.
+    ``name`` (a file name) helps to recognise HTML and the file formats and to word the
+    warnings. Returns (text, warnings); text is None when the bytes are not a letter we
+    can read. Never raises.
     """
+    if kind_of(data, name) is not None:
+        return read_document(data, name, max_pages=max_pages)
     warnings: list[str] = []
     text, encoding = _decode(data)
     if text is None or _control_ratio(text) > 0.01:
@@ -69,8 +76,11 @@ def read_letter_bytes(data: bytes, name: str = "") -> tuple[str | None, list[str
     return text, warnings
 
 
-def read_letter_file(path: str | os.PathLike[str]) -> tuple[str | None, list[str]]:
-    """Read a letter file as text: UTF-8 (BOM or not), else GB18030; HTML converted.
+def read_letter_file(
+    path: str | os.PathLike[str], *, max_pages: int | None = None
+) -> tuple[str | None, list[str]]:
+    """Read a letter file as text: UTF-8 (BOM or not), else GB18030; HTML converted;
+    .docx, PDF and scans as ``read_letter_bytes`` reads them.
 
     Returns (text, warnings); text is None when the file is missing, unreadable or not
     text. Never raises.
@@ -89,7 +99,7 @@ def read_letter_file(path: str | os.PathLike[str]) -> tuple[str | None, list[str
         return None, [f"没有读取权限：{path}"]
     except (OSError, TypeError, ValueError) as exc:
         return None, [f"无法读取文件：{path}（{type(exc).__name__}）"]
-    return read_letter_bytes(data, os.fspath(path))
+    return read_letter_bytes(data, os.fspath(path), max_pages=max_pages)
 
 
 def _empty_result(path: str) -> dict[str, Any]:

@@ -7,11 +7,28 @@ from django.core.management.base import BaseCommand, CommandError
 from replies.parsing import read_letter_file
 from replies.services.letters.importer import import_letters
 
-LETTER_SUFFIXES = {".txt", ".text", ".html", ".htm"}
+# Word, PDF and scans are read by replies.parsing.formats; .doc/.wps are listed so that a
+# folder's old Word files are reported with the way to convert them, not silently skipped.
+LETTER_SUFFIXES = {
+    ".txt",
+    ".text",
+    ".html",
+    ".htm",
+    ".docx",
+    ".pdf",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".tif",
+    ".tiff",
+    ".doc",
+    ".wps",
+}
 # Letters imported in one transaction (each still fails alone, see replies.services.letters.importer):
 # enough to share lookups and writes, few enough that a failed batch costs little.
 CHUNK = 100
-# ... and at most about this much text at once (a letter file may be up to 20 MB).
+# ... and at most about this much text at once (a letter file may be up to 20 MB). Scans are
+# read by OCR here without a page limit (the admin's upload has one).
 CHUNK_CHARS = 20_000_000
 
 
@@ -34,7 +51,8 @@ def letter_paths(arguments: list[str]) -> list[Path]:
 
 class Command(BaseCommand):
     help = (
-        "Import reply letters (text or saved .html pages) as proposals, replies and "
+        "Import reply letters (text, saved .html pages, .docx, PDF or scans read by OCR) as "
+        "proposals, replies and "
         f"commitments, up to {CHUNK} letters to a transaction; a letter that fails is rolled "
         "back alone and reported, the others are kept."
     )

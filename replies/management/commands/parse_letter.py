@@ -6,7 +6,10 @@ from replies.parsing import parse_paths
 
 
 class Command(BaseCommand):
-    help = "Parse reply letters and print what was found as one JSON array. Touches no database."
+    help = (
+        "Parse reply letters (text, .html, .docx, PDF or scans) and print what was found as "
+        "one JSON array. Touches no database."
+    )
 
     requires_system_checks = []
     requires_migrations_checks = False
