@@ -12,8 +12,8 @@ from django.core.management.base import CommandError
 from PIL import Image
 
 from bench.ocr_recipe import letter_docx, letter_pdf, scan_pages
-from proposals.models import Proposal
 from core import roles
+from proposals.models import Proposal
 from replies.models import Reply
 from tests.replies.samples import require_samples, require_tesseract
 
