@@ -165,13 +165,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Real reply letters kept outside the repository; `make run` and the tests read them in place.
-# What page-cache keys and cached roll-ups are keyed on (core.caching): a function of the
-# domain layer, named here so that core imports no app above it.
-PUBLIC_DATA_VERSION = "replies.selectors.public_data_version"
-
 SAMPLES_DIR = Path(os.environ.get("SAMPLES_DIR", BASE_DIR.parent / "shared" / "samples"))
 
 # Django 6 makes https the default scheme of URL form fields; opt in now.
@@ -277,3 +274,6 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "core.views.axes_username"
 # A page in Chinese with status 429, not a traceback or django-axes' English sentence.
 AXES_LOCKOUT_CALLABLE = "core.views.login_locked_out"
+# django-axes announces itself at every start and logs each login at INFO: lockouts and
+# failures (WARNING) are what operators need.
+AXES_VERBOSE = False

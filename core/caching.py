@@ -1,9 +1,5 @@
-"""Caching helpers: the public page cache and roll-ups cached until the next write.
-
-Both key their entries on the public-data version, which the domain layer computes: core
-reaches it through the ``PUBLIC_DATA_VERSION`` setting (a dotted path to a function
-returning a string), so it never imports an app above it.
-"""
+"""Caching helpers: public pages (conditional GETs and the page cache) and roll-ups cached
+until the next write, all keyed on the public-data version (``core.versioning``)."""
 
 import hashlib
 from collections.abc import Callable, Iterable
@@ -14,45 +10,53 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.module_loading import import_string
+from django.views.decorators.http import condition
+
+from core.versioning import public_version
 
 PAGE_CACHE_SECONDS = 60
 ROLLUP_CACHE_SECONDS = 600
-CACHED_HEADERS = ["Content-Type", "Last-Modified", "Content-Language"]
+CACHED_HEADERS = ["Content-Type", "Last-Modified", "ETag", "Content-Language"]
 
 
-def public_data_version() -> str:
-    return import_string(settings.PUBLIC_DATA_VERSION)()
+def _version(request) -> tuple[int, Any]:
+    """The public-data version, read once per request."""
+    if not hasattr(request, "_public_version"):
+        request._public_version = public_version()
+    return request._public_version
 
 
-def cache_public_page(view):
-    """Serve a public page from the cache while nothing it shows has changed.
+def public_etag(request, *args, **kwargs) -> str:
+    return f'"v{_version(request)[0]}"'
 
-    The key holds the full URL and ``public_data_version()`` (one query on indexed
-    timestamps), so publishing, importing or updating anything public changes the key at
-    once; entries also expire after ``PAGE_CACHE_SECONDS``, which bounds how long a
-    deletion or a reply whose publication time comes later can go unseen. Visitors with a
-    session (staff, committee members) and conditional requests skip the cache.
+
+def public_last_modified(request, *args, **kwargs):
+    return _version(request)[1]
+
+
+def public_page(view):
+    """A public page: answered 304 while the public data have not changed since the
+    client's copy (``ETag``/``Last-Modified`` from the public-data version, so they move
+    with every public change — a withdrawal included — and never with a draft), and
+    served from the page cache until then.
+
+    Visitors with a session (staff, committee members) skip the cache; the key holds the
+    full URL and the version, so nothing in it depends on who asks.
     """
 
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if (
-            request.method != "GET"
-            or settings.SESSION_COOKIE_NAME in request.COOKIES
-            or "If-Modified-Since" in request.headers
-            or "If-None-Match" in request.headers
-        ):
+    def cached(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
             return view(request, *args, **kwargs)
         url = request.build_absolute_uri()
-        key = "page:" + hashlib.sha256(f"{url}|{public_data_version()}".encode()).hexdigest()
-        cached = cache.get(key)
-        if cached is not None:
-            content, headers = cached
-            return HttpResponse(content, headers=headers)
+        key = "page:" + hashlib.sha256(f"{url}|{_version(request)[0]}".encode()).hexdigest()
+        hit = cache.get(key)
+        if hit is not None:
+            content, headers, status = hit
+            return HttpResponse(content, headers=headers, status=status)
         response = view(request, *args, **kwargs)
         if (
-            response.status_code == 200
+            response.status_code in (200, 410)
             and not response.streaming
             and not response.cookies
             and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
@@ -60,21 +64,25 @@ def cache_public_page(view):
             and b'nonce="' not in response.content
         ):
             headers = {name: response[name] for name in CACHED_HEADERS if response.has_header(name)}
-            cache.set(key, (response.content, headers), PAGE_CACHE_SECONDS)
+            cache.set(key, (response.content, headers, response.status_code), PAGE_CACHE_SECONDS)
         return response
 
-    return wrapper
+    return condition(etag_func=public_etag, last_modified_func=public_last_modified)(cached)
 
 
 def cached_until_write(name: str, parts: Iterable[Any], compute: Callable[[], Any]) -> Any:
     """``compute()``, cached until anything public is written or the day changes.
 
     For roll-ups that read every row in scope (a second at province scale): the key holds
-    ``public_data_version()`` and today's date (overdue counts change at midnight), so a
+    the public-data version and today's date (overdue counts change at midnight), so a
     publication, import or update shows at once; entries also expire after ten minutes.
     """
     scope = "|".join(
-        [public_data_version(), timezone.localdate().isoformat(), *(str(p) for p in parts)]
+        [
+            str(public_version()[0]),
+            timezone.localdate().isoformat(),
+            *(str(part) for part in parts),
+        ]
     )
     key = f"{name}:" + hashlib.sha256(scope.encode()).hexdigest()
     value = cache.get(key)

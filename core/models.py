@@ -1,4 +1,24 @@
-"""Models of the site plumbing (none yet; the roles are Django groups, see core.roles).
+"""Site plumbing's own data: the public-data version."""
 
-The module exists so that migrate sends post_migrate for this app, which sets up the roles.
-"""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PublicDataVersion(models.Model):
+    """One row, bumped by the services in the same transaction as any change to what the
+    public may see (never for a draft-only change): page-cache keys, ``ETag`` and
+    ``Last-Modified`` derive from it, so every process and node sees a change as soon as
+    it is committed, a deletion included, and draft activity shows nowhere."""
+
+    value = models.BigIntegerField(_("版本"), default=1)
+    changed_at = models.DateTimeField(_("变更时间"))
+
+    class Meta:
+        verbose_name = _("公开数据版本")
+        verbose_name_plural = _("公开数据版本")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="public_data_version_singleton")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} ({self.changed_at:%Y-%m-%d %H:%M:%S})"

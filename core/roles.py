@@ -36,6 +36,8 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("replies", "target"): _ALL,
         ("replies", "commitmentupdate"): ("add", "view"),
         ("replies", "reminder"): ("view",),
+        ("replies", "deadlinechange"): ("add", "change", "view"),
+        ("replies", "replyrevision"): ("change", "view"),
     },
     CLERK: {
         ("proposals", "proposal"): ("view",),
@@ -48,6 +50,8 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("replies", "commitmentitem"): ("add", "change", "view"),
         ("replies", "target"): ("add", "change", "delete", "view"),
         ("replies", "commitmentupdate"): ("add", "view"),
+        ("replies", "deadlinechange"): ("add", "view"),
+        ("replies", "replyrevision"): ("view",),
     },
     MEMBER: {},
 }

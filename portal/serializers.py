@@ -28,6 +28,19 @@ def commitment_data(request, item: CommitmentItem, today=None) -> dict[str, Any]
         "topic": item.topic.key if item.topic else None,
         "owner": item.owner.name,
         "due_on": _date(item.due_on),
+        # The date first promised in public, and each approved change (the approving body,
+        # never a person).
+        "promised_on": _date(item.promised_on),
+        "deadline_changes": [
+            {
+                "from": _date(change.old_due),
+                "to": _date(change.new_due),
+                "reason": change.reason,
+                "approved_by": "提案委",
+                "approved_on": _date(timezone.localdate(change.decided_at)),
+            }
+            for change in getattr(item, "approved_changes", [])
+        ],
         "status": item.status,
         "status_label": item.get_status_display(),
         "overdue": item.is_overdue(today),
@@ -58,6 +71,24 @@ def proposal_data(request, page: dict[str, Any]) -> dict[str, Any]:
     proposal = page["proposal"]
     session = proposal.session
     today = timezone.localdate()
+    if not page["replies"]:
+        # Withdrawn (410): the notice only.
+        return {
+            "url": request.build_absolute_uri(proposal.get_absolute_url()),
+            "committee": session.committee.name,
+            "session": session.label,
+            "number": proposal.number if proposal.number_stated else None,
+            "replies": [],
+            "withdrawn": [
+                {
+                    "department": notice["department"],
+                    "role": notice["role"],
+                    "withdrawn_at": notice["withdrawn_at"].isoformat(),
+                    "reason": notice["reason"],
+                }
+                for notice in page["withdrawn"]
+            ],
+        }
     return {
         "url": request.build_absolute_uri(proposal.get_absolute_url()),
         "committee": session.committee.name,
@@ -87,6 +118,15 @@ def proposal_data(request, page: dict[str, Any]) -> dict[str, Any]:
                 ],
             }
             for reply in page["replies"]
+        ],
+        "withdrawn": [
+            {
+                "department": notice["department"],
+                "role": notice["role"],
+                "withdrawn_at": notice["withdrawn_at"].isoformat(),
+                "reason": notice["reason"],
+            }
+            for notice in page.get("withdrawn", [])
         ],
     }
 

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
@@ -92,14 +93,36 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset.overdue() if self.value() == "yes" else queryset
 
 
+class DeadlineExtensionForm(forms.ModelForm):
+    """A request for a later reply due date, checked as the service checks it."""
+
+    class Meta:
+        model = DeadlineExtension
+        fields = ["proposal", "new_due", "reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        proposal = cleaned.get("proposal") or getattr(self.instance, "proposal", None)
+        if proposal is not None and self.instance.pk is None:
+            services.check_extension(proposal=proposal, new_due=cleaned.get("new_due"))
+        return cleaned
+
+
 class DeadlineExtensionInline(admin.TabularInline):
+    """Requests are added here; once made they are decided in the extensions list."""
+
     model = DeadlineExtension
+    form = DeadlineExtensionForm
     extra = 0
+    can_delete = False
     fields = ["new_due", "reason", "requested_by", "requested_at", "approved_by", "approved_at"]
     readonly_fields = ["requested_by", "requested_at", "approved_by", "approved_at"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("requested_by", "approved_by")
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Proposal)
@@ -218,14 +241,18 @@ class ProposalAdmin(AccessScopedMixin, SimpleHistoryAdmin):
     def close(self, request, queryset):
         self._move(request, queryset, Proposal.Status.CLOSED)
 
+    def save_model(self, request, obj, form, change):
+        services.save_proposal(proposal=obj, changed=form.changed_data, actor=request.user)
+
     def save_formset(self, request, form, formset, change):
         if formset.model is DeadlineExtension:
             for instance in formset.save(commit=False):
-                if instance.pk is None:
-                    instance.requested_by = request.user
-                instance.save()
-            for obj in formset.deleted_objects:
-                obj.delete()
+                services.request_extension(
+                    proposal=form.instance,
+                    new_due=instance.new_due,
+                    reason=instance.reason,
+                    user=request.user,
+                )
             return
         super().save_formset(request, form, formset, change)
 
@@ -248,10 +275,17 @@ class DeadlineExtensionAdmin(AccessScopedMixin, admin.ModelAdmin):
     readonly_fields = ["requested_by", "requested_at", "approved_by", "approved_at"]
     actions = ["approve"]
 
+    form = DeadlineExtensionForm
+
+    def has_change_permission(self, request, obj=None):
+        # A request once made is decided, not edited.
+        return obj is None and super().has_change_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.requested_by = request.user
-        super().save_model(request, obj, form, change)
+        created = services.request_extension(
+            proposal=obj.proposal, new_due=obj.new_due, reason=obj.reason, user=request.user
+        )
+        obj.pk = created.pk
 
     @admin.action(description=_("批准所选延期申请"), permissions=["approve"])
     def approve(self, request, queryset):

@@ -7,12 +7,41 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.versioning import bump_public_version
 from proposals.models import DeadlineExtension, Department, Proposal
 
 Status = Proposal.Status
+
+# Sent, inside the writer's transaction, when a public proposal's own text changed (title,
+# number, proposers): the replies app reindexes it (a lower layer may not call up).
+public_text_changed = Signal()
+
+# What a proposal's page shows of the proposal itself.
+PUBLIC_FIELDS = {"title", "number", "kind", "session", "lead_department", "status", "reply_due"}
+TEXT_FIELDS = {"title", "number"}
+
+
+@transaction.atomic
+def save_proposal(
+    *, proposal: Proposal, changed: set[str] | list[str], actor: AbstractBaseUser | None = None
+) -> Proposal:
+    """Staff's edit of a proposal (the admin's form); a public proposal's change is
+    reindexed and versioned in the same transaction."""
+    proposal.full_clean()
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        proposal._history_user = actor
+    proposal.save()
+    changed = set(changed)
+    if proposal.is_public and changed & PUBLIC_FIELDS:
+        if changed & TEXT_FIELDS:
+            public_text_changed.send(sender=Proposal, proposal_ids=[proposal.pk])
+        bump_public_version()
+    return proposal
+
 
 # submitted → accepted / merged / referred / rejected → assigned → replied → closed;
 # a department may return a mis-assigned proposal (assigned → accepted), and an
@@ -75,6 +104,8 @@ def transition(*, proposal: Proposal, to: str, today: datetime.date | None = Non
         )
     proposal.status = to
     proposal.save(update_fields=["status", "updated_at"])
+    if proposal.is_public:
+        bump_public_version()
     return proposal
 
 
@@ -125,11 +156,24 @@ def return_misassigned(*, proposal: Proposal, today: datetime.date | None = None
     return proposal
 
 
+def check_extension(*, proposal: Proposal, new_due: datetime.date | None) -> None:
+    """An extension moves a reply due date later, never earlier."""
+    if proposal.reply_due is None:
+        raise ValidationError(
+            _("这件提案还没有答复期限（尚未交办），不能申请延期。"), code="extension"
+        )
+    if new_due is None or new_due <= proposal.reply_due:
+        raise ValidationError(
+            _("延期后的期限必须晚于现在的答复期限（%(due)s）。")
+            % {"due": proposal.reply_due.isoformat()},
+            code="extension",
+        )
+
+
 def request_extension(
     *, proposal: Proposal, new_due: datetime.date, reason: str, user: AbstractBaseUser | None
 ) -> DeadlineExtension:
-    if proposal.reply_due is None or new_due <= proposal.reply_due:
-        raise ValidationError(_("延期后的期限必须晚于现在的答复期限。"), code="extension")
+    check_extension(proposal=proposal, new_due=new_due)
     extension = DeadlineExtension(
         proposal=proposal, new_due=new_due, reason=reason, requested_by=user
     )
@@ -148,4 +192,6 @@ def approve_extension(*, extension: DeadlineExtension, user: AbstractBaseUser) -
     proposal = extension.proposal
     proposal.reply_due = max(extension.new_due, proposal.reply_due or extension.new_due)
     proposal.save(update_fields=["reply_due", "updated_at"])
+    if proposal.is_public:
+        bump_public_version()  # the on-time rate counts against the approved date
     return extension

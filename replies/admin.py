@@ -3,9 +3,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -15,21 +18,25 @@ from core.roles import can_publish, department_of, is_office
 from proposals.admin import ProposalAdmin, SessionFilter
 from proposals.models import Department, Proposal, Topic
 from replies.forms import (
+    DeadlineForm,
     LetterPreviewForm,
     LetterSourceForm,
     SectionFormSet,
+    WithdrawForm,
     validate_evidence_file,
 )
 from replies.models import (
     CommitmentItem,
     CommitmentStatus,
     CommitmentUpdate,
+    DeadlineChange,
     Reminder,
     Reply,
+    ReplyRevision,
     Target,
 )
 from replies.parsing import parse_letter
-from replies.services import indexing, progress, publication
+from replies.services import deadlines, progress, publication
 from replies.services.letters import importer, lookups
 
 
@@ -80,6 +87,22 @@ admin.site.unregister(Proposal)
 class ProposalWithRepliesAdmin(ProposalAdmin):
     inlines = [*ProposalAdmin.inlines, ReplyInline]
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a proposal deletes its replies: never one that was published.
+        if obj is not None and obj.replies.filter(published_at__isnull=False).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        kept = queryset.filter(replies__published_at__isnull=False).distinct()
+        if kept.exists():
+            self.message_user(
+                request,
+                _("有 %(count)d 件提案的答复已公开过，不能删除。") % {"count": kept.count()},
+                messages.ERROR,
+            )
+        super().delete_queryset(request, queryset.exclude(pk__in=kept.values("pk")))
+
 
 @admin.register(Reply)
 class ReplyAdmin(AccessScopedMixin, SimpleHistoryAdmin):
@@ -112,28 +135,47 @@ class ReplyAdmin(AccessScopedMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["proposal", "department", "supersedes"]
     date_hierarchy = "letter_date"
     inlines = [CommitmentInline]
-    readonly_fields = ["created_at", "updated_at"]
-    actions = ["publish", "unpublish"]
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        if not can_publish(request.user):
-            # Publishing is the proposal office's decision.
-            fields += ["published_at", "satisfaction", "satisfaction_comment"]
-        return fields
+    readonly_fields = [
+        "publication_state",
+        "satisfaction",
+        "satisfaction_comment",
+        "rated_at",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["publish", "withdraw"]
 
     def has_publish_permission(self, request):
         return can_publish(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        # Drafts may be deleted; a reply that was ever published only withdrawn.
+        if obj is not None and obj.was_published:
+            return False
+        return super().has_delete_permission(request, obj)
 
     @admin.display(description=_("已公开"), boolean=True)
     def is_published(self, obj: Reply) -> bool:
         return obj.is_published
 
+    @admin.display(description=_("公开状态"))
+    def publication_state(self, obj: Reply) -> str:
+        if obj.is_withdrawn:
+            return _("已于 %(when)s 撤回：%(reason)s") % {
+                "when": timezone.localtime(obj.withdrawn_at).strftime("%Y-%m-%d %H:%M"),
+                "reason": obj.withdrawn_reason,
+            }
+        if obj.is_published:
+            return _("已于 %(when)s 公开") % {
+                "when": timezone.localtime(obj.published_at).strftime("%Y-%m-%d %H:%M")
+            }
+        return _("草稿（只有提案委可以公开：在答复列表中选中后“公开所选答复”）")
+
     @admin.action(description=_("公开所选答复"), permissions=["publish"])
     def publish(self, request, queryset):
-        replies = list(queryset.filter(published_at__isnull=True))
+        replies = [reply for reply in queryset if not reply.is_published]
         for reply in replies:
-            publication.publish_reply(reply=reply)
+            publication.publish_reply(reply=reply, actor=request.user)
         self.message_user(
             request,
             ngettext("已公开 %(count)d 件答复。", "已公开 %(count)d 件答复。", len(replies))
@@ -141,21 +183,67 @@ class ReplyAdmin(AccessScopedMixin, SimpleHistoryAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("撤回所选答复（改为草稿）"), permissions=["publish"])
-    def unpublish(self, request, queryset):
-        replies = list(queryset.filter(published_at__isnull=False))
-        for reply in replies:
-            publication.unpublish_reply(reply=reply)
-        self.message_user(
+    @admin.action(description=_("撤回所选答复（需说明理由，理由将公开）"), permissions=["publish"])
+    def withdraw(self, request, queryset):
+        replies = [reply for reply in queryset.select_related("proposal") if reply.is_published]
+        form = WithdrawForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for reply in replies:
+                publication.withdraw_reply(
+                    reply=reply, reason=form.cleaned_data["reason"], actor=request.user
+                )
+            self.message_user(
+                request,
+                _("已撤回 %(count)d 件答复；提案页面上显示撤回时间和理由。")
+                % {"count": len(replies)},
+                messages.SUCCESS,
+            )
+            return None
+        return TemplateResponse(
             request,
-            ngettext("已撤回 %(count)d 件答复。", "已撤回 %(count)d 件答复。", len(replies))
-            % {"count": len(replies)},
-            messages.SUCCESS,
+            "admin/replies/reply/withdraw.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("撤回答复"),
+                "replies": replies,
+                "form": form,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
         )
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        indexing.reindex_proposals([form.instance.proposal_id])
+    def save_model(self, request, obj, form, change):
+        if not change:
+            publication.create_reply(reply=obj, actor=request.user)
+            return
+        result = publication.edit_reply(
+            reply=obj,
+            changes={name: form.cleaned_data[name] for name in form.changed_data},
+            actor=request.user,
+        )
+        if isinstance(result, ReplyRevision):
+            self.message_user(
+                request,
+                _("这件答复已经公开：您的修改已作为修订提交，提案委审核后才会公开。"),
+                messages.WARNING,
+            )
+
+    def delete_model(self, request, obj):
+        publication.delete_draft(reply=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        kept = 0
+        for reply in queryset:
+            if reply.was_published:
+                kept += 1
+            else:
+                publication.delete_draft(reply=reply, actor=request.user)
+        if kept:
+            self.message_user(
+                request,
+                _("%(count)d 件已公开过的答复没有删除：公开过的答复只能撤回。") % {"count": kept},
+                messages.ERROR,
+            )
 
     def get_urls(self):
         return [
@@ -269,9 +357,29 @@ class ReplyAdmin(AccessScopedMixin, SimpleHistoryAdmin):
 
 
 class TargetInline(admin.TabularInline):
+    """What a commitment promises in figures. Achieved values come from progress reports
+    (the staff progress page); due dates follow the commitment's."""
+
     model = Target
     extra = 0
     fields = ["text", "quantity", "unit", "due_on", "achieved"]
+    readonly_fields = ["due_on", "achieved"]
+
+    def _published(self, obj) -> bool:
+        return obj is not None and obj.reply.was_published
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and (
+            not self._published(obj) or is_office(request.user)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            not self._published(obj) or is_office(request.user)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._published(obj)
 
 
 class CommitmentUpdateForm(forms.ModelForm):
@@ -314,6 +422,8 @@ class CommitmentItemForm(forms.ModelForm):
     """Carries the version the editor loaded; saving over a newer version is refused."""
 
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Required on every edit (the add form has no version yet): an edit without it is
+    # refused by the service, as a stale one is.
 
     class Meta:
         model = CommitmentItem
@@ -326,7 +436,6 @@ class CommitmentItemForm(forms.ModelForm):
             "statements",
             "topic",
             "owner",
-            "due_on",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -337,7 +446,12 @@ class CommitmentItemForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         loaded = cleaned.get("loaded_version")
-        if self.instance.pk and loaded is not None:
+        if self.instance.pk and loaded is None:
+            raise forms.ValidationError(
+                _("缺少版本信息，无法确认您看到的是最新内容：请重新打开这一页再修改。"),
+                code="version",
+            )
+        if self.instance.pk:
             try:
                 # The admin's change view runs in a transaction: the lock holds until saved.
                 progress.lock_version(commitment=self.instance, expected_version=loaded)
@@ -356,21 +470,76 @@ class CommitmentItemAdmin(AccessScopedMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["reply", "topic", "owner"]
     date_hierarchy = "due_on"
     inlines = [TargetInline, CommitmentUpdateInline]
-    readonly_fields = ["status", "progress", "created_at", "updated_at"]
+    readonly_fields = [
+        "deadline",
+        "promised_on",
+        "status",
+        "progress",
+        "created_at",
+        "updated_at",
+    ]
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
+    @admin.display(description=_("完成期限"))
+    def deadline(self, obj: CommitmentItem):
+        if obj.pk is None:
+            return _("保存后可设置期限")
+        url = reverse("admin:replies_commitmentitem_deadline", args=[obj.pk])
+        label = obj.due_on.isoformat() if obj.due_on else _("未定")
+        action = _("申请变更期限") if obj.reply.was_published else _("修改期限")
+        return format_html('{} <a href="{}">{}</a>', label, url, action)
 
     @admin.display(description=_("提案"), ordering="reply__proposal__number")
     def reply_proposal(self, obj: CommitmentItem) -> str:
         return str(obj.reply.proposal)
 
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/deadline/",
+                self.admin_site.admin_view(self.deadline_view),
+                name="replies_commitmentitem_deadline",
+            ),
+            *super().get_urls(),
+        ]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            publication.create_commitment(commitment=obj, actor=request.user)
+            return
+        result = publication.edit_commitment(
+            commitment=obj,
+            changes={
+                name: form.cleaned_data[name]
+                for name in form.changed_data
+                if name != "loaded_version"
+            },
+            expected_version=form.cleaned_data.get("loaded_version"),
+            actor=request.user,
+        )
+        if isinstance(result, ReplyRevision):
+            self.message_user(
+                request,
+                _("这项承诺已经公开：您的修改已作为修订提交，提案委审核后才会公开。"),
+                messages.WARNING,
+            )
+
+    def delete_model(self, request, obj):
+        publication.delete_commitment(commitment=obj, actor=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.reply.was_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
     def save_formset(self, request, form, formset, change):
-        if formset.model is not CommitmentUpdate:
-            super().save_formset(request, form, formset, change)
-            progress.refresh_commitment(commitment=form.instance)
+        if formset.model is Target:
+            instances = formset.save(commit=False)
+            publication.save_targets(
+                commitment=form.instance,
+                saved=instances,
+                deleted=formset.deleted_objects,
+                actor=request.user,
+            )
             return
         # New updates (and their evidence files) go through the same service as every
         # other caller.
@@ -396,6 +565,203 @@ class CommitmentItemAdmin(AccessScopedMixin, SimpleHistoryAdmin):
         # without it every save of a commitment ended in a server error.
         formset.new_objects, formset.changed_objects, formset.deleted_objects = created, [], []
 
+    def deadline_view(self, request, pk: int):
+        """Change a draft's due date, or ask the office to change a published one."""
+        commitment = self.get_object(request, str(pk))
+        if commitment is None:
+            raise Http404
+        if not self.has_change_permission(request, commitment):
+            raise PermissionDenied
+        published = commitment.reply.was_published
+        form = DeadlineForm(
+            request.POST or None,
+            initial={"version": commitment.version, "new_due": commitment.due_on},
+        )
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                if published:
+                    deadlines.request_change(
+                        commitment=commitment,
+                        new_due=data["new_due"],
+                        reason=data["reason"],
+                        actor=request.user,
+                    )
+                    message = _("期限变更申请已提交，提案委批准后生效并公开。")
+                else:
+                    deadlines.set_draft_due(
+                        commitment=commitment,
+                        due_on=data["new_due"],
+                        expected_version=data["version"],
+                        actor=request.user,
+                    )
+                    message = _("期限已修改。")
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, message, messages.SUCCESS)
+                return redirect(reverse("admin:replies_commitmentitem_change", args=[pk]))
+        return TemplateResponse(
+            request,
+            "admin/replies/commitmentitem/deadline.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("申请变更期限") if published else _("修改期限"),
+                "commitment": commitment,
+                "published": published,
+                "changes": commitment.deadline_changes.order_by("requested_at"),
+                "form": form,
+            },
+        )
+
+
+@admin.register(DeadlineChange)
+class DeadlineChangeAdmin(AccessScopedMixin, admin.ModelAdmin):
+    """Requests to move a published commitment's due date; the office decides."""
+
+    list_display = [
+        "commitment",
+        "old_due",
+        "new_due",
+        "status",
+        "requested_by",
+        "requested_at",
+        "decided_at",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["commitment", "requested_by"]
+    search_fields = ["commitment__heading", "reason"]
+    readonly_fields = [
+        "commitment",
+        "old_due",
+        "new_due",
+        "reason",
+        "status",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    ]
+    actions = ["approve", "approve_earlier", "reject"]
+
+    def has_add_permission(self, request):
+        return False  # asked for from the commitment's page, with its current version
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_decide_permission(self, request):
+        return is_office(request.user)
+
+    def _decide(self, request, queryset, decide, done_message):
+        count = 0
+        for change in queryset.filter(status=DeadlineChange.Status.PENDING):
+            try:
+                decide(change)
+            except ValidationError as error:
+                self.message_user(request, f"{change}：{' '.join(error.messages)}", messages.ERROR)
+            else:
+                count += 1
+        if count:
+            self.message_user(request, done_message % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("批准所选期限变更"), permissions=["decide"])
+    def approve(self, request, queryset):
+        self._decide(
+            request,
+            queryset,
+            lambda change: deadlines.approve_change(change=change, actor=request.user),
+            _("已批准 %(count)d 项期限变更，公开页面同时显示原期限和新期限。"),
+        )
+
+    @admin.action(description=_("批准所选期限变更（允许提前）"), permissions=["decide"])
+    def approve_earlier(self, request, queryset):
+        self._decide(
+            request,
+            queryset,
+            lambda change: deadlines.approve_change(
+                change=change, actor=request.user, allow_earlier=True
+            ),
+            _("已批准 %(count)d 项期限变更。"),
+        )
+
+    @admin.action(description=_("不批准所选期限变更"), permissions=["decide"])
+    def reject(self, request, queryset):
+        self._decide(
+            request,
+            queryset,
+            lambda change: deadlines.reject_change(change=change, actor=request.user),
+            _("已驳回 %(count)d 项期限变更。"),
+        )
+
+
+@admin.register(ReplyRevision)
+class ReplyRevisionAdmin(AccessScopedMixin, admin.ModelAdmin):
+    """Clerks' corrections to published replies, shown to the office as a diff."""
+
+    list_display = ["reply", "status", "created_by", "created_at", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["reply", "created_by"]
+    search_fields = ["reply__title", "reply__proposal__title"]
+    readonly_fields = [
+        "reply",
+        "status",
+        "created_by",
+        "created_at",
+        "decided_by",
+        "decided_at",
+        "diff",
+    ]
+    fields = readonly_fields
+    actions = ["publish", "reject"]
+
+    @admin.display(description=_("修改内容（原文 → 修订）"))
+    def diff(self, obj: ReplyRevision):
+        rows = publication.revision_diff(obj)
+        return format_html_join(
+            "",
+            '<p><strong>{} · {}</strong></p><pre class="revision-old">{}</pre>'
+            '<pre class="revision-new">{}</pre>',
+            ((row["where"], row["field"], row["old"], row["new"]) for row in rows),
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_decide_permission(self, request):
+        return is_office(request.user)
+
+    @admin.action(description=_("公开所选修订"), permissions=["decide"])
+    def publish(self, request, queryset):
+        count = 0
+        for revision in queryset.filter(status=ReplyRevision.Status.PENDING):
+            publication.publish_revision(revision=revision, actor=request.user)
+            count += 1
+        self.message_user(
+            request, _("已公开 %(count)d 份修订。") % {"count": count}, messages.SUCCESS
+        )
+
+    @admin.action(description=_("不采纳所选修订"), permissions=["decide"])
+    def reject(self, request, queryset):
+        count = 0
+        for revision in queryset.filter(status=ReplyRevision.Status.PENDING):
+            publication.reject_revision(revision=revision, actor=request.user)
+            count += 1
+        self.message_user(
+            request, _("已驳回 %(count)d 份修订。") % {"count": count}, messages.SUCCESS
+        )
+
 
 @admin.register(Target)
 class TargetAdmin(AccessScopedMixin, admin.ModelAdmin):
@@ -404,6 +770,27 @@ class TargetAdmin(AccessScopedMixin, admin.ModelAdmin):
     search_fields = ["text", "commitment__heading"]
     autocomplete_fields = ["commitment"]
     date_hierarchy = "due_on"
+    readonly_fields = ["due_on", "achieved"]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.commitment.reply.was_published and not is_office(request.user):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.commitment.reply.was_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        publication.save_targets(
+            commitment=obj.commitment, saved=[obj], deleted=[], actor=request.user
+        )
+
+    def delete_model(self, request, obj):
+        publication.save_targets(
+            commitment=obj.commitment, saved=[], deleted=[obj], actor=request.user
+        )
 
 
 @admin.register(CommitmentUpdate)

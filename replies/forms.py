@@ -294,3 +294,34 @@ def _is_plain_text(data: bytes) -> bool:
             continue
         return True
     return False
+
+
+class WithdrawForm(forms.Form):
+    """The office's reason for withdrawing a published reply: shown on the public page."""
+
+    reason = forms.CharField(
+        label=_("撤回理由"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text=_("理由将显示在提案页面上，代替被撤回的答复。请勿填写个人信息。"),
+    )
+
+
+class DeadlineForm(forms.Form):
+    """A commitment's due date: set directly on a draft, requested with a reason once
+    published (the office approves it; the reason is then public)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    new_due = forms.DateField(
+        label=_("新的完成期限"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        label=_("变更理由"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text=_(
+            "已公开的承诺：理由在提案委批准后将显示在公开页面上（显示为“批准：提案委”，"
+            "不显示个人姓名）。请勿填写个人信息。"
+        ),
+    )

@@ -47,10 +47,9 @@ class CommitmentStatus(models.TextChoices):
 
 
 def published_q(prefix: str = "") -> Q:
-    """The condition for a published reply (``prefix`` is the path to the reply)."""
-    return Q(
-        **{f"{prefix}published_at__isnull": False, f"{prefix}published_at__lte": timezone.now()}
-    )
+    """The condition for a published reply, withdrawn ones excluded (``prefix`` is the path
+    to the reply)."""
+    return Q(**{f"{prefix}published_at__isnull": False, f"{prefix}withdrawn_at__isnull": True})
 
 
 class ReplyQuerySet(models.QuerySet):
@@ -58,7 +57,10 @@ class ReplyQuerySet(models.QuerySet):
         return self.filter(published_q())
 
     def drafts(self) -> "ReplyQuerySet":
-        return self.exclude(pk__in=self.published().values("pk"))
+        return self.filter(published_at__isnull=True)
+
+    def withdrawn(self) -> "ReplyQuerySet":
+        return self.filter(published_at__isnull=False, withdrawn_at__isnull=False)
 
     def visible_to(self, user) -> "ReplyQuerySet":
         """What ``user`` may read: published replies, plus the drafts of a clerk's own
@@ -94,8 +96,16 @@ class Reply(models.Model):
         _("办理结果类别"), max_length=1, choices=Classification.choices, blank=True
     )
     published_at = models.DateTimeField(
-        _("公开时间"), null=True, blank=True, help_text=_("留空表示草稿，不对公众显示。")
+        _("公开时间"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("空表示草稿。只由公开服务写入：提案委在答复列表中“公开所选答复”。"),
     )
+    # A published reply is never deleted: the office withdraws it, with a reason that the
+    # proposal's page shows in its place.
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True, editable=False)
+    withdrawn_reason = models.TextField(_("撤回理由"), blank=True, editable=False)
     source_url = models.URLField(_("来源网址"), max_length=500, blank=True)
     source_hash = models.CharField(
         _("原文指纹"),
@@ -162,7 +172,17 @@ class Reply(models.Model):
 
     @property
     def is_published(self) -> bool:
-        return self.published_at is not None and self.published_at <= timezone.now()
+        """Public now: published and not withdrawn."""
+        return self.published_at is not None and self.withdrawn_at is None
+
+    @property
+    def was_published(self) -> bool:
+        """Published at some time (withdrawn or not): such a reply is never deleted."""
+        return self.published_at is not None
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 def _reply_visible(user, prefix: str) -> Q:
@@ -245,7 +265,16 @@ class CommitmentItem(models.Model):
         related_name="commitments",
         verbose_name=_("责任单位"),
     )
-    due_on = models.DateField(_("完成期限"), null=True, blank=True)
+    due_on = models.DateField(
+        _("完成期限"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("当前期限：公开后只能经提案委批准的期限变更修改。"),
+    )
+    # The date first promised in public, kept when an approved change moves ``due_on``:
+    # the public page shows both, and keeping a promise is judged against each.
+    promised_on = models.DateField(_("原承诺期限"), null=True, blank=True, editable=False)
     status = models.CharField(
         _("状态"),
         max_length=16,
@@ -309,6 +338,16 @@ class CommitmentItem(models.Model):
         )
 
 
+class ReplyPartQuerySet(models.QuerySet):
+    """Rows that belong to a reply (its revisions): visible and editable with it."""
+
+    def visible_to(self, user) -> "ReplyPartQuerySet":
+        return self.filter(reply__in=Reply.objects.visible_to(user).values("pk"))
+
+    def editable_by(self, user) -> "ReplyPartQuerySet":
+        return self.filter(_reply_editable(user, "reply__department"))
+
+
 class CommitmentPartQuerySet(models.QuerySet):
     """Targets, updates and reminders: visible and editable with their commitment."""
 
@@ -328,7 +367,7 @@ class Target(models.Model):
     text = models.CharField(_("指标"), max_length=300)
     quantity = models.DecimalField(_("目标值"), max_digits=14, decimal_places=2)
     unit = models.CharField(_("单位"), max_length=20, blank=True)
-    due_on = models.DateField(_("期限"), null=True, blank=True)
+    due_on = models.DateField(_("期限"), null=True, blank=True, editable=False)
     achieved = models.DecimalField(
         _("已完成值"), max_digits=14, decimal_places=2, null=True, blank=True
     )
@@ -427,3 +466,125 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sent_on} {self.get_kind_display()} {self.commitment_id}"
+
+
+class DeadlineChange(models.Model):
+    """期限变更: a published commitment's new due date, requested with a reason and decided
+    by the proposal office. Append-only; an approved change moves ``due_on`` and is shown
+    on the public page beside the date first promised."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("未批准")
+
+    commitment = models.ForeignKey(
+        CommitmentItem,
+        on_delete=models.PROTECT,
+        related_name="deadline_changes",
+        verbose_name=_("承诺事项"),
+    )
+    old_due = models.DateField(_("原期限"), null=True, blank=True)
+    new_due = models.DateField(_("新期限"))
+    reason = models.TextField(_("理由"), help_text=_("批准后将在公开页面上显示。"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("申请人"),
+    )
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审核意见"), blank=True)
+
+    objects = CommitmentPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("期限变更")
+        verbose_name_plural = _("期限变更")
+        ordering = ["commitment_id", "requested_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "rejected"]),
+                name="deadline_change_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_at__isnull=False),
+                name="deadline_change_decided_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["commitment", "status"], name="deadline_change_item_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commitment}：{self.old_due or '—'} → {self.new_due}"
+
+
+class ReplyRevision(models.Model):
+    """A correction to a published reply, waiting for the proposal office: the changed
+    fields of the reply and of its commitments. Until the office publishes it the public
+    keeps the published text; publishing applies it through the publication service."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        PUBLISHED = "published", _("已公开")
+        REJECTED = "rejected", _("未采纳")
+
+    reply = models.ForeignKey(
+        Reply, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("答复")
+    )
+    # {"reply": {field: new value}, "commitments": {"<pk>": {field: new value}}}
+    changes = models.JSONField(_("修改内容"), default=dict, encoder=ReadableJSONEncoder)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("提交人"),
+    )
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+
+    objects = ReplyPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("答复修订")
+        verbose_name_plural = _("答复修订")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reply"],
+                condition=Q(status="pending"),
+                name="one_pending_revision_per_reply",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reply}（{self.get_status_display()}）"

@@ -4,25 +4,21 @@ Every function here runs a fixed number of queries.
 """
 
 import datetime
-import time
 from collections import Counter
 from types import SimpleNamespace
 from typing import Any
 
-from django.db import connection
 from django.db.models import (
     Avg,
     Count,
     Exists,
     F,
-    Max,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     prefetch_related_objects,
 )
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from core.caching import cached_until_write
@@ -33,6 +29,7 @@ from replies.models import (
     CommitmentItem,
     CommitmentStatus,
     CommitmentUpdate,
+    DeadlineChange,
     Reply,
     Satisfaction,
     Target,
@@ -85,44 +82,6 @@ def status_counts(
     return commitments.aggregate(**aggregates)
 
 
-# The last version read, kept for VERSION_SECONDS: a page served from the cache then costs
-# no query at all. Any save or delete in this process forgets it at once (so a clerk sees
-# their own publication immediately); other processes see a write within VERSION_SECONDS.
-VERSION_SECONDS = 1.0
-_version: dict[str, Any] = {}
-
-
-def forget_public_data_version(**kwargs: Any) -> None:
-    _version.clear()
-
-
-post_save.connect(forget_public_data_version, dispatch_uid="public_data_version_save")
-post_delete.connect(forget_public_data_version, dispatch_uid="public_data_version_delete")
-
-
-def public_data_version() -> str:
-    """Changes whenever a proposal, reply, commitment or update is written: one query.
-
-    Each maximum is read from an index (migration 0004) on PostgreSQL; saves bump
-    ``updated_at`` (publishing and unpublishing too) and updates are append-only.
-    """
-    now = time.monotonic()
-    if _version and now - _version["at"] < VERSION_SECONDS:
-        return _version["value"]
-    tables = [
-        (Proposal._meta.db_table, "updated_at"),
-        (Reply._meta.db_table, "updated_at"),
-        (CommitmentItem._meta.db_table, "updated_at"),
-        (CommitmentUpdate._meta.db_table, "created_at"),
-    ]
-    sql = "SELECT " + ", ".join(f"(SELECT max({column}) FROM {table})" for table, column in tables)
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        value = "|".join(str(value) for value in cursor.fetchone())
-    _version.update(value=value, at=now)
-    return value
-
-
 def home_figures() -> dict[str, Any]:
     return {
         "replies": public_replies().count(),
@@ -159,26 +118,29 @@ def proposal_by_path(*, committee: str, session: str, number: str) -> Proposal |
     )
 
 
-def proposal_last_modified(proposal: Proposal) -> datetime.datetime:
-    """The newest change to anything shown on a proposal's page, in one query."""
-    now = timezone.now()
-    times = Proposal.objects.filter(pk=proposal.pk).aggregate(
-        reply=Max("replies__updated_at"),
-        published=Max("replies__published_at", filter=Q(replies__published_at__lte=now)),
-        commitment=Max("replies__commitments__updated_at"),
-        update=Max("replies__commitments__updates__created_at"),
-    )
-    candidates = [proposal.updated_at, *(value for value in times.values() if value)]
-    return max(candidates)
+def withdrawal_notices(proposal: Proposal) -> list[dict[str, Any]]:
+    """The withdrawn replies of a proposal, as the public sees them: who, when, why —
+    never their text."""
+    replies = Reply.objects.withdrawn().filter(proposal=proposal).select_related("department")
+    return [_notice(reply) for reply in replies.order_by("withdrawn_at", "pk")]
 
 
-def proposal_page(proposal: Proposal, *, include_drafts: bool = False) -> dict[str, Any]:
-    """What the proposal page and its JSON show: published replies only, unless asked."""
-    replies = Reply.objects.filter(proposal=proposal)
-    if not include_drafts:
-        replies = replies.published()
+def _notice(reply: Reply) -> dict[str, Any]:
+    return {
+        "department": reply.department.name,
+        "role": reply.get_role_display(),
+        "withdrawn_at": reply.withdrawn_at,
+        "reason": reply.withdrawn_reason,
+    }
+
+
+def proposal_page(proposal: Proposal) -> dict[str, Any]:
+    """What the proposal page and its JSON show: published replies, each commitment with
+    its approved deadline changes, and notices of withdrawn replies in their place."""
+    # Published and withdrawn replies in one query: the withdrawn ones become notices.
     replies = (
-        replies.select_related("department")
+        Reply.objects.filter(proposal=proposal, published_at__isnull=False)
+        .select_related("department")
         .order_by("role", "letter_date", "pk")
         .prefetch_related(
             Prefetch(
@@ -189,16 +151,25 @@ def proposal_page(proposal: Proposal, *, include_drafts: bool = False) -> dict[s
                         "updates",
                         queryset=CommitmentUpdate.objects.order_by("date", "created_at", "pk"),
                     ),
+                    Prefetch(
+                        "deadline_changes",
+                        queryset=DeadlineChange.objects.filter(
+                            status=DeadlineChange.Status.APPROVED
+                        ).order_by("decided_at", "pk"),
+                        to_attr="approved_changes",
+                    ),
                 ),
             )
         )
     )
+    replies = list(replies)
     return {
         "proposal": proposal,
         "proposers": list(proposal.proposers.order_by("proposalproposer__position")),
         "co_departments": list(proposal.co_departments.all()),
         "topics": list(proposal.topics.all()),
-        "replies": list(replies),
+        "replies": [reply for reply in replies if reply.is_published],
+        "withdrawn": [_notice(reply) for reply in replies if reply.is_withdrawn],
     }
 
 

@@ -18,6 +18,7 @@ slice (three roles, drafts and published) keeps the suite quick.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from core import roles
 from proposals.models import Clerk, DeadlineExtension, Proposer
 from replies.models import Reminder, Reply
-from replies.services import progress, publication
+from replies.services import deadlines, progress, publication
 from tests import factories
 
 User = get_user_model()
@@ -80,10 +81,18 @@ class Obj:
     update: object
     extension: object
     reminder: object
+    deadline_change: object = None
+    revision: object = None
 
     @property
     def marker(self) -> str:
         return marker(self.dept, self.state)
+
+    @property
+    def private_markers(self) -> set[str]:
+        """Texts of this object that no public page shows whatever its state: a pending
+        deadline request's reason, a pending revision's text."""
+        return {f"待批期限理由{self.dept}{self.state}", f"待审修订{self.dept}{self.state}"}
 
 
 @dataclass
@@ -153,10 +162,35 @@ def _build(media_root) -> World:
             )
             if state in ("published", "withdrawn"):
                 publication.publish_reply(reply=reply)
+            change = revision = None
+            if state in ("published", "withdrawn"):
+                change = deadlines.request_change(
+                    commitment=item,
+                    new_due=datetime.date(2032, 1, 1),
+                    reason=f"待批期限理由{dept}{state}",
+                    actor=users[f"clerk_{dept}"],
+                )
+                revision = publication.edit_reply(
+                    reply=reply,
+                    changes={"body": f"待审修订{dept}{state}"},
+                    actor=users[f"clerk_{dept}"],
+                )
             if state == "withdrawn":
-                publication.unpublish_reply(reply=reply)
+                publication.withdraw_reply(reply=reply, reason="测试：撤回", actor=None)
             objects.append(
-                Obj(dept, state, proposal, reply, item, target, update, extension, reminder)
+                Obj(
+                    dept,
+                    state,
+                    proposal,
+                    reply,
+                    item,
+                    target,
+                    update,
+                    extension,
+                    reminder,
+                    change,
+                    revision,
+                )
             )
     return World(users=users, objects=objects)
 
@@ -206,11 +240,15 @@ def may_read(role: str, obj: Obj) -> bool:
 def forbidden_markers(world: World, role: str, *, public_page: bool) -> set[str]:
     """Texts that must not appear: on a public page every unpublished text, whoever asks;
     elsewhere those the role may not read."""
-    return {
+    hidden = {
         obj.marker
         for obj in world.objects
         if obj.state != "published" and (public_page or not may_read(role, obj))
     }
+    for obj in world.objects:
+        if public_page or not (role == "office" or role == f"clerk_{obj.dept}"):
+            hidden |= obj.private_markers
+    return hidden
 
 
 NON_STAFF = {"anonymous", "member", "other_member"}
@@ -226,6 +264,8 @@ PERMS = {
     "replies.target": {"office": "vacd", "clerk": "vacd"},
     "replies.commitmentupdate": {"office": "va", "clerk": "va"},
     "replies.reminder": {"office": "v"},
+    "replies.deadlinechange": {"office": "v", "clerk": "v"},
+    "replies.replyrevision": {"office": "v", "clerk": "v"},
     "proposals.department": {"office": "vacd", "clerk": "v"},
     "proposals.committee": {"office": "vacd"},
     "proposals.session": {"office": "vacd", "clerk_any": "v"},
@@ -248,6 +288,15 @@ SCOPED = {
     "replies.target": lambda o: o.target,
     "replies.commitmentupdate": lambda o: o.update,
     "replies.reminder": lambda o: o.reminder,
+    "replies.deadlinechange": lambda o: o.deadline_change,
+    "replies.replyrevision": lambda o: o.revision,
+}
+# Never deleted once the reply was published (withdrawn included): only withdrawn.
+KEPT_ONCE_PUBLISHED = {
+    "proposals.proposal",
+    "replies.reply",
+    "replies.commitmentitem",
+    "replies.target",
 }
 
 
@@ -528,7 +577,8 @@ def _object_cells(label, view, role, obj, row, actions) -> Iterator[Cell]:
             yield Cell("GET", url, set(), refused, False)
     elif view == "delete":
         url = admin_url(label, "delete", row.pk)
-        if role not in NON_STAFF and "d" in actions:
+        kept = label in KEPT_ONCE_PUBLISHED and obj is not None and obj.state != "draft"
+        if role not in NON_STAFF and "d" in actions and not kept:
             yield Cell("GET", url, {200}, set(), True)
         else:
             yield Cell("GET", url, set(), refused, False)
@@ -658,6 +708,7 @@ ROWS: list[Row] = [
     Row("admin:replies_reply_import", import_cells),
     Row("admin:replies_reply_changelist#publish", publish_action_cells),
     Row("admin:auth_user_password_change", lambda w, r: _user_password_cells(w, r)),
+    Row("admin:replies_commitmentitem_deadline", lambda w, r: _deadline_cells(w, r)),
     # Django's catch-all of the admin: unknown admin URLs.
     Row("admin/(?P<url>.*)$", lambda w, r: _catch_all_cells(w, r)),
     *_admin_rows(),
@@ -667,6 +718,18 @@ ROWS: list[Row] = [
 def _user_password_cells(world: World, role: str) -> Iterator[Cell]:
     url = reverse("admin:auth_user_password_change", args=[world.users["member"].pk])
     yield Cell("GET", url, set(), refused_status(role), False)
+
+
+def _deadline_cells(world: World, role: str) -> Iterator[Cell]:
+    """The commitment's deadline page: its editors (the office, the owning clerk)."""
+    for obj in objects_for(world):
+        url = reverse("admin:replies_commitmentitem_deadline", args=[obj.item.pk])
+        if role in NON_STAFF:
+            yield Cell("GET", url, set(), {302}, False)
+        elif role == "office" or role == f"clerk_{obj.dept}":
+            yield Cell("GET", url, {200}, set(), True)
+        else:
+            yield Cell("GET", url, set(), {403}, False)
 
 
 def _catch_all_cells(world: World, role: str) -> Iterator[Cell]:

@@ -105,13 +105,13 @@ def test_only_the_office_reverts_and_history_does_not_republish(client, two):
     version of their own department's withdrawn reply."""
     reply = two["a"]["published"]
     old_version = history_version_url(reply)
-    publication.unpublish_reply(reply=reply)
+    publication.withdraw_reply(reply=reply, reason="测试：撤回", actor=None)
     client.force_login(two["a"]["clerk"])
     assert client.get(old_version).status_code == 200  # their own: they may look
     response = client.post(old_version, {"body": reply.body, "role": "answer"})
     assert response.status_code == 403
     reply.refresh_from_db()
-    assert reply.published_at is None
+    assert reply.is_withdrawn and not reply.is_published
 
 
 def test_a_deleted_replys_history_is_the_offices_only(client, two):

@@ -16,8 +16,9 @@ MODELS = [
 ]
 
 
-# Written only by the system (the reminder job), never through the admin.
-READ_ONLY = {"Reminder"}
+# Written by the system (the reminder job) or from another page (a deadline change is
+# asked for on its commitment's page, a revision is made by editing a published reply).
+READ_ONLY = {"Reminder", "DeadlineChange", "ReplyRevision"}
 
 
 def admin_url(model, view: str, *args) -> str:
@@ -30,7 +31,7 @@ def make_data(copies: int) -> None:
     from django.contrib.auth import get_user_model
 
     from proposals.models import Clerk, DeadlineExtension
-    from replies.models import Reminder
+    from replies.models import DeadlineChange, Reminder, ReplyRevision
 
     for _ in range(copies):
         commitment = factories.CommitmentFactory()
@@ -50,6 +51,16 @@ def make_data(copies: int) -> None:
         )
         Reminder.objects.create(
             commitment=commitment, kind="overdue", sent_on=datetime.date(2022, 1, 2)
+        )
+        DeadlineChange.objects.create(
+            commitment=commitment,
+            old_due=None,
+            new_due=datetime.date(2031, 1, 1),
+            reason="工程延后",
+            requested_by=user,
+        )
+        ReplyRevision.objects.create(
+            reply=commitment.reply, changes={"reply": {"body": "修订后的正文"}}, created_by=user
         )
 
 

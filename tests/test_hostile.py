@@ -472,7 +472,8 @@ def test_invalid_utf8_form_body(client, world, target):
 
 @pytest.mark.parametrize(
     ("quantity", "achieved"),
-    [("-5", ""), ("0", ""), ("1e20", ""), ("99999999999999999", ""), ("NaN", ""), ("5", "-1")],
+    # Achieved values are not typed here: they come from progress reports (their own form).
+    [("-5", ""), ("0", ""), ("1e20", ""), ("99999999999999999", ""), ("NaN", "")],
 )
 def test_admin_target_quantities(client, world, quantity, achieved):
     client.force_login(world["office"])

@@ -140,7 +140,7 @@ def test_clerk_cannot_post_update_for_other_department_in_admin(client, world):
 
 def test_clerk_cannot_publish(client, world):
     draft = world["own"]["reply"]
-    publication.unpublish_reply(reply=draft)
+    publication.withdraw_reply(reply=draft, reason="测试：撤回", actor=None)
     client.force_login(world["users"]["clerk"])
     response = client.post(
         reverse("admin:replies_reply_changelist"),
@@ -154,8 +154,9 @@ def test_clerk_cannot_publish(client, world):
 def test_office_can_publish_and_proposers_are_emailed(
     client, world, django_capture_on_commit_callbacks
 ):
-    reply = world["own"]["reply"]
-    publication.unpublish_reply(reply=reply)
+    reply = factories.ReplyFactory(
+        proposal=world["own"]["proposal"], department=world["own"]["department"], published_at=None
+    )
     client.force_login(world["users"]["office"])
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
@@ -413,7 +414,7 @@ def test_rollup_arithmetic_on_dashboard(client, world):
 def test_dashboard_hides_drafts_from_everyone(client, world):
     """The dashboard counts published replies only, for every role: draft figures are the
     office's, in the admin."""
-    publication.unpublish_reply(reply=world["other"]["reply"])
+    publication.withdraw_reply(reply=world["other"]["reply"], reason="测试：撤回", actor=None)
     for role in (None, "office", "clerk", "member"):
         if role:
             client.force_login(world["users"][role])
@@ -464,12 +465,14 @@ def test_dashboard_shows_the_busiest_departments_and_the_csv_all(client, world, 
 def test_dashboard_cache_follows_writes(client, world):
     """The roll-ups are cached, and any write shows at once."""
     first = client.get(reverse("portal:dashboard")).context["totals"]["commitments"]
-    factories.CommitmentFactory(
-        reply=world["own"]["reply"], owner=world["own"]["department"], number=8
+    publication.create_commitment(
+        commitment=factories.CommitmentFactory.build(
+            reply=world["own"]["reply"], owner=world["own"]["department"], number=8
+        )
     )
     second = client.get(reverse("portal:dashboard")).context["totals"]["commitments"]
     assert second == first + 1
-    publication.unpublish_reply(reply=world["own"]["reply"])
+    publication.withdraw_reply(reply=world["own"]["reply"], reason="测试：撤回", actor=None)
     third = client.get(reverse("portal:dashboard")).context["totals"]["commitments"]
     assert third == first - 1
 

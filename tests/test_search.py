@@ -163,7 +163,7 @@ def test_cached_pages_change_when_a_reply_is_published(client):
     assert "管护" not in _text(client.get(url))
     publication.publish_reply(reply=draft)
     assert "关于口袋公园管护的建议" in _text(client.get(url))
-    publication.unpublish_reply(reply=draft)
+    publication.withdraw_reply(reply=draft, reason="测试：撤回", actor=None)
     assert "关于口袋公园管护的建议" not in _text(client.get(url))
     home = client.get("/").content.decode()
     publication.publish_reply(reply=draft)

@@ -56,7 +56,7 @@ def test_progress_is_mean_of_targets_capped_at_100(commitment):
 
 
 def test_publish_and_unpublish(reply):
-    publication.unpublish_reply(reply=reply)
+    publication.withdraw_reply(reply=reply, reason="测试：撤回", actor=None)
     reply.refresh_from_db()
     assert not reply.is_published
     publication.publish_reply(reply=reply)

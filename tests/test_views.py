@@ -8,7 +8,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from replies.models import CommitmentItem, CommitmentStatus
 from replies.services import progress, publication
@@ -43,7 +42,7 @@ def make_public_data(copies: int, committee=None, session=None) -> None:
             item = factories.CommitmentFactory(reply=reply, number=number, topic=topic)
             factories.TargetFactory(commitment=item)
             progress.post_update(commitment=item, status=CommitmentStatus.IN_PROGRESS)
-        publication.publish_reply(reply=reply, when=reply.published_at)
+        publication.publish_reply(reply=reply)
 
 
 def count_queries(client, url: str) -> int:
@@ -92,7 +91,7 @@ def test_public_page_query_count_is_constant(client, name, url):
         item = factories.CommitmentFactory(reply=reply, number=number)
         factories.TargetFactory(commitment=item)
         progress.post_update(commitment=item, status=CommitmentStatus.IN_PROGRESS)
-    publication.publish_reply(reply=reply, when=reply.published_at)
+    publication.publish_reply(reply=reply)
     data = {"proposal": proposal, "session": session}
     make_public_data(2, session=session)
     few = count_queries(client, url(data))
@@ -148,7 +147,7 @@ def test_search_matches_substring_semantics_on_generated_texts(client):
         reply = factories.ReplyFactory(
             proposal=factories.ProposalFactory(session=session, title=f"标题{title}号"), body=title
         )
-        publication.publish_reply(reply=reply, when=reply.published_at)
+        publication.publish_reply(reply=reply)
     html = text(client.get(reverse("portal:search"), {"q": "人才"}))
     for title, expected in titles.items():
         assert (f"标题{title}号" in html) is expected, title
@@ -161,7 +160,6 @@ def test_drafts_never_leak(client, seed):
         published_at=None,
     )
     factories.CommitmentFactory(reply=draft, heading="草稿里的承诺")
-    publication.unpublish_reply(reply=draft)
     urls = [
         reverse("portal:home"),
         reverse("portal:search"),
@@ -183,18 +181,9 @@ def test_drafts_never_leak(client, seed):
     assert client.get(draft.proposal.get_absolute_url() + "data.json").status_code == 404
 
 
-def test_future_publication_date_is_still_a_draft(client):
-    reply = factories.ReplyFactory(
-        proposal=factories.ProposalFactory(title="明天才公开的提案"),
-        published_at=timezone.now() + timezone.timedelta(days=1),
-    )
-    assert client.get(reply.proposal.get_absolute_url()).status_code == 404
-    assert "明天才公开的提案" not in body(client.get(reverse("portal:search")))
-
-
 def test_filters_facets_and_reset_link(client, seed):
     other = factories.ReplyFactory(classification="C")
-    publication.publish_reply(reply=other, when=other.published_at)
+    publication.publish_reply(reply=other)
     html = body(client.get(reverse("portal:search"), {"classification": "C"}))
     assert other.proposal.title in html
     assert seed.proposal.title not in html

@@ -5,9 +5,9 @@ import csv
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
-from core.caching import cache_public_page
+from core.caching import public_page
 from portal.views.common import pk_from_query
 from proposals.models import Committee, Department, Session
 from replies import selectors
@@ -33,8 +33,8 @@ def _dashboard_scope(request):
     return committee, session, department
 
 
-@require_GET
-@cache_public_page
+@require_safe
+@public_page
 def dashboard(request):
     committee, session, department = _dashboard_scope(request)
     data = selectors.dashboard(committee=committee, session=session, department=department)
@@ -105,7 +105,7 @@ def _stacked_bar(statuses: dict[str, int], total: int) -> list[dict]:
     return segments
 
 
-@require_GET
+@require_safe
 def dashboard_csv(request, table: str):
     if table not in {"sessions", "departments", "overdue", "oldest"}:
         raise Http404(_("没有这张表。"))

@@ -5,7 +5,7 @@ from pathlib import PurePath
 from django.http import FileResponse, Http404
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from replies.models import CommitmentUpdate
 
@@ -22,7 +22,7 @@ EVIDENCE_CONTENT_TYPES = {
 }
 
 
-@require_GET
+@require_safe
 def evidence_file(request, name: str):
     """Every uploaded file URL (``FieldFile.url``, in the admin and templates alike) lands
     here: nothing under MEDIA_URL is served raw, in development or in production.

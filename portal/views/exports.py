@@ -6,7 +6,7 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from portal.filters import CommitmentFilter
 from portal.serializers import commitment_row
@@ -45,7 +45,7 @@ CSV_COLUMNS = [
 ]
 
 
-@require_GET
+@require_safe
 def commitment_export_csv(request):
     writer = csv.writer(_Echo())
 
@@ -60,7 +60,7 @@ def commitment_export_csv(request):
     return response
 
 
-@require_GET
+@require_safe
 def commitment_export_json(request):
     def chunks():
         yield "["

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from replies import selectors
 from replies.forms import RatingForm
@@ -21,7 +21,7 @@ class LoginView(auth_views.LoginView):
 
 
 @login_required
-@require_GET
+@require_safe
 def my_proposals(request):
     return render(
         request,

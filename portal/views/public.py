@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import condition, require_GET
+from django.views.decorators.http import require_safe
 
-from core.caching import cache_public_page, cached_until_write
+from core.caching import cached_until_write, public_page
 from portal.filters import CommitmentFilter, ProposalFilter
 from portal.serializers import proposal_data
 from portal.views.common import KnownCountPaginator, paginate, pk_from_query, query_without
@@ -39,8 +39,8 @@ SORTS = {
 }
 
 
-@require_GET
-@cache_public_page
+@require_safe
+@public_page
 def home(request):
     return render(
         request,
@@ -49,8 +49,8 @@ def home(request):
     )
 
 
-@require_GET
-@cache_public_page
+@require_safe
+@public_page
 def proposal_search(request):
     filterset = ProposalFilter(request.GET or None, queryset=selectors.public_proposals())
     matches = filterset.qs
@@ -138,47 +138,41 @@ def proposal_search(request):
     )
 
 
-def _public_proposal(request, committee: str, session: str, number: str) -> Proposal | None:
-    """Looked up once per request: the conditional-GET check and the view share it."""
-    if not hasattr(request, "_public_proposal"):
-        proposal = selectors.proposal_by_path(committee=committee, session=session, number=number)
-        # A proposal without a published reply does not exist for the public.
-        request._public_proposal = proposal if proposal and proposal.is_public else None
-    return request._public_proposal
+def _proposal_page(request, committee: str, session: str, number: str):
+    """The public proposal's page data, or the notice of a withdrawn answer (410), or 404.
+
+    A proposal without a published reply does not exist for the public — unless its
+    replies were withdrawn: then the page says so, with when and why, and nothing else.
+    """
+    proposal = selectors.proposal_by_path(committee=committee, session=session, number=number)
+    if proposal is not None and proposal.is_public:
+        return selectors.proposal_page(proposal), 200
+    if proposal is not None:
+        notices = selectors.withdrawal_notices(proposal)
+        if notices:
+            return {"proposal": proposal, "withdrawn": notices, "replies": []}, 410
+    raise Http404(_("没有找到这件提案，或其答复尚未公开。"))
 
 
-def _proposal_or_404(request, committee: str, session: str, number: str) -> Proposal:
-    proposal = _public_proposal(request, committee, session, number)
-    if proposal is None:
-        raise Http404(_("没有找到这件提案，或其答复尚未公开。"))
-    return proposal
-
-
-def _last_modified(request, committee, session, number, **kwargs):
-    proposal = _public_proposal(request, committee, session, number)
-    return selectors.proposal_last_modified(proposal) if proposal else None
-
-
-@require_GET
-@cache_public_page
-@condition(last_modified_func=_last_modified)
+@require_safe
+@public_page
 def proposal_detail(request, committee: str, session: str, number: str):
-    proposal = _proposal_or_404(request, committee, session, number)
-    context = selectors.proposal_page(proposal)
+    context, status = _proposal_page(request, committee, session, number)
     context["today"] = timezone.localdate()
-    return render(request, "portal/proposal_detail.html", context)
+    template = "portal/proposal_detail.html" if status == 200 else "portal/proposal_withdrawn.html"
+    return render(request, template, context, status=status)
 
 
-@require_GET
-@condition(last_modified_func=_last_modified)
+@require_safe
+@public_page
 def proposal_json(request, committee: str, session: str, number: str):
-    proposal = _proposal_or_404(request, committee, session, number)
-    data = proposal_data(request, selectors.proposal_page(proposal))
-    return JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    context, status = _proposal_page(request, committee, session, number)
+    data = proposal_data(request, context)
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False, "indent": 2})
 
 
-@require_GET
-@cache_public_page
+@require_safe
+@public_page
 def commitment_list(request):
     filterset = CommitmentFilter(request.GET or None, queryset=selectors.public_commitments())
     commitments = (
@@ -241,8 +235,8 @@ def _commitment_choices(request) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-@require_GET
-@cache_public_page
+@require_safe
+@public_page
 def department_detail(request, pk: int):
     department = get_object_or_404(Department, pk=pk)
     context = {"department": department, "today": timezone.localdate()}
@@ -250,7 +244,7 @@ def department_detail(request, pk: int):
     return render(request, "portal/department_detail.html", context)
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     sitemap = request.build_absolute_uri("/sitemap.xml")
     lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {sitemap}", ""]

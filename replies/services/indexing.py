@@ -8,7 +8,6 @@ from django.utils import timezone
 from proposals.models import Proposal, ProposalProposer
 from proposals.search import document_text, tsvector_literal, uses_tsvector
 from replies.models import Reply
-from replies.selectors import forget_public_data_version
 
 
 def reindex_proposals(proposal_ids: Iterable[int]) -> None:
@@ -76,5 +75,3 @@ def reindex_proposals(proposal_ids: Iterable[int]) -> None:
                 " WHERE p.id = v.id",
                 [list(pks), list(dates), list(public), list(vectors)],
             )
-    # Publishing changed what public pages show (QuerySet.update sends no signal).
-    forget_public_data_version()

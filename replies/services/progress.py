@@ -11,9 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.versioning import bump_public_version
 from replies.models import (
     CommitmentItem,
     CommitmentUpdate,
+    Reply,
     Target,
 )
 
@@ -79,6 +81,8 @@ def post_update(
     update.full_clean()
     update.save()
     refresh_commitment(commitment=commitment)
+    if Reply.objects.filter(pk=commitment.reply_id).published().exists():
+        bump_public_version()  # the public page shows the update
     return update
 
 

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.versioning import bump_public_version
 from proposals.services import Status, transition
 from replies.models import (
     Reply,
@@ -32,4 +33,5 @@ def rate_reply(*, reply: Reply, satisfaction: str, comment: str = "") -> Reply:
                 proposal.status = Status.REPLIED
             transition(proposal=proposal, to=Status.ASSIGNED)
         transaction.on_commit(lambda: notify_department_of_rehandling(reply))
+    bump_public_version()  # the dashboard's satisfaction rates
     return reply

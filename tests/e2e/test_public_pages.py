@@ -133,7 +133,7 @@ def test_apply_and_remove_a_filter(new_page, live_server, seed, viewport):
     """A filter narrows the results and says so in words; 清除全部筛选 brings all back.
     On a phone the filters are folded under 筛选与排序 and open without JavaScript."""
     other = factories.ReplyFactory(classification="C")
-    publication.publish_reply(reply=other, when=other.published_at)
+    publication.publish_reply(reply=other)
     page = new_page(viewport, javascript=False)
     open_url(page, live_server, reverse("portal:search"))
     results = page.locator(".results")

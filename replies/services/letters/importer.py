@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
+from core.roles import is_office
+from core.versioning import bump_public_version
 from proposals.models import (
     Department,
     Proposal,
@@ -28,7 +30,6 @@ from replies.models import (
     Target,
 )
 from replies.parsing import ParsedLetter, ParsedSection, parse_letter
-from replies.selectors import forget_public_data_version
 from replies.services.indexing import reindex_proposals
 from replies.services.letters.lookups import ImportCache
 from replies.services.progress import STATUS_PROGRESS, refresh_commitment, target_progress
@@ -234,9 +235,6 @@ class _Batch:
                 [through(proposal_id=p, department_id=d) for p, d in self.handlers],
                 ignore_conflicts=True,
             )
-        if self.replies:
-            # Bulk inserts send no post_save: say that public data changed.
-            forget_public_data_version()
         self._clear()
 
 
@@ -318,7 +316,17 @@ def _import_letter(
     reply.classification = parsed.classification or ""
     reply.source_url = source_url[:500]
     reply.source_hash = fingerprint
+    if reply.pk is not None and reply.was_published and actor is not None and not is_office(actor):
+        raise LetterRefused(
+            _(
+                "这件答复已经公开，承办单位不能用新的答复函直接替换它："
+                "请在答复页面提交修改，由提案委审核后公开。"
+            ),
+            code="published",
+        )
     if publish and reply.published_at is None:
+        # Published on import (the importer is the publication service for new letters):
+        # the dates promised are recorded below with the commitments.
         reply.published_at = timezone.now()
     # Field checks only: the table's check constraints hold every value set here, and
     # checking them through Django costs a query each.
@@ -461,6 +469,12 @@ def import_letters(
             }
             if touched:
                 reindex_proposals(list(touched))
+            if any(
+                outcome.result.reply.published_at is not None
+                for outcome in outcomes
+                if outcome.result is not None and outcome.outcome != "unchanged"
+            ):
+                bump_public_version()  # last: the new letters are public
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -614,6 +628,8 @@ def _new_commitments(
             reply=reply, number=section.number, owner=owner, status=section.suggested_status
         )
         _section_fields(item, section, topics)
+        if reply.published_at is not None:
+            item.promised_on = item.due_on
         kept, skipped = _targets_of(item=item, section=section, achieved={})
         progress = target_progress(kept)
         item.progress = STATUS_PROGRESS.get(item.status, 0) if progress is None else progress
@@ -636,15 +652,31 @@ def _sync_commitments(
 ) -> list[str]:
     warnings: list[str] = []
     existing = {item.number: item for item in reply.commitments.prefetch_related("targets")}
+    published = reply.was_published
     for section in sections:
         item = existing.pop(section.number, None)
         is_new = item is None
         item = item or CommitmentItem(reply=reply, number=section.number, owner=owner)
+        due_on = item.due_on
         _section_fields(item, section, topics)
         if is_new:
             item.status = section.suggested_status
         else:
             item.version += 1
+            if published and item.due_on != due_on:
+                # A published date moves only by an approved change (deadlines service).
+                warnings.append(
+                    str(
+                        _(
+                            "第%(number)d项承诺的期限在新的答复函中变为%(new)s；已公开的期限不随导入改变，"
+                            "如需变更请提交期限变更申请。"
+                        )
+                    )
+                    % {"number": item.number, "new": item.due_on or "—"}
+                )
+                item.due_on = due_on
+        if published and item.promised_on is None:
+            item.promised_on = item.due_on
         item.save()
         warnings += _sync_targets(item=item, section=section)
         refresh_commitment(commitment=item)
