@@ -1,7 +1,7 @@
-"""The tokeniser shared by documents and queries, snippets, and index use on PostgreSQL."""
+"""proposals.search: the tokeniser shared by documents and queries, tsquery building,
+snippets, and index use and planner switches on PostgreSQL."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 
 from proposals import search
@@ -97,97 +97,3 @@ def test_bitmap_only_matching_leaves_the_planner_as_it_was(client):
     with pytest.raises(Exception):  # noqa: B017, PT011 - the database's division error
         search.first_matches(selectors.search_proposals(broken, "孵化器"), searched=True)
     assert settings() == ("on", "on")
-
-
-def _text(response) -> str:
-    return response.content.decode().replace("<mark>", "").replace("</mark>", "")
-
-
-def _publish(title: str, body: str, **kwargs):
-    reply = factories.ReplyFactory(
-        proposal=factories.ProposalFactory(title=title, **kwargs), body=body, published_at=None
-    )
-    publication.publish_reply(reply=reply)
-    return reply
-
-
-@pytest.mark.django_db
-def test_counts_past_the_match_limit_say_so(client, monkeypatch):
-    """Beyond MATCH_LIMIT matches a search says "N+" instead of counting them all."""
-    monkeypatch.setattr(search, "MATCH_LIMIT", 3)
-    session = factories.SessionFactory()
-    for n in range(5):
-        _publish(f"关于养老服务的建议{n}", "推进社区养老服务设施建设", session=session)
-    html = client.get("/proposals/", {"q": "养老"}).content.decode()
-    assert "找到 3+ 件" in html
-    assert "（3+）" in html  # facet counts are lower bounds too
-    html = client.get("/proposals/", {"q": "养老", "session": session.pk}).content.decode()
-    assert "找到 3+ 件" in html
-    monkeypatch.setattr(search, "MATCH_LIMIT", 10)
-    cache.clear()  # the same data gives the same cached page
-    html = client.get("/proposals/", {"q": "养老"}).content.decode()
-    assert "找到 5 件" in html
-    assert "（5）" in html
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
-def test_every_sort_pages_through_all_matches_below_the_limit(client, monkeypatch, sort):
-    monkeypatch.setattr("portal.views.public.RESULTS_PER_PAGE", 2)
-    session = factories.SessionFactory()
-    titles = {f"关于加快充电桩建设的建议{n}" for n in range(5)}
-    for title in titles:
-        _publish(title, "新建充电桩", session=session)
-    seen = set()
-    for page in (1, 2, 3):
-        html = client.get("/proposals/", {"q": "充电桩", "sort": sort, "page": page})
-        seen |= {
-            t
-            for t in titles
-            if t in html.content.decode().replace("<mark>", "").replace("</mark>", "")
-        }
-    assert seen == titles
-
-
-@pytest.mark.django_db
-def test_cached_pages_change_when_a_reply_is_published(client):
-    """Public pages are cached, and publishing changes what they show at once."""
-    first = _publish("关于建设口袋公园的建议", "建设口袋公园")
-    url = "/proposals/?q=口袋公园"
-    assert first.proposal.title in _text(client.get(url))
-    draft = factories.ReplyFactory(
-        proposal=factories.ProposalFactory(title="关于口袋公园管护的建议"),
-        body="加强口袋公园管护",
-        published_at=None,
-    )
-    assert "管护" not in _text(client.get(url))
-    publication.publish_reply(reply=draft)
-    assert "关于口袋公园管护的建议" in _text(client.get(url))
-    publication.unpublish_reply(reply=draft)
-    assert "关于口袋公园管护的建议" not in _text(client.get(url))
-    home = client.get("/").content.decode()
-    publication.publish_reply(reply=draft)
-    assert client.get("/").content.decode() != home
-
-
-@pytest.mark.django_db
-def test_pages_run_few_queries_without_the_cache(client):
-    """Uncached, the busiest pages stay within ten queries (the cache only lowers that)."""
-    from django.test.utils import CaptureQueriesContext
-
-    reply = _publish("关于完善养老服务体系的建议", "完善养老服务体系，新建养老机构3家")
-    for number in (1, 2):
-        factories.CommitmentFactory(reply=reply, number=number)
-    urls = [
-        "/",
-        "/proposals/",
-        "/proposals/?q=养老",
-        "/proposals/?q=养老&sort=newest&classification=B",
-        reply.proposal.get_absolute_url(),
-        "/commitments/",
-    ]
-    for url in urls:
-        cache.clear()
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(url).status_code == 200
-        assert len(queries) <= 10, (url, [q["sql"] for q in queries])

@@ -1,0 +1,88 @@
+"""portal.views.dashboard: the oversight dashboard and its CSV downloads."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from replies import selectors
+from replies.services import progress, publication
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dashboard_hides_drafts_from_public(client, world):
+    publication.unpublish_reply(reply=world["other"]["reply"])
+    response = client.get(reverse("portal:dashboard"))
+    keys = {row["key"] for row in response.context["by_department"]}
+    assert world["other"]["department"].pk not in keys
+    client.force_login(world["users"]["office"])
+    response = client.get(reverse("portal:dashboard"))
+    assert world["other"]["department"].pk in {
+        row["key"] for row in response.context["by_department"]
+    }
+
+
+def test_dashboard_groups_by_committee_then_by_session(client, world):
+    own = world["own"]["proposal"]
+    other = world["other"]["proposal"]
+    response = client.get(reverse("portal:dashboard"))
+    assert response.context["group"] == "committee"
+    keys = {row["key"] for row in response.context["by_group"]}
+    assert keys == {own.session.committee_id, other.session.committee_id}
+    response = client.get(reverse("portal:dashboard"), {"committee": own.session.committee_id})
+    assert response.context["group"] == "session"
+    assert {row["key"] for row in response.context["by_group"]} == {own.session_id}
+    # Only the chosen committee's sessions are offered.
+    assert set(response.context["sessions"]) == set(own.session.committee.sessions.all())
+    # A session of another committee does not widen or confuse the scope.
+    response = client.get(
+        reverse("portal:dashboard"),
+        {"committee": own.session.committee_id, "session": other.session_id},
+    )
+    assert response.context["session"] is None
+    assert {row["key"] for row in response.context["by_group"]} == {own.session_id}
+
+
+def test_dashboard_shows_the_busiest_departments_and_the_csv_all(client, world, monkeypatch):
+    monkeypatch.setattr(selectors, "TOP_DEPARTMENTS", 1)
+    extra = factories.CommitmentFactory(
+        reply=world["own"]["reply"], owner=world["own"]["department"], number=7
+    )
+    assert extra.pk
+    response = client.get(reverse("portal:dashboard"))
+    assert [row["key"] for row in response.context["by_department"]] == [
+        world["own"]["department"].pk
+    ]
+    assert response.context["department_count"] == 2
+    assert "显示承诺最多的 1 个承办单位（共 2 个）" in response.content.decode()
+    # The department choice lists only what the table shows (bounded), plus a chosen one.
+    assert [d.pk for d in response.context["departments"]] == [world["own"]["department"].pk]
+    csv = client.get(reverse("portal:dashboard-csv", args=["departments"])).content.decode()
+    assert "临沂市科学技术局" in csv and "临沂市教育局" in csv
+
+
+@pytest.mark.parametrize(
+    "url", ["/dashboard/", "/dashboard/sessions.csv", "/dashboard/overdue.csv", "/me/"]
+)
+def test_oversight_pages_run_constant_queries(client, world, url):
+    client.force_login(world["users"]["member"])
+
+    def count() -> int:
+        client.get(url)
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(url).status_code == 200
+        return len(context)
+
+    few = count()
+    for _ in range(4):
+        proposal = factories.ProposalFactory()
+        proposal.proposers.add(world["users"]["member"].proposer)
+        reply = factories.ReplyFactory(proposal=proposal)
+        item = factories.CommitmentFactory(reply=reply, due_on=datetime.date(2020, 1, 1))
+        factories.TargetFactory(commitment=item)
+        progress.post_update(commitment=item, status="in_progress")
+    assert count() == few
