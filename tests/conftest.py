@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from core import roles
 from proposals.models import Clerk
 from replies.models import CommitmentUpdate
+from replies.selectors import forget_public_data_version
 from tests import factories
 from tests.helpers import PDF, add_public_data
 from tests.samples import require_samples
@@ -20,6 +21,7 @@ User = get_user_model()
 
 @pytest.fixture
 def samples_dir() -> Path:
+    """The sample letters; without them the test skips, or fails under CI=true."""
     return require_samples(Path(settings.SAMPLES_DIR))
 
 
@@ -141,6 +143,15 @@ def evidence_world(db, media):
     world["draft"].commitment.reply.proposal.proposers.add(proposer)
     world.update(office=office, other_clerk=clerk, member=member)
     return world
+
+
+@pytest.fixture
+def uncached(settings):
+    """No cache at all, for counting queries: a count taken on a cache hit (a cached page,
+    a cached roll-up) proves nothing. Pair it with ``helpers.count_queries``, which also
+    forgets the per-process data-version memo before each count."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    forget_public_data_version()
 
 
 @pytest.fixture

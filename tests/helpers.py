@@ -1,11 +1,15 @@
 """Helpers shared by the test modules; the shared fixtures are in tests/conftest.py."""
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import CheckConstraint, UniqueConstraint
+from django.test.utils import CaptureQueriesContext
 
 from bench.synthetic import Composer
 from proposals.models import Committee, Department, Proposal, Proposer, Session
 from replies.models import CommitmentItem, CommitmentStatus, CommitmentUpdate, Reply, Target
+from replies.selectors import forget_public_data_version
 from replies.services import progress, publication
 from tests import factories
 
@@ -24,17 +28,62 @@ def text(response) -> str:
     return body(response).replace("<mark>", "").replace("</mark>", "")
 
 
+def count_queries(client, url: str, data: dict | None = None) -> int:
+    """The queries of one GET of ``url``, after a first GET has warmed what stays warm in
+    production too (content types, the session). Use it with the ``uncached`` fixture: a
+    count taken on a cache hit proves nothing. The data-version memo of
+    ``replies.selectors`` is forgotten first, so that no count is lowered by it."""
+    assert client.get(url, data).status_code == 200, url
+    forget_public_data_version()
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url, data)
+    assert response.status_code == 200, url
+    return len(context)
+
+
 # ---------------------------------------------------------------------------
 # Named database constraints
 # ---------------------------------------------------------------------------
 
 
-def assert_violates(constraint: str, create) -> None:
+def constraint_named(model, name: str):
+    """The model's constraint called ``name``; a test naming one that does not exist fails."""
+    for constraint in model._meta.constraints:
+        if constraint.name == name:
+            return constraint
+    raise AssertionError(f"{model.__name__} has no constraint named {name!r}")
+
+
+def assert_refused_by(model, name: str, write) -> None:
+    """``write()`` is refused by the database, and by the constraint called ``name``.
+
+    PostgreSQL names the constraint in every refusal, SQLite in a CHECK refusal; for a
+    UNIQUE one SQLite names the columns instead, so those must be exactly the constraint's.
+    """
+    constraint = constraint_named(model, name)
     with pytest.raises(IntegrityError) as excinfo, transaction.atomic():
-        create()
-    # PostgreSQL names the constraint; SQLite names the columns of a unique one.
+        write()
     message = str(excinfo.value)
-    assert constraint in message or "UNIQUE" in message or "CHECK" in message, message
+    if connection.vendor == "sqlite" and isinstance(constraint, UniqueConstraint):
+        table = model._meta.db_table
+        columns = [model._meta.get_field(field).column for field in constraint.fields]
+        expected = "UNIQUE constraint failed: " + ", ".join(f"{table}.{c}" for c in columns)
+        assert message == expected, message
+    else:
+        assert name in message, message
+
+
+def assert_violates(instance, name: str) -> None:
+    """Saving the unsaved ``instance`` breaks the constraint called ``name``: the
+    constraint itself says so (``Constraint.validate``, as ``full_clean`` checks it), and
+    the database refuses the row by that constraint."""
+    model = type(instance)
+    constraint = constraint_named(model, name)
+    with pytest.raises(ValidationError) as excinfo:
+        constraint.validate(model, instance)
+    if isinstance(constraint, CheckConstraint):
+        assert name in str(excinfo.value), excinfo.value
+    assert_refused_by(model, name, instance.save)
 
 
 # ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from replies.models import Satisfaction
 from tests import factories
-from tests.helpers import body
+from tests.helpers import body, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +45,13 @@ def test_member_cannot_rate_someone_elses_reply(client, world):
     assert response.status_code == 404
     world["other"]["reply"].refresh_from_db()
     assert world["other"]["reply"].satisfaction == ""
+
+
+def test_own_proposals_page_runs_constant_queries(client, world, member_proposals, uncached):
+    """A member's page, drafts and commitments included, runs the same queries for 3 of
+    their proposals and for 12."""
+    client.force_login(world["users"]["member"])
+    member_proposals(2)
+    few = count_queries(client, reverse("portal:mine"))
+    member_proposals(9)
+    assert count_queries(client, reverse("portal:mine")) == few

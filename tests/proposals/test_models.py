@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 def test_second_proposal_with_same_number_in_session_is_rejected():
     proposal = factories.ProposalFactory(number="89")
     assert_violates(
+        Proposal(session=proposal.session, number="89", title="另一件提案"),
         "uniq_proposal_number_per_session",
-        lambda: Proposal.objects.create(session=proposal.session, number="89", title="另一件提案"),
     )
 
 
@@ -29,17 +29,20 @@ def test_same_number_in_another_session_is_allowed():
 def test_session_unique_per_committee():
     session = factories.SessionFactory(term=15, meeting=5)
     assert_violates(
-        "uniq_session_per_committee",
-        lambda: Session.objects.create(committee=session.committee, term=15, meeting=5),
+        Session(committee=session.committee, term=15, meeting=5), "uniq_session_per_committee"
     )
 
 
 def test_reply_due_cannot_precede_assignment():
     assert_violates(
-        "proposal_reply_due_after_assignment",
-        lambda: factories.ProposalFactory(
-            assigned_on=datetime.date(2021, 5, 1), reply_due=datetime.date(2021, 4, 1)
+        Proposal(
+            session=factories.SessionFactory(),
+            number="1",
+            title="交办前就到期的提案",
+            assigned_on=datetime.date(2021, 5, 1),
+            reply_due=datetime.date(2021, 4, 1),
         ),
+        "proposal_reply_due_after_assignment",
     )
 
 
