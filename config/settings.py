@@ -183,7 +183,7 @@ if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
 # Security: production hardening
 #
 # `python manage.py check --deploy` reports nothing with the settings docker-compose.yml
-# passes (tests/test_security.py runs it). Each switch below is an environment variable so
+# passes (tests/config/test_settings.py runs it). Each switch below is an environment variable so
 # that a deployment can loosen one knowingly; the defaults are the safe ones whenever
 # DJANGO_DEBUG is off.
 # ---------------------------------------------------------------------------

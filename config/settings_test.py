@@ -19,6 +19,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Serve static files from the source folders, as runserver does, without collectstatic.
 WHITENOISE_AUTOREFRESH = True
 # The test client and the browser tests' live server speak plain http; the production
-# values of these are checked in tests/test_security.py with the deployment's settings.
+# values of these are checked in tests/config/test_settings.py with the deployment's settings.
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False

@@ -3,6 +3,7 @@ until the next write, all keyed on the public-data version (``core.versioning``)
 
 import hashlib
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from functools import wraps
 from typing import Any
 
@@ -17,6 +18,11 @@ from core.versioning import public_version
 PAGE_CACHE_SECONDS = 60
 ROLLUP_CACHE_SECONDS = 600
 CACHED_HEADERS = ["Content-Type", "Last-Modified", "ETag", "Content-Language"]
+
+
+# The version read for the request being answered (set by ``public_page``), so that a
+# page and the roll-ups it shows read it once.
+_request_version: ContextVar[tuple[int, Any] | None] = ContextVar("public_version", default=None)
 
 
 def _version(request) -> tuple[int, Any]:
@@ -46,6 +52,13 @@ def public_page(view):
 
     @wraps(view)
     def cached(request, *args, **kwargs):
+        token = _request_version.set(_version(request))
+        try:
+            return serve(request, *args, **kwargs)
+        finally:
+            _request_version.reset(token)
+
+    def serve(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
             return view(request, *args, **kwargs)
         url = request.build_absolute_uri()
@@ -77,9 +90,10 @@ def cached_until_write(name: str, parts: Iterable[Any], compute: Callable[[], An
     the public-data version and today's date (overdue counts change at midnight), so a
     publication, import or update shows at once; entries also expire after ten minutes.
     """
+    version = _request_version.get() or public_version()
     scope = "|".join(
         [
-            str(public_version()[0]),
+            str(version[0]),
             timezone.localdate().isoformat(),
             *(str(part) for part in parts),
         ]

@@ -103,7 +103,9 @@ def proposal_data(request, page: dict[str, Any]) -> dict[str, Any]:
         "topics": [topic.key for topic in page["topics"]],
         "replies": [
             {
-                "url": request.build_absolute_uri(reply.get_absolute_url()),
+                "url": request.build_absolute_uri(
+                    f"{proposal.get_absolute_url()}#reply-{reply.pk}"
+                ),
                 "department": reply.department.name,
                 "role": reply.role,
                 "title": reply.title,

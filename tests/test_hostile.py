@@ -3,9 +3,11 @@
 Each malformed, oversized or hostile value gets a clear error (or, for search and filters,
 an empty but valid result), nothing is stored half-done, and nothing a user typed reaches a
 page unescaped. The letter parser survives generated input (hypothesis): 100,000 letters
-when HYPOTHESIS_PROFILE=ci or CI=true (as .ci/run sets), fewer otherwise.
+when HYPOTHESIS_PROFILE=ci, or CI=true without another HYPOTHESIS_PROFILE (.ci/run: once, on
+PostgreSQL), fewer otherwise.
 """
 
+import datetime
 import io
 import json
 import os
@@ -26,6 +28,7 @@ from core import roles
 from proposals.models import Department, Proposal
 from replies.models import Reply, Target
 from replies.parsing import ParsedLetter, parse_letter, read_letter_bytes
+from replies.services import progress, publication
 from replies.services.letters import importer
 from tests import factories
 
@@ -101,6 +104,54 @@ def row_counts() -> dict[str, int]:
     }
 
 
+# What only the draft says: none of it may reach a public page, search result or export.
+DRAFT_SECRETS = [
+    "草稿提案的秘密标题",
+    "尚未公开的草稿答复",
+    "草稿承诺的秘密小标题",
+    "草稿承诺的秘密正文",
+]
+
+
+def _draft_beside(seed):
+    """A draft reply in the seed's session, department and topic, so that filters pointing
+    at it find the published seed beside it; its commitments are overdue and in progress,
+    with a target and an update, so that every commitment filter and list could show them.
+    It was published once and withdrawn."""
+    department = seed.reply.department
+    topic = seed.reply.commitments.order_by("number").first().topic
+    proposal = factories.ProposalFactory(
+        session=seed.proposal.session,
+        number="D999",
+        title="关于草稿提案的秘密标题的建议",
+        lead_department=department,
+    )
+    proposal.topics.add(topic)
+    draft = factories.ReplyFactory(
+        proposal=proposal,
+        department=department,
+        body="这是尚未公开的草稿答复，同样提到孵化器和科技创新。",
+        classification="B",
+        published_at=None,
+    )
+    for number in (1, 2):
+        item = factories.CommitmentFactory(
+            reply=draft,
+            number=number,
+            heading=f"关于草稿承诺的秘密小标题{number}",
+            text=f"草稿承诺的秘密正文{number}：下一步，我们将新增孵化器。",
+            topic=topic,
+            owner=department,
+            due_on=datetime.date(2021, 12, 31),
+        )
+        factories.TargetFactory(commitment=item)
+        progress.post_update(commitment=item, status="in_progress", note="草稿进展")
+    # Public once and withdrawn: its text went into the search index and must be gone.
+    publication.publish_reply(reply=draft)
+    publication.withdraw_reply(reply=draft, reason="测试：撤回", actor=None)
+    return draft
+
+
 @pytest.fixture
 def world(db, seed):
     """The seed letter imported and published, a draft too, and the users of each role."""
@@ -111,7 +162,7 @@ def world(db, seed):
     proposer = seed.proposal.proposers.first()
     proposer.user = member
     proposer.save()
-    draft = factories.ReplyFactory(published_at=None)
+    draft = _draft_beside(seed)
     return {
         "seed": seed,
         "office": office,
@@ -255,17 +306,69 @@ def test_hostile_paths_are_not_found(client, world, path):
 
 
 def test_draft_replies_stay_hidden_whatever_the_filter(client, world):
+    """A draft's proposal, letter and commitments appear in no public output — pages,
+    search, CSV, JSON, dashboard, feeds, sitemap — with no filter or with filters that
+    point straight at it; its own page and JSON do not exist. Published, the same draft
+    shows in each, so that every check here can fail."""
     draft = world["draft"]
-    for params in [
-        {"department": draft.department_id},
-        {"q": draft.proposal.title},
+    item = draft.commitments.order_by("number").first()
+    secrets = [*DRAFT_SECRETS, draft.proposal.get_absolute_url()]
+    filtered = [
+        reverse("portal:search"),
+        reverse("portal:commitments"),
+        reverse("portal:commitments-csv"),
+        reverse("portal:commitments-json"),
+        reverse("portal:dashboard"),
+        reverse("portal:dashboard-csv", args=["overdue"]),
+        reverse("portal:dashboard-csv", args=["oldest"]),
+    ]
+    unfiltered = [
+        reverse("portal:home"),
+        reverse("portal:feed"),
+        reverse("portal:department-feed", args=[draft.department_id]),
+        reverse("portal:sitemap"),
+        reverse("portal:department", args=[draft.department_id]),
+    ]
+    filters = [
+        {},
+        {"q": "秘密"},
+        {"q": "草稿"},
+        {"q": "孵化器"},
+        {"committee": draft.proposal.session.committee.slug},
         {"session": draft.proposal.session_id},
-    ]:
-        response = client.get(reverse("portal:search"), params)
-        assert_safe(response)
-        assert draft.proposal not in response.context["results"]
-        data = client.get(reverse("portal:commitments-json"), params)
-        assert draft.proposal.title not in assert_safe(data)
+        {"department": draft.department_id},
+        {"topic": item.topic.key},
+        {"classification": "B"},
+        {"status": "in_progress"},
+        {"status": "overdue"},
+        {"due_before": "2021-12-31", "due_after": "2021-12-31"},
+        {"year": draft.proposal.session.year},
+    ]
+
+    def shown(url, params=None) -> str:
+        response = client.get(url, params)
+        assert response.status_code == 200, (url, params)
+        return assert_safe(response, url)
+
+    for url in filtered:
+        for params in filters:
+            page = shown(url, params)
+            assert not [s for s in secrets if s in page], (url, params)
+    for url in unfiltered:
+        page = shown(url)
+        assert not [s for s in secrets if s in page], url
+    for url in (draft.proposal.get_absolute_url(), draft.proposal.get_absolute_url() + "data.json"):
+        # Withdrawn: the notice of the withdrawal (410), never the text.
+        response = client.get(url)
+        assert response.status_code == 410, url
+        assert "撤回" in response.content.decode()
+        assert not [s for s in DRAFT_SECRETS if s in response.content.decode()], url
+
+    publication.publish_reply(reply=draft)
+    for url in [*filtered[:4], *unfiltered]:
+        page = shown(url, {"department": draft.department_id} if url in filtered else None)
+        assert [s for s in secrets if s in page], url
+    assert client.get(draft.proposal.get_absolute_url() + "data.json").status_code == 200
 
 
 def test_admin_changelists_search_and_filters(client, world):
@@ -313,31 +416,42 @@ def test_logins_take_hostile_credentials(client, world, url):
 
 
 def test_rating_refuses_hostile_values_and_escapes_the_comment(client, world):
+    """A hostile satisfaction value or comment is refused with a message and stores
+    nothing; a comment with markup is stored as it is and escaped; someone else's reply is
+    not found and stays unrated."""
     client.force_login(world["member"])
     reply = world["seed"].reply
+    status = reply.proposal.status
     url = reverse("portal:rate", args=[reply.pk])
-    for value in [*XSS, "a\x00b", "", "unsatisfied\x00"]:
-        response = client.post(url, {"satisfaction": value, "comment": "x"})
-        assert response.status_code == 302
+
+    def rate(data: dict) -> str:
+        response = client.post(url, data, follow=True)
+        assert response.redirect_chain == [(reverse("portal:mine"), 302)]
         reply.refresh_from_db()
-        assert reply.satisfaction == ""
+        return assert_safe(response)
+
+    for value in [*XSS, "a\x00b", "", "unsatisfied\x00"]:
+        page = rate({"satisfaction": value, "comment": "x"})
+        assert "请选择满意程度后再提交。" in page, value
+        assert (reply.satisfaction, reply.satisfaction_comment, reply.rated_at) == ("", "", None)
     for comment in ["a\x00b", "长" * 2001]:
-        refused = client.post(
-            url, {"satisfaction": "satisfied", "comment": comment}, follow=True
-        ).content.decode()
-        assert "评价未保存：意见" in refused
-    reply.refresh_from_db()
-    assert reply.satisfaction == ""
+        page = rate({"satisfaction": "satisfied", "comment": comment})
+        assert "评价未保存：意见" in page
+        assert (reply.satisfaction, reply.satisfaction_comment, reply.rated_at) == ("", "", None)
     for comment in XSS:
-        response = client.post(url, {"satisfaction": "satisfied", "comment": comment})
-        assert response.status_code == 302
+        page = rate({"satisfaction": "satisfied", "comment": comment})
+        assert "感谢您的评价。" in page
+        assert (reply.satisfaction, reply.satisfaction_comment) == ("satisfied", comment)
         assert_safe(client.get(reverse("portal:mine")))
         assert_safe(client.get(reply.proposal.get_absolute_url()))
+    reply.proposal.refresh_from_db()
+    assert reply.proposal.status == status
     # Someone else's reply: not found, not rated.
     other = factories.ReplyFactory()
-    assert client.post(reverse("portal:rate", args=[other.pk]), {"satisfaction": "satisfied"})
+    response = client.post(reverse("portal:rate", args=[other.pk]), {"satisfaction": "satisfied"})
+    assert response.status_code == 404
     other.refresh_from_db()
-    assert other.satisfaction == ""
+    assert (other.satisfaction, other.rated_at) == ("", None)
 
 
 def _progress(item, target, **overrides):
@@ -528,7 +642,8 @@ def test_admin_update_with_impossible_date_is_refused(client, world):
             {"commitment": world["commitment"].pk, "date": date, "status": "in_progress"},
         )
         assert response.status_code == 200
-        assert "errornote" in assert_safe(response)
+        page = assert_safe(response)
+        assert "errornote" in page and "有效的日期" in page, date
     assert row_counts() == before
 
 
@@ -760,31 +875,56 @@ def test_a_letter_that_fails_halfway_stores_nothing(db, seed_letter):
     assert row_counts() == before
 
 
-def test_import_command_skips_a_huge_target_quantity_with_a_warning(db, tmp_path, seed_letter):
+def test_import_skips_a_huge_target_quantity_with_a_warning(db, seed_letter):
     """A figure too large for any real target is a misreading: the letter is imported
     without it, and the import says so."""
-    from replies.models import Target
-    from replies.services.letters.importer import import_letter
-
-    result = import_letter(text=_huge_target_letter(seed_letter))
+    result = importer.import_letter(text=_huge_target_letter(seed_letter))
     assert result.outcome == "imported"
     assert any("数值异常" in warning for warning in result.warnings)
     assert not Target.objects.filter(quantity__gt=10**12).exists()
     assert result.reply.commitments.count() == 5
-    path = tmp_path / "huge.txt"
-    path.write_text(_huge_target_letter(seed_letter), encoding="utf-8")
-    call_command("import_letters", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def _import_command_output(tmp_path, letter: str) -> str:
+    path = tmp_path / "letter.txt"
+    path.write_text(letter, encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_letters", str(path), stdout=out, stderr=err)
+    return out.getvalue() + err.getvalue()
+
+
+def test_import_command_skips_a_huge_target_quantity(db, tmp_path, seed_letter):
+    """The command imports a new letter with such a figure, without the figure."""
+    output = _import_command_output(tmp_path, _huge_target_letter(seed_letter))
+    assert "导入 1，更新 0，未变 0，失败 0" in output
+    reply = Reply.objects.get()
+    assert reply.commitments.count() == 5
+    assert Target.objects.filter(commitment__reply=reply).exists()
+    assert not Target.objects.filter(quantity__gt=10**12).exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="bug: import_letters never prints an import's warnings (not even with -v 2), so "
+    "a target dropped as 数值异常 goes unreported; replies/management/commands/import_letters.py",
+)
+def test_import_command_says_it_skipped_a_huge_target_quantity(db, tmp_path, seed_letter):
+    """... and tells whoever runs it."""
+    output = _import_command_output(tmp_path, _huge_target_letter(seed_letter))
+    assert "导入 1" in output
+    assert "数值异常" in output, output
 
 
 # ---------------------------------------------------------------------------
 # The letter parser: generated input (hypothesis)
 # ---------------------------------------------------------------------------
 
-FULL_RUN = os.environ.get("HYPOTHESIS_PROFILE") == "ci" or os.environ.get("CI", "").lower() in {
-    "1",
-    "true",
-    "yes",
-}
+# An explicit HYPOTHESIS_PROFILE decides ("ci": the full run); without one, CI=true does.
+_PROFILE = os.environ.get("HYPOTHESIS_PROFILE")
+FULL_RUN = (
+    _PROFILE == "ci" if _PROFILE else os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+)
 # Letters are generated ten to an example: hypothesis' cost is mostly per example, so this
 # parses 100,000 letters in about a third of the time of 100,000 examples of one letter.
 LETTERS_PER_EXAMPLE = 10
@@ -832,10 +972,70 @@ FRAGMENTS = [
     "\ufeff",
     "\r\n",
     "𠮷",
+    # The parser's trigger words piece by piece, as markers, dates and labels are made of.
+    "一、",
+    "三、",
+    "1.2017年",
+    "第",
+    "届",
+    "次会议",
+    "〔",
+    "〕",
+    "【",
+    "[",
+    "]",
+    "年",
+    "月",
+    "日",
+    "号",
+    "0",
+    "1",
+    "2",
+    "9",
+    "2021",
+    "二〇二一",
+    "：",
+    ":",
+    "，",
+    "。",
+    "；",
+    "“",
+    "”",
+    "《",
+    "》",
+    "(",
+    ")",
+    "委员",
+    "代表",
+    "xxx",
+    "提案",
+    "建议",
+    "收悉",
+    "您提出的",
+    "关于",
+    "下一步",
+    "将",
+    "已",
+    "力争",
+    "3家",
+    "万平方米",
+    "类别:",
+    "A类",
+    "注:",
+    "第一:",
+    "上一条",
+    "字号:[",
+    "大",
+    "答复如下:",
+    "感谢",
+    "局",
+    "政协",
+    "人大",
+    "<table>",
 ]
 letters = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=8), min_size=0, max_size=40).map(
     "".join
-) | st.text(max_size=200)
+) | st.text(max_size=400)
 
 
 def test_parser_survives_generated_letters():

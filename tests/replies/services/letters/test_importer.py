@@ -1,36 +1,20 @@
-"""Importing letters: idempotent, atomic, in place; the commands and the admin import."""
+"""replies.services.letters.importer, the only import path: a letter becomes a proposal,
+a reply and its commitments; importing is idempotent, atomic and updates in place; batches
+store what one-by-one imports store."""
 
 import json
 import logging
-import shutil
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
-from django.urls import reverse
 
-from proposals.models import Committee, Department, Proposal, Proposer, Session
-from replies.models import CommitmentItem, CommitmentStatus, CommitmentUpdate, Reply, Target
+from proposals.models import Committee, Proposal, Session
+from replies.models import CommitmentItem, CommitmentStatus, Reply, Target
 from replies.selectors import public_proposals
 from replies.services import progress, rating
 from replies.services.letters import importer
+from tests.helpers import EMPTY_LETTER, UNNAMED_LETTER, synthetic_letters, table_counts
 
 pytestmark = pytest.mark.django_db
-
-
-def table_counts() -> dict[str, int]:
-    models = [
-        Committee,
-        Session,
-        Department,
-        Proposer,
-        Proposal,
-        Reply,
-        CommitmentItem,
-        Target,
-        CommitmentUpdate,
-    ]
-    return {model.__name__: model.objects.count() for model in models}
 
 
 def test_seed_becomes_proposal_reply_and_five_commitments(seed):
@@ -116,168 +100,17 @@ def test_import_queries_do_not_grow_with_sections(seed, seed_letter):
     assert counts[0] <= 24
 
 
-def test_import_command_summary_and_idempotence(samples_dir, capsys):
-    call_command("import_letters", str(samples_dir / "letters"))
-    out = capsys.readouterr().out
-    assert "失败 0" in out
-    letters = len(list((samples_dir / "letters").glob("*.txt")))
-    assert Reply.objects.count() == letters
-    before = table_counts()
-    call_command("import_letters", str(samples_dir / "letters"))
-    assert f"未变 {letters}" in capsys.readouterr().out
-    assert table_counts() == before
-
-
-def test_dry_run_stores_nothing(samples_dir, capsys):
-    call_command("import_letters", str(samples_dir / "letters" / "001.txt"), "--dry-run")
-    assert "导入 1" in capsys.readouterr().out
-    assert Proposal.objects.count() == 0
-
-
-def test_bad_file_fails_with_a_reason_and_changes_nothing(tmp_path, samples_dir, capsys):
-    good = tmp_path / "good.txt"
-    shutil.copy(samples_dir / "letters" / "001.txt", good)
-    binary = tmp_path / "broken.txt"
-    binary.write_bytes(b"\x00\x01\x02binary\xff\xfe")
-    with pytest.raises(CommandError, match="2 个文件导入失败"):
-        call_command("import_letters", str(binary), str(tmp_path / "missing.txt"), str(good))
-    captured = capsys.readouterr()
-    assert "broken.txt" in captured.err and "missing.txt" in captured.err
-    assert Proposal.objects.count() == 1  # the good letter still landed, in its own transaction
-
-
-def test_bad_file_alone_leaves_database_unchanged(tmp_path):
-    before = table_counts()
-    binary = tmp_path / "broken.html"
-    binary.write_bytes(b"\x00\x00\x00")
-    with pytest.raises(CommandError):
-        call_command("import_letters", str(binary))
-    assert table_counts() == before
-
-
-def test_parse_letter_command_prints_json_for_every_path(samples_dir, tmp_path, capsys):
-    call_command(
-        "parse_letter",
-        "--json",
-        str(samples_dir / "letters" / "001.txt"),
-        str(tmp_path / "none.txt"),
-    )
-    data = json.loads(capsys.readouterr().out)
-    assert [item["path"].rsplit("/", 1)[-1] for item in data] == ["001.txt", "none.txt"]
-    assert data[0]["proposal_number"] == "89"
-    assert len(data[0]["sections"]) == 5
-    assert data[1]["warnings"] and data[1]["sections"] == []
-    assert list(data[0]) == [
-        "path",
-        "title",
-        "index_number",
-        "session",
-        "proposal_number",
-        "kind",
-        "proposal_title",
-        "proposers",
-        "agency",
-        "reply_date",
-        "doc_number",
-        "classification",
-        "sections",
-        "warnings",
-    ]
-
-
-def test_admin_import_round_trip(admin_client, seed_letter):
-    url = reverse("admin:replies_reply_import")
-    assert admin_client.get(url).status_code == 200
-    preview = admin_client.post(url, {"text": seed_letter, "publish": "on", "preview": "1"})
-    html = preview.content.decode()
-    assert preview.status_code == 200
-    assert "关于“实施创新创业载体质量提升行动”" in html
-    assert "新增国家级科技企业孵化器3家" in html
-    form = preview.context["form"]
-    sections = preview.context["sections"]
-    data = {"save": "1"}
-    for field in form:
-        value = form.initial.get(field.name)
-        data[field.name] = "on" if value is True else ("" if value in (None, False) else value)
-    data["proposers"] = "王坤、李明"
-    data.update(
-        {
-            f"sections-{k}": v
-            for k, v in {
-                "TOTAL_FORMS": len(sections.forms),
-                "INITIAL_FORMS": len(sections.forms),
-                "MIN_NUM_FORMS": 0,
-                "MAX_NUM_FORMS": 200,
-            }.items()
-        }
-    )
-    for index, section_form in enumerate(sections.forms):
-        data[f"sections-{index}-heading"] = section_form.initial.get("heading", "")
-        topic = section_form.initial.get("topic")
-        data[f"sections-{index}-topic"] = topic.pk if topic else ""
-    data["sections-0-heading"] = "关于加大科技投入（已核对）"
-    saved = admin_client.post(url, data)
-    assert saved.status_code == 302, saved.content.decode()[:2000]
-    reply = Reply.objects.get()
-    assert reply.is_published
-    assert reply.commitments.count() == 5
-    assert reply.commitments.get(number=1).heading == "关于加大科技投入（已核对）"
-    assert [p.name for p in reply.proposal.proposers.order_by("proposalproposer__position")] == [
-        "王坤",
-        "李明",
-    ]
-
-
-def test_admin_import_rejects_bad_upload_and_changes_nothing(admin_client):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    url = reverse("admin:replies_reply_import")
-    response = admin_client.post(
-        url, {"file": SimpleUploadedFile("letter.exe", b"MZ"), "preview": "1"}
-    )
-    assert response.status_code == 200
-    assert "只能上传" in response.content.decode()
-    response = admin_client.post(
-        url, {"file": SimpleUploadedFile("letter.pdf", b"%PDF-1.4"), "preview": "1"}
-    )
-    assert response.status_code == 200
-    assert "文件已损坏" in response.content.decode()
-    response = admin_client.post(url, {"text": "", "preview": "1"})
-    assert "请粘贴答复函全文或上传文件" in response.content.decode()
-    assert Proposal.objects.count() == 0
-
-
-def test_admin_import_invalid_preview_redisplays(admin_client, seed_letter):
-    url = reverse("admin:replies_reply_import")
-    data = {
-        "save": "1",
-        "letter": seed_letter,
-        "kind": "proposal",
-        "proposal_title": "标题",
-        "session": "不是会议",
-        "reply_date": "2021-02-30",
-        "sections-TOTAL_FORMS": 0,
-        "sections-INITIAL_FORMS": 0,
-        "sections-MIN_NUM_FORMS": 0,
-        "sections-MAX_NUM_FORMS": 200,
-    }
-    response = admin_client.post(url, data)
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "十五届五次会议" in html and "有效的日期" in html
-    assert Proposal.objects.count() == 0
+def test_new_letter_after_unsatisfied_rating_supersedes_old_reply(seed, seed_letter):
+    rating.rate_reply(reply=seed.reply, satisfaction="unsatisfied", comment="不满意")
+    again = importer.import_letter(text=seed_letter.replace("力争新增", "确保新增"))
+    assert again.reply.pk != seed.reply.pk
+    assert again.reply.supersedes_id == seed.reply.pk
+    assert Reply.objects.filter(proposal=seed.proposal).count() == 2
 
 
 # ---------------------------------------------------------------------------
-# Batches: what the import command runs, many letters in one transaction
+# Batches: many letters in one transaction (what the import command runs)
 # ---------------------------------------------------------------------------
-
-# A saved page without the letter: nothing but its print and close links. The reply would
-# have no body, so validation refuses it; before that, it creates what a letter naming
-# nothing needs (a committee, session, department and proposal).
-EMPTY_LETTER = "打印本页 关闭窗口"
-# Named nothing either: the same committee, session, department and proposal number.
-UNNAMED_LETTER = "感谢您的建议。我们将加强社区养老服务。"
 
 
 def stored_rows() -> dict[str, list]:
@@ -364,18 +197,6 @@ def batch_together(texts: list[str], caplog) -> list[str]:
     return [outcome.outcome for outcome in outcomes]
 
 
-def synthetic_letters(count: int) -> list[str]:
-    """An answer and a co-handler's opinion for each of ``count`` generated proposals."""
-    from bench.synthetic import Composer
-
-    composer = Composer(7)
-    letters = []
-    for index in range(count):
-        proposal = composer.proposal(index + 1, [])
-        letters += [reply.body for reply in proposal.replies[:2]]
-    return letters
-
-
 def test_batch_stores_what_importing_one_by_one_stores(samples_dir, seed_letter, caplog):
     """Lookups shared and new replies written together, the rows are the same; a letter
     twice in a batch is unchanged the second time, a corrected one updates in place."""
@@ -436,36 +257,6 @@ def test_batch_keeps_the_good_letters_and_nothing_of_a_bad_one(seed_letter, capl
     assert outcomes[1].error == "正文：此字段不能为空。"
     assert stored_rows() == expected
     assert Committee.objects.filter(name="未注明地区政协").count() == 1
-
-
-def test_import_command_reports_a_bad_letter_and_keeps_the_rest(tmp_path, seed_letter, capsys):
-    for name, text in (
-        ("1.txt", seed_letter),
-        ("2.txt", EMPTY_LETTER),
-        ("3.txt", UNNAMED_LETTER),
-    ):
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    with pytest.raises(CommandError, match="1 个文件导入失败"):
-        call_command("import_letters", str(tmp_path))
-    captured = capsys.readouterr()
-    assert "导入 2，更新 0，未变 0，失败 1" in captured.out
-    assert captured.err.strip() == f"失败 {tmp_path / '2.txt'}：正文：此字段不能为空。"
-    assert Reply.objects.count() == 2
-
-
-def test_import_command_works_in_chunks(tmp_path, monkeypatch, capsys):
-    """Each chunk is a transaction of its own: a co-handler's opinion in the next chunk
-    finds the proposal that its answer created."""
-    from replies.management.commands import import_letters
-
-    monkeypatch.setattr(import_letters, "CHUNK", 3)
-    letters = synthetic_letters(4)
-    for index, text in enumerate(letters):
-        (tmp_path / f"{index:02}.txt").write_text(text, encoding="utf-8")
-    call_command("import_letters", str(tmp_path))
-    assert "导入 8，更新 0，未变 0，失败 0" in capsys.readouterr().out
-    assert Proposal.objects.count() == 4
-    assert Reply.objects.count() == 8
 
 
 def test_batch_dry_run_stores_nothing(seed_letter):

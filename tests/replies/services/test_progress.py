@@ -1,4 +1,5 @@
-"""A commitment's status follows its latest update; progress follows its targets."""
+"""replies.services.progress: a commitment's status follows its latest update; its
+progress follows its targets."""
 
 import datetime
 from decimal import Decimal
@@ -7,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from replies.models import CommitmentStatus, CommitmentUpdate
-from replies.services import progress, publication
+from replies.services import progress
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -53,12 +54,3 @@ def test_progress_is_mean_of_targets_capped_at_100(commitment):
     progress.refresh_commitment(commitment=commitment)
     commitment.refresh_from_db()
     assert commitment.progress == 75
-
-
-def test_publish_and_unpublish(reply):
-    publication.withdraw_reply(reply=reply, reason="测试：撤回", actor=None)
-    reply.refresh_from_db()
-    assert not reply.is_published
-    publication.publish_reply(reply=reply)
-    reply.refresh_from_db()
-    assert reply.is_published

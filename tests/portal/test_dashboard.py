@@ -1,0 +1,76 @@
+"""portal.views.dashboard: the oversight dashboard and its CSV downloads."""
+
+import pytest
+from django.urls import reverse
+
+from replies import selectors
+from replies.services import publication
+from tests import factories
+from tests.helpers import count_queries
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dashboard_hides_drafts_from_everyone(client, world):
+    """The dashboard counts published replies only, for every role: draft figures are the
+    office's, in the admin."""
+    publication.withdraw_reply(reply=world["other"]["reply"], reason="测试：撤回", actor=None)
+    for role in (None, "office", "clerk", "member"):
+        if role:
+            client.force_login(world["users"][role])
+        response = client.get(reverse("portal:dashboard"))
+        keys = {row["key"] for row in response.context["by_department"]}
+        assert world["other"]["department"].pk not in keys, role
+
+
+def test_dashboard_groups_by_committee_then_by_session(client, world):
+    own = world["own"]["proposal"]
+    other = world["other"]["proposal"]
+    response = client.get(reverse("portal:dashboard"))
+    assert response.context["group"] == "committee"
+    keys = {row["key"] for row in response.context["by_group"]}
+    assert keys == {own.session.committee_id, other.session.committee_id}
+    response = client.get(reverse("portal:dashboard"), {"committee": own.session.committee_id})
+    assert response.context["group"] == "session"
+    assert {row["key"] for row in response.context["by_group"]} == {own.session_id}
+    # Only the chosen committee's sessions are offered.
+    assert set(response.context["sessions"]) == set(own.session.committee.sessions.all())
+    # A session of another committee does not widen or confuse the scope.
+    response = client.get(
+        reverse("portal:dashboard"),
+        {"committee": own.session.committee_id, "session": other.session_id},
+    )
+    assert response.context["session"] is None
+    assert {row["key"] for row in response.context["by_group"]} == {own.session_id}
+
+
+def test_dashboard_shows_the_busiest_departments_and_the_csv_all(client, world, monkeypatch):
+    monkeypatch.setattr(selectors, "TOP_DEPARTMENTS", 1)
+    extra = factories.CommitmentFactory(
+        reply=world["own"]["reply"], owner=world["own"]["department"], number=7
+    )
+    assert extra.pk
+    response = client.get(reverse("portal:dashboard"))
+    assert [row["key"] for row in response.context["by_department"]] == [
+        world["own"]["department"].pk
+    ]
+    assert response.context["department_count"] == 2
+    assert "显示承诺最多的 1 个承办单位（共 2 个）" in response.content.decode()
+    # The department choice lists only what the table shows (bounded), plus a chosen one.
+    assert [d.pk for d in response.context["departments"]] == [world["own"]["department"].pk]
+    csv = client.get(reverse("portal:dashboard-csv", args=["departments"])).content.decode()
+    assert "临沂市科学技术局" in csv and "临沂市教育局" in csv
+
+
+@pytest.mark.parametrize("role", ["member", "office"])
+@pytest.mark.parametrize(
+    "url", ["/dashboard/", "/dashboard/sessions.csv", "/dashboard/overdue.csv"]
+)
+def test_dashboard_runs_constant_queries(client, world, member_proposals, uncached, role, url):
+    """Uncached (roll-ups included), the dashboard and its CSVs run the same queries for 3
+    proposals and for 12, each in a committee, session and department of its own."""
+    client.force_login(world["users"][role])
+    member_proposals(2)
+    few = count_queries(client, url)
+    member_proposals(9)
+    assert count_queries(client, url) == few

@@ -1,0 +1,21 @@
+"""portal.feeds: the latest replies, all and by department."""
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+PAGES = {
+    "feed": lambda data: reverse("portal:feed"),
+    "department-feed": lambda data: reverse(
+        "portal:department-feed", args=[data["proposal"].lead_department_id]
+    ),
+}
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_query_count_is_constant(page_queries, name):
+    """Every page runs the same few queries, uncached, whatever the data size: at most ten."""
+    few, many = page_queries(PAGES[name])
+    assert many == few
+    assert many <= 10, name
