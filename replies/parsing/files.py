@@ -95,7 +95,11 @@ def read_letter_file(path: str | os.PathLike[str]) -> tuple[str | None, list[str
 def _empty_result(path: str) -> dict[str, Any]:
     result: dict[str, Any] = {"path": path}
     for key in LETTER_KEYS:
-        result[key] = [] if key in ("proposers", "sections", "warnings") else None
+        result[key] = (
+            []
+            if key in ("proposers", "sections", "promises", "derived_sections", "warnings")
+            else None
+        )
     return result
 
 
