@@ -150,7 +150,7 @@ def label_cells(norm: str) -> list[LabelCell] | None:
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(norm)
         start = m.end()
-        while start < end and norm[start].isspace():
+        while start < end and (norm[start].isspace() or norm[start] in "|｜"):
             start += 1
         cut = _VALUE_END_RE.search(norm, start, end)
         stop = cut.start() if cut else end

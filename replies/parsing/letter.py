@@ -1048,7 +1048,8 @@ def _derived_sections(
         if not promises:
             continue
         analysis = statements(group, ref_year)
-        heading = derived_heading(promises[0].text)
+        first = next(u for u in group if u.kind == KIND_PROMISE)
+        heading = derived_heading(first.text, first.planned)
         text = paragraphs[index].orig
         derived.append(
             ParsedSection(
@@ -1073,27 +1074,46 @@ _DERIVED_LEAD_RE = re.compile(
     r"[,，、\s]*)+"
 )
 _DERIVED_SUBJECT_RE = re.compile(
-    r"^[^,，。;；:：]{0,12}?(?:将|会|计划|拟|要|准备|打算)(?=[\u4e00-\u9fff])"
+    r"^[^,，。;；:：]{0,12}?(?:将|会(?![同议商签审办])|计划|预计|拟|要(?!求)|准备|打算|力争|争取)"
+    r"(?=[\u4e00-\u9fff])"
+)
+# '于今年6月底前新开通…' -> '新开通…'
+_DERIVED_WHEN_RE = re.compile(
+    r"^(?:于|在|到|从)?\s*(?:今年|明年|本年|(?:19|20)\d{2}\s*年度?)?\s*"
+    r"(?:上半年|下半年|[\d一二三四五六七八九十]{1,2}\s*月)?\s*(?:底|末|中旬|下旬)?\s*(?:前|内|以前)?"
+)
+_DERIVED_TIME_ONLY_RE = re.compile(
+    r"^(?:用|在|于)?\s*[\d一二两三四五六七八九十]{1,3}\s*年(?:时间|内|之内)?$"
 )
 _DERIVED_CUT_RE = re.compile(r"[,，。;；:：!！?？]")
 _DERIVED_BOUNDARY = "、的和及与并"
 DERIVED_HEADING_MAX = 20
 
 
-def derived_heading(promise: str) -> str:
-    """A heading of at most DERIVED_HEADING_MAX characters from a promise's text: its first
-    clause without the time phrase and the subject, cut after a word boundary if long."""
-    text = promise.strip()
-    lead = _DERIVED_LEAD_RE.match(normalize(text))
-    if lead and len(text) - lead.end() >= 4:
-        text = text[lead.end() :]
-    subject = _DERIVED_SUBJECT_RE.match(normalize(text))
-    if subject and len(text) - subject.end() >= 4:
-        text = text[subject.end() :]
+def _heading_phrase(text: str) -> str | None:
+    """The action named at the start of a clause, without time phrase and subject."""
+    text = text.strip()
+    for regex in (_DERIVED_LEAD_RE, _DERIVED_SUBJECT_RE, _DERIVED_WHEN_RE):
+        m = regex.match(normalize(text))
+        if m and m.end() >= 1 and len(text) - m.end() >= 4:
+            text = text[m.end() :].lstrip()
     cut = _DERIVED_CUT_RE.search(text)
-    phrase = text[: cut.start()] if cut else text
+    phrase = (text[: cut.start()] if cut else text).strip()
+    if len(phrase) < 4 or _DERIVED_TIME_ONLY_RE.match(normalize(phrase)):
+        return None
     if len(phrase) > DERIVED_HEADING_MAX:
         window = phrase[:DERIVED_HEADING_MAX]
         at = max(window.rfind(ch) for ch in _DERIVED_BOUNDARY)
         phrase = window[:at] if at >= 6 else window
-    return phrase.strip() or promise[:DERIVED_HEADING_MAX]
+    return phrase
+
+
+def derived_heading(promise: str, planned: Sequence[tuple[int, int]] = ()) -> str:
+    """A heading of at most DERIVED_HEADING_MAX characters for a promise: the action named
+    first in its planned part (``planned``: spans in ``promise``), without the time phrase
+    and the subject, cut after a word boundary if long."""
+    for a, b in planned:
+        phrase = _heading_phrase(promise[a:b])
+        if phrase:
+            return phrase
+    return _heading_phrase(promise) or promise.strip()[:DERIVED_HEADING_MAX]

@@ -27,6 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 
 from .dates import iter_dates, month_end, year_end
 from .result import ParsedTarget
@@ -299,10 +300,20 @@ _CLAUSE_RE = re.compile(r"[;:]|(?<!\d),|,(?!\d{3}(?!\d))")
 # ---------------------------------------------------------------------------
 
 
+# How far a clause is read around a marker: enough for any real clause, and it keeps the
+# work per marker constant however long a run-on "sentence" is.
+_CLAUSE_REACH = 80
+# At most this many occurrences of one marker are examined in a unit.
+_MAX_TRIES = 12
+
+
 def _clause_bounds(norm: str, pos: int) -> tuple[int, int]:
-    start = max(norm.rfind(",", 0, pos), norm.rfind(";", 0, pos), norm.rfind(":", 0, pos)) + 1
-    m = _CLAUSE_RE.search(norm, pos)
-    return start, m.start() if m else len(norm)
+    low = max(0, pos - _CLAUSE_REACH)
+    start = max(norm.rfind(",", low, pos), norm.rfind(";", low, pos), norm.rfind(":", low, pos))
+    start = start + 1 if start >= 0 else low
+    high = min(len(norm), pos + _CLAUSE_REACH)
+    m = _CLAUSE_RE.search(norm, pos, high)
+    return start, m.start() if m else high
 
 
 def _future_jiang(norm: str, pos: int) -> bool:
@@ -324,13 +335,9 @@ def _future_jiang(norm: str, pos: int) -> bool:
     return verb is None
 
 
-def _has_future_jiang(norm: str) -> bool:
-    return any(_future_jiang(norm, m.start()) for m in _JIANG_RE.finditer(norm))
-
-
 def _upcoming_date_words(norm: str, ctx: DateContext) -> bool:
     """年内 / 年底前 / 10月底前 / 2023年9月底 naming a time still ahead of the letter."""
-    for m in _UPCOMING_RE.finditer(norm):
+    for m in islice(_UPCOMING_RE.finditer(norm), _MAX_TRIES):
         start, end = _clause_bounds(norm, m.start())
         if _DONE_RE.search(norm, start, end) or _CUTOFF_RE.search(norm, start, m.start()):
             continue
@@ -374,7 +381,7 @@ def _marks(norm: str, ctx: DateContext) -> _Marks:
         m = regex.search(norm)
         if m:
             positions.append(m.start())
-    for m in _JIANG_RE.finditer(norm):
+    for m in islice(_JIANG_RE.finditer(norm), _MAX_TRIES):
         if _future_jiang(norm, m.start()):
             positions.append(m.start())
             break
@@ -414,7 +421,9 @@ _CN_MONTH = r"\d{1,2}|十[一二]?|[一二三四五六七八九]"
 _YEAR_MONTH_RE = re.compile(
     rf"(?<![\d-])((?:19|20)\d{{2}})\s*年\s*({_CN_MONTH})\s*月(?!\s*(?:\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*[日号])"
 )
-_MONTH_ONLY_RE = re.compile(rf"(?<![\d年])({_CN_MONTH})\s*月\s*(?:底|末|份|前|中旬|下旬)")
+# A month without its year ('10月底', '今年6月底前', '明年3月'); written years were read
+# (and blanked) before.
+_MONTH_ONLY_RE = re.compile(rf"(?<![\d])({_CN_MONTH})\s*月\s*(?:底|末|份|前|中旬|下旬)")
 _YEAR_RE = re.compile(
     r"(?<![\d\-—~～])((?:19|20)\d{2})\s*年(?!\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月)"
 )
@@ -488,7 +497,10 @@ def _deadline_in(norm: str, ctx: DateContext) -> date | None:
         for m in _MONTH_ONLY_RE.finditer(rest):
             month = cn_to_int(m.group(1))
             if month and 1 <= month <= 12:
-                keep(_G_MONTH, month_end(year, month))
+                ahead = 1 if rest[max(0, m.start() - 2) : m.start()] == "明年" else 0
+                keep(_G_MONTH, month_end(year + ahead, month))
+                blank[m.start() : m.end()] = " " * (m.end() - m.start())
+        rest = "".join(blank)
     for m in _HALF_RE.finditer(rest):
         window = max(0, m.start() - 12)
         lead = _HALF_LEAD_RE.search(rest, window, m.start())
@@ -567,8 +579,8 @@ def _firm(
         clause = unit_norm[s:e].strip(" ,;:")
         if _PURPOSE_RE.match(clause):
             continue
-        for m in _CONCRETE_RE.finditer(clause):
-            if not _SOFT_GOVERNOR_RE.search(clause[: m.start()]):
+        for m in islice(_CONCRETE_RE.finditer(clause), _MAX_TRIES):
+            if not _SOFT_GOVERNOR_RE.search(clause[max(0, m.start() - 16) : m.start()]):
                 return True
     return False
 
@@ -777,7 +789,10 @@ def _read_unit(
         return make(KIND_STATEMENT)
     if heading_unit and _is_label(norm.rstrip("。.:")):
         return make(KIND_LABEL, inherited)
-    if _COURTESY_RE.search(norm):
+    # '请您…提出申请,我局…勘察': a request with the replier's own act on it is a promise;
+    # any other request or thanks is courtesy.
+    request = bool(_REQUEST_RE.match(norm) and _OUR_ACT_RE.search(norm))
+    if not request and _COURTESY_RE.search(norm):
         return make(KIND_STATEMENT, courtesy=True)
     marks = _marks(norm, ctx)
     need = bool(_NEED_RE.search(norm))
@@ -788,7 +803,6 @@ def _read_unit(
         future = future or bool(prev is not None and prev.future and prev.paragraph == p_index)
         return make(KIND_LEAD_IN, future)
     own = (marks.strong and not others) or (marks.weak and not need and not done and not others)
-    request = bool(_REQUEST_RE.match(norm) and _OUR_ACT_RE.search(norm))
     blocked = done or need or (_progressive(norm) and not marks.strong)
     continuation = bool(
         _CONTINUATION_RE.match(norm)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -41,7 +42,9 @@ _CN_QUANTITY_RE = re.compile(
 _CLAUSE_SPLIT_RE = re.compile(r"[;:。!?]|(?<!\d),|,(?!\d{3}(?!\d))")
 _LEAD_WORDS_RE = re.compile(
     r"(?:[一二三四五六七八九十]+是|同时|此外|另外|下一步|今后|我们|我局|我委|我市|我县|我区|将|力争|"
-    r"争取|计划|确保|预计|拟|并|还|再|要|,|、|\s)+"
+    r"争取|计划|确保|预计|拟|并|还|再|要|,|、|\s|"
+    # the time it is due by: 于2022年10月底前 / 今年 / 年内
+    r"于|在|到|(?:19|20)\d{2}\s*年|今年|明年|年内|年底|\d{1,2}\s*月|底前|月底|前)+"
 )
 
 
@@ -60,13 +63,13 @@ def extract_targets(orig: str, norm: str, deadline: date | None) -> list[ParsedT
             # Several quantities in one clause are an enumeration ("孵化器3家、省级20家"):
             # each target then names its own 、-segment; a single one names the clause.
             segments = _segments(clause) if len(hits) > 1 else [(0, len(clause))]
+            seg_starts = [start for start, _end in segments]
             for hit in hits:
                 quantity = _quantity(hit.group("n"))
-                if quantity is None or quantity <= 0:
+                if quantity is None or quantity <= 0 or _is_location(clause, hit):
                     continue
-                seg_start, seg_end = next(
-                    ((s, e) for s, e in segments if s <= hit.start("n") < e), (0, len(clause))
-                )
+                k = bisect_right(seg_starts, hit.start("n")) - 1
+                seg_start, seg_end = segments[k] if k >= 0 else (0, len(clause))
                 text = _target_text(orig, norm, clause_start + seg_start, clause_start + seg_end)
                 targets.append(
                     ParsedTarget(
@@ -75,6 +78,16 @@ def extract_targets(orig: str, norm: str, deadline: date | None) -> list[ParsedT
                 )
         clause_start = bound + 1
     return targets
+
+
+# '距高速出口2公里处' places a thing; it is not a quantity to reach.
+_LOCATION_BEFORE_RE = re.compile(r"距|离")
+
+
+def _is_location(clause: str, hit: re.Match[str]) -> bool:
+    if hit.group("unit") != "处" and clause[hit.end() : hit.end() + 1] == "处":
+        return True
+    return bool(_LOCATION_BEFORE_RE.search(clause, max(0, hit.start() - 10), hit.start()))
 
 
 def _quantity(token: str) -> Decimal | None:
