@@ -93,6 +93,7 @@ def _keep_lines(text: str, breaks: Sequence[int] = ()) -> tuple[list[_Line], _Pa
     in_tail = False
     bracket_skip = 0
     seen_prose = False
+    seen_text = False  # a sentence of the letter went by: labels below it are the footer's
     offset = 0
     for raw_end in text.splitlines(keepends=True):
         line_start = offset
@@ -111,7 +112,7 @@ def _keep_lines(text: str, breaks: Sequence[int] = ()) -> tuple[list[_Line], _Pa
                     bracket_skip -= 1
                 continue
             bracket_skip = 0
-        if is_chrome_line(line.norm) and not (not seen_prose and _header_label(line.norm)):
+        if is_chrome_line(line.norm) and not (not seen_text and _header_label(line.norm)):
             _harvest_page_info(line, info)
             if opens_bracket_run(line.norm):
                 bracket_skip = 6
@@ -119,14 +120,21 @@ def _keep_lines(text: str, breaks: Sequence[int] = ()) -> tuple[list[_Line], _Pa
                 in_tail = True
             continue
         kept.append(line)
-        if "。" in line.norm and len(line.norm) >= 40:
-            seen_prose = True
+        if "。" in line.norm:
+            seen_text = True
+            if len(line.norm) >= 40:
+                seen_prose = True
     return kept, info
+
+
+_FOOTER_WORDS_RE = re.compile(r"技术支持|ICP|版权|网站|备案|地址")
 
 
 def _header_label(norm: str) -> bool:
     cells = fields.label_cells(norm)
-    return bool(cells) and cells[0].label in _HEADER_ONLY_LABELS
+    return (
+        bool(cells) and cells[0].label in _HEADER_ONLY_LABELS and not _FOOTER_WORDS_RE.search(norm)
+    )
 
 
 _SENTENCE_END_RE = re.compile(r"[。!?]")
@@ -379,6 +387,12 @@ def _strip_heading(text: str) -> str:
 # ---------------------------------------------------------------------------
 
 
+_UNREADABLE_DATE_RE = re.compile(
+    r"(?:19|20)\d{3,6}|[0-9〇零一二三四五六七八九十]{0,6}年?[0-9一二三四五六七八九十]{0,3}月?"
+    r"[0-9一二三四五六七八九十]{1,3}[日号]"
+)
+
+
 @dataclass(frozen=True)
 class _DateLine:
     prefix: str | None  # an agency written before the date on the same line
@@ -394,6 +408,11 @@ def _date_line(line: _Line) -> _DateLine | None:
     month = whole_line_month(line.norm)
     if month is not None:
         return _DateLine(None, None, month[0])
+    if _UNREADABLE_DATE_RE.fullmatch(line.norm):
+        # A signature date that cannot be read for sure ('2021111', '0二十六日'): still the
+        # signature's date line, but no date.
+        year = re.match(r"(?:19|20)\d{2}", line.norm)
+        return _DateLine(None, None, int(year.group()) if year else None)
     split = trailing_date(line.norm)
     if split is not None:
         prefix = split[0].strip()
