@@ -242,7 +242,8 @@ _NUMBER_RES = (
         rf"第\s*{_N}\s*(?:号\s*(?:(?:重点|集体|委员|代表|政协|人大)\s*)?)?(?:提案|建议|议案|意见)"
     ),
     # 提案编号: 15 / 建议号为D022 / 提案:第25号
-    re.compile(rf"(?:提案|建议|议案)\s*(?:(?:编号|号|编码)\s*(?:[为是:第]\s*)*|:\s*第\s*){_N}"),
+    re.compile(rf"(?:提案|建议|议案)\s*(?:编号|号|编码)\s*(?:[为是:第]\s*)*{_N}"),
+    re.compile(rf"(?:提案|建议|议案)\s*:?\s*第\s*{_N}\s*号"),
     # 会议第16号 / 会议16号议案
     re.compile(rf"会议\s*第?\s*{_N}\s*号"),
     # 《关于…的提案》(第0312号) / (20201398号): the number in brackets after the cited title.
@@ -411,7 +412,7 @@ _NEXT_IS_LETTER_RE = re.compile(
 # A salutation without its colon ('高松代表' alone on a line) names people by a personal
 # title; an institution (委员会, 市委) never stands alone on a line as the addressee.
 _PERSONAL_END_RE = re.compile(
-    r"(?:委员|代表|同志|先生|女士|老师)\s*(?:们)?\s*(?:您好|你好|们好)?\s*[!]?$"
+    r"(?:委员|代表|同志|先生|女士|老师)\s*(?:们)?\s*(?:,?\s*(?:您好|你好|们好))?\s*[!]?$"
 )
 _SAL_FORBIDDEN_RE = re.compile(r"[,。;!?《》“”【】〔〕\[\]]|答复|复函|如下")
 # Digits only appear in a salutation as a head count: 孙八等5位委员.
@@ -427,6 +428,24 @@ _MAX_NAME_LIST = 240
 class Salutation:
     end: int  # end of the salutation (after the colon) in the line
     names: str  # the part naming the addressee
+
+
+_GREETING_TAIL_RE = re.compile(r"[,\s]*(?:您好|你好|们好)\s*!?$")
+_NAME_PART_RE = re.compile(r"[\u4e00-\u9fff·、\s]{2,12}")
+
+
+def _addressee(who: str) -> str:
+    """The addressee without '致' in front, a greeting after ('张三委员,您好') or commas
+    between names ('张三,李四委员' -> '张三、李四委员')."""
+    who = who.strip()
+    if who.startswith("致"):
+        who = who[1:]
+    if len(who) <= _MAX_NAME_LIST:
+        who = _GREETING_TAIL_RE.sub("", who) or who
+    parts = who.split(",")
+    if len(parts) > 1 and all(_NAME_PART_RE.fullmatch(p.strip()) for p in parts):
+        who = "、".join(p.strip() for p in parts)
+    return who
 
 
 def _addressee_ok(who: str) -> bool:
@@ -445,7 +464,7 @@ def salutation_at(norm: str, next_norm: str | None) -> Salutation | None:
     colon = norm.find(":")
     if colon <= 0:
         return _salutation_without_colon(norm, next_norm)
-    who = norm[:colon].strip()
+    who = _addressee(norm[:colon])
     if colon > _MAX_SALUTATION and not (
         colon <= _MAX_NAME_LIST
         and _PERSONAL_END_RE.search(who)
@@ -465,16 +484,16 @@ def salutation_at(norm: str, next_norm: str | None) -> Salutation | None:
 
 
 def _salutation_without_colon(norm: str, next_norm: str | None) -> Salutation | None:
-    who = norm.strip()
-    if len(who) > _MAX_NAME_LIST or ":" in who or not _PERSONAL_END_RE.search(who):
+    if len(norm) > _MAX_NAME_LIST or ":" in norm or not _PERSONAL_END_RE.search(norm):
         return None
+    who = _addressee(norm.rstrip("!"))
     if len(who) > _MAX_SALUTATION and not _NAME_LIST_RE.match(re.sub(r"^尊敬的?", "", who)):
         return None
-    if not _addressee_ok(who.rstrip("!")) or not next_norm:
+    if not _addressee_ok(who) or not next_norm:
         return None
     if not (_NEXT_IS_LETTER_RE.match(next_norm.strip()) or next_norm.startswith(("您好", "你好"))):
         return None
-    return Salutation(end=len(norm), names=who.rstrip("!").strip())
+    return Salutation(end=len(norm), names=who)
 
 
 _NAME_SPLIT_RE = re.compile(r"[、,;/\s]+")

@@ -308,6 +308,10 @@ _RUN_IN_OPENER_RE = re.compile(
     r"我厅|我单位|本局|相信|根据|按照|针对|由于|(?:19|20)\d{2}\s*年"
 )
 _ABOUT_RUN_IN_RE = re.compile(r"(?:问题|建议|事宜|事项)(?=" + _RUN_IN_OPENER_RE.pattern + ")")
+# A clause, not a heading, opens with these ('经多方协调我局…').
+_CLAUSE_START_RE = re.compile(
+    r"经|为了?|在|对|根据|按照|针对|通过|由于|随着|自|从|截至|截止|目前|近年|今年|去年|该|此|这|如|若|因"
+)
 # A heading ends on a noun or a verb's object, never on a modal or a function word.
 _NOT_A_HEADING_END = frozenset("要应需可能会是的在对将把被由与和及等向于从为")
 _HEADING_PUNCT_RE = re.compile(r"[,;:。!?、\s“”《》()\"]")
@@ -364,6 +368,7 @@ def _run_in_heading(first: _Line) -> _Heading:
         head = norm[: m.start()]
         if (
             len(head) > 20
+            or _CLAUSE_START_RE.match(head)
             or _HEADING_PUNCT_RE.search(head)
             or _SENTENCE_WORDS_RE.search(head)
             or head[-1] in _NOT_A_HEADING_END

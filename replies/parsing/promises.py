@@ -283,7 +283,9 @@ _CONTINUATION_RE = re.compile(r"^(?:同时|与此同时|此外|另外)")
 _LEAD_CONNECTIVE_RE = re.compile(r"^(?:同时|与此同时|此外|另外|并且|并|还|也|此外)[,\s]*")
 # Headings that only label a section: 关于“…” (the proposal's own words), …情况, …打算.
 _LABEL_HEADING_RE = re.compile(
-    r"^关于|(?:情况|打算|安排|思路|方向|进展|成效|做法|说明|回复|答复|建议|意见|问题|计划|目标|措施)$"
+    r"^关于|(?:情况|打算|安排|思路|方向|进展|成效|做法|说明|回复|答复|建议|意见|问题|计划|目标|措施|举措)$|"
+    # '下一步工作', '今后的工作重点': a time and a generic noun, nothing to do.
+    r"^(?:下一步|下步|今后|下阶段|下一阶段|未来|近期)(?:的)?(?:工作)?(?:重点|任务)?$"
 )
 _FUTURE_HEADING_RE = re.compile(r"下一步|下步|今后|打算|计划|努力方向|工作思路|下阶段")
 # Pure time phrases before the planned clause belong to it ('2025年,计划新建…').

@@ -50,6 +50,9 @@ def _with(head: list[str], body: list[str] | None = None, tail: list[str] | None
             ),
         ),
         (["刘洋委员：您好！"], ("刘洋",)),
+        (["刘洋委员，您好！"], ("刘洋",)),
+        (["致何静代表："], ("何静",)),
+        (["赵明，钱亮委员："], ("赵明", "钱亮")),
         (["张小红政协委员："], ("张小红",)),
         (["xxx委员："], ()),  # anonymised
         (["  委员"], ()),  # the name left out
@@ -99,6 +102,7 @@ def test_co_opinion_letter_names_proposers_in_its_first_sentence() -> None:
         (["关于县人大五届三次会议7号建议的回复"], "7"),
         (["提案号：0123", "关于加强公交管理的提案的答复"], "0123"),
         (["建议编号：D015"], "D015"),
+        (["关于县人大九届二次会议建议第15号的答复"], "15"),
         (["自编号：58"], "58"),
         (["某某区政协五届二次会议", "230417", "提案人：王丽"], "230417"),
     ],
@@ -252,6 +256,21 @@ def test_empty_metadata_label_does_not_take_the_next_label() -> None:
     assert letter.doc_number is None
     assert letter.agency == "某某区卫生健康局"
     assert letter.index_number == "11223344/2023-00012"
+
+
+def test_a_clause_before_a_sentence_opener_is_not_a_heading() -> None:
+    """'经多方协调我局…' opens a sentence; it is no heading run into the prose."""
+    letter = parse_letter(
+        _with(
+            ["王丽委员："],
+            [
+                "您提出的《关于完善城区公交站点的提案》收悉，现答复如下：",
+                "一、经多方协调我局已新建公交站点12个。",
+                "二、针对线路问题我局已调整公交线路3条。",
+            ],
+        )
+    )
+    assert [s.heading for s in letter.sections] == [None, None]
 
 
 def test_heading_run_into_the_prose_and_a_lost_numeral() -> None:

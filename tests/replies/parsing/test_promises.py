@@ -243,6 +243,17 @@ def test_headings_of_a_future_list_are_promises_label_headings_are_not() -> None
     assert _texts(labelled) == ["统筹推进小区改造。", "对外墙进行保温处理。"]
     assert [p.section for p in labelled.promises] == [2, 2]
 
+    bare = parse_letter(
+        _letter(
+            "一、办理情况",
+            "我局已完成屋面维修。",
+            "二、下一步工作",
+            "（一）改造雨水管网。",
+            "（二）补植绿化。",
+        )
+    )
+    assert _texts(bare) == ["改造雨水管网。", "补植绿化。"]
+
 
 def test_same_time_continuation_and_conditional_request() -> None:
     """'同时,…' after a promise continues it (without its deadline); '请…申请,我局…' commits
