@@ -804,8 +804,11 @@ def _read_unit(
         future = (marks.strong and not others) or (marks.weak and not need) or inherited
         future = future or bool(prev is not None and prev.future and prev.paragraph == p_index)
         return make(KIND_LEAD_IN, future)
-    own = (marks.strong and not others) or (marks.weak and not need and not done and not others)
-    blocked = done or need or (_progressive(norm) and not marks.strong)
+    progressive = _progressive(norm)
+    own = (marks.strong and not others) or (
+        marks.weak and not (need or done or others or progressive)
+    )
+    blocked = done or need or (progressive and not marks.strong)
     continuation = bool(
         _CONTINUATION_RE.match(norm)
         and prev is not None

@@ -428,6 +428,24 @@ def test_derived_sections_group_promises_by_paragraph() -> None:
     assert "本函未见新的承诺事项" not in letter.warnings
 
 
+@pytest.mark.parametrize(
+    ("sentence", "heading"),
+    [
+        ("下一步工作中，我局将积极引导居民开展垃圾分类。", "积极引导居民开展垃圾分类"),
+        ("待市里资金下达后，我局将及时组织施工。", "及时组织施工"),
+        ("在今后的工作中，我们将进一步加强宣传。", "进一步加强宣传"),
+        ("我局计划在小区东门处，建设一座智能停车楼。", "建设一座智能停车楼"),
+        ("2023年，继续实施老旧小区改造12个（其中新增5个）。", "继续实施老旧小区改造12个"),
+        ("我局将根据居民意见，对小区绿化进行提升改造。", "对小区绿化进行提升改造"),
+    ],
+)
+def test_derived_heading_names_the_action(sentence: str, heading: str) -> None:
+    """The heading is the first action of the promise's planned part, without its time,
+    subject, condition or setting, and at most 20 characters."""
+    letter = parse_letter(_letter(sentence, when="2023年3月1日"))
+    assert [s.heading for s in letter.derived_sections] == [heading]
+
+
 def test_a_letter_of_done_work_or_refusal_has_no_derived_sections() -> None:
     """Nothing promised: no derived sections and a warning a caller can show."""
     letter = parse_letter(
