@@ -17,18 +17,19 @@ from datetime import date
 from . import fields
 from .commitments import reference_year, statements
 from .dates import first_date, trailing_date, whole_line_date, whole_line_month
+from .derived import derived_sections
 from .html_text import html_to_text, looks_like_html
-from .promises import KIND_PROMISE, DateContext, Paragraph, Unit, detect
+from .lines import Line, make_line, slice_line
+from .promises import DateContext, Paragraph, Unit, detect, promises_of
 from .result import (
     NO_PROMISES_WARNING,
     REPLY_ROLE_ANSWER,
     REPLY_ROLE_CO_OPINION,
     ParsedLetter,
-    ParsedPromise,
     ParsedSection,
 )
+from .sections import Heading, Marker, choose_sections, marker_at, split_heading
 from .text import (
-    cn_to_int,
     is_chrome_line,
     normalize,
     opens_bracket_run,
@@ -42,27 +43,6 @@ from .topics import TopicMatcher, matcher_for
 MAX_CHARS = 1_000_000
 # How far into the intro the citation, session and number are looked for.
 _INTRO_HEAD = 3000
-
-
-@dataclass(frozen=True)
-class _Line:
-    orig: str
-    norm: str
-    page: int = 1  # 1-based page of a paged input (form feeds or page_breaks)
-
-
-def _make_line(raw: str, page: int = 1) -> _Line | None:
-    norm_full = normalize(raw)
-    stripped = norm_full.strip()
-    if not stripped:
-        return None
-    start = len(norm_full) - len(norm_full.lstrip())
-    end = start + len(stripped)
-    return _Line(raw[start:end], norm_full[start:end], page)
-
-
-def _slice_line(line: _Line, start: int, end: int | None = None) -> _Line | None:
-    return _make_line(line.orig[start:end], line.page)
 
 
 # ---------------------------------------------------------------------------
@@ -87,8 +67,8 @@ def _widget_rest(norm: str) -> bool:
     return "]" in norm or "】" in norm or is_chrome_line(norm) or norm in "[【"
 
 
-def _keep_lines(text: str, breaks: Sequence[int] = ()) -> tuple[list[_Line], _PageInfo]:
-    kept: list[_Line] = []
+def _keep_lines(text: str, breaks: Sequence[int] = ()) -> tuple[list[Line], _PageInfo]:
+    kept: list[Line] = []
     info = _PageInfo()
     in_tail = False
     bracket_skip = 0
@@ -101,7 +81,7 @@ def _keep_lines(text: str, breaks: Sequence[int] = ()) -> tuple[list[_Line], _Pa
         if in_tail:
             break
         page = bisect_right(breaks, line_start) + 1 if breaks else 1
-        line = _make_line(raw_end.rstrip("\r\n\f\v\x1c\x1d\x1e\x85\u2028\u2029"), page)
+        line = make_line(raw_end.rstrip("\r\n\f\v\x1c\x1d\x1e\x85\u2028\u2029"), page)
         if line is None:
             continue
         if bracket_skip:
@@ -140,7 +120,7 @@ def _header_label(norm: str) -> bool:
 _SENTENCE_END_RE = re.compile(r"[。!?]")
 
 
-def _split_run_on_signature(line: _Line) -> list[_Line]:
+def _split_run_on_signature(line: Line) -> list[Line]:
     """Split '…感谢您的关心。某某局 2021年8月1日' (a letter pasted as one paragraph) so
     that the signature is a line of its own."""
     if len(line.norm) <= 45:
@@ -155,19 +135,19 @@ def _split_run_on_signature(line: _Line) -> list[_Line]:
     signer = split[0][cut:].strip()
     if signer and not fields.looks_like_org(signer):
         return [line]
-    parts = [_make_line(line.orig[:cut], line.page)]
+    parts = [make_line(line.orig[:cut], line.page)]
     if signer:
         org_end = len(split[0].rstrip())
         parts += [
-            _make_line(line.orig[cut:org_end], line.page),
-            _make_line(line.orig[org_end:], line.page),
+            make_line(line.orig[cut:org_end], line.page),
+            make_line(line.orig[org_end:], line.page),
         ]
     else:
-        parts.append(_make_line(line.orig[cut:], line.page))
+        parts.append(make_line(line.orig[cut:], line.page))
     return [p for p in parts if p is not None]
 
 
-def _harvest_page_info(line: _Line, info: _PageInfo) -> None:
+def _harvest_page_info(line: Line, info: _PageInfo) -> None:
     # Page info bars ('发布时间:… 来源:… 阅读次数:') are chrome, but they name the
     # publisher and the web publication date, which are worth keeping as fallbacks.
     # Links to other letters (上一条:…) are not about this page.
@@ -178,213 +158,6 @@ def _harvest_page_info(line: _Line, info: _PageInfo) -> None:
         info.source = line.orig[m.start("v") : m.end("v")]
     if info.publish_date is None:
         info.publish_date = first_date(line.norm)
-
-
-# ---------------------------------------------------------------------------
-# Numbered sections
-# ---------------------------------------------------------------------------
-
-_CN = "一二三四五六七八九十"
-_MARKER_RES: tuple[tuple[str, int, re.Pattern[str]], ...] = (
-    # (style, rank, regex); a lower rank is a higher level in the usual hierarchy.
-    ("cn", 0, re.compile(rf"^(?P<n>[{_CN}]{{1,3}})\s*[、.]")),
-    (
-        "di",
-        1,
-        re.compile(
-            rf"^第(?P<n>[{_CN}]{{1,3}})(?P<more>(?:\s*[、,]\s*第[{_CN}]{{1,3}})*)\s*[:、,.]"
-        ),
-    ),
-    ("ar_dun", 2, re.compile(r"^(?P<n>\d{1,2})\s*、")),
-    # '1.' but not the decimal '1.5'; '1.2017年' is item 1 followed by a year.
-    ("ar_dot", 2, re.compile(r"^(?P<n>\d{1,2})\.(?:(?!\d)|(?=(?:19|20)\d{2}\s*年))")),
-    ("shi", 3, re.compile(rf"^(?P<n>[{_CN}]{{1,3}})是(?=[^\s,.:;、。])")),
-)
-
-
-@dataclass(frozen=True)
-class _Marker:
-    index: int  # line index in the content
-    style: str
-    rank: int
-    first: int  # 0: a bare '、' whose numeral was lost, standing for the next number
-    last: int
-    length: int  # characters of the marker in the line
-
-
-# '、关于…' at the start of a line: the numeral of a 一、 item lost in the page's markup.
-_BARE_DUN_RE = re.compile(r"^、\s*(?=[^\s、,.:;。])")
-
-
-def _marker_at(index: int, norm: str) -> _Marker | None:
-    if whole_line_date(norm):
-        return None
-    bare = _BARE_DUN_RE.match(norm)
-    if bare:
-        return _Marker(index, "cn", 0, 0, 0, bare.end())
-    for style, rank, regex in _MARKER_RES:
-        m = regex.match(norm)
-        if not m:
-            continue
-        first = cn_to_int(m.group("n"))
-        if not first:
-            continue
-        last = first
-        if style == "di" and m.group("more"):
-            numbers = re.findall(rf"[{_CN}]{{1,3}}", m.group("more"))
-            last = cn_to_int(numbers[-1]) or first
-            if last <= first:
-                last = first
-        return _Marker(index, style, rank, first, last, m.end())
-    return None
-
-
-def _choose_sections(markers: list[_Marker]) -> list[_Marker]:
-    """The top-level list: a consecutive run 1, 2, 3… of one marker style.
-
-    Styles that restart at 1 are nested sub-lists; they are used only when no style runs
-    straight through. Among the rest the usual hierarchy (一、 > 第一 > 1. > 一是) decides,
-    then the earlier start. A bare '、' inside a run of 一、 items stands for the number
-    that is due there.
-    """
-    by_style: dict[str, list[_Marker]] = {}
-    for marker in markers:
-        by_style.setdefault(marker.style, []).append(marker)
-    options: list[tuple[bool, int, int, list[_Marker]]] = []
-    for items in by_style.values():
-        run: list[_Marker] = []
-        expected = 1
-        restarted = False
-        for marker in items:
-            if marker.first == 0:
-                if run:
-                    run.append(marker)
-                    expected += 1
-                continue
-            if marker.first == expected:
-                run.append(marker)
-                expected = marker.last + 1
-            elif marker.first == 1 and run:
-                restarted = True
-                break
-        if len(run) >= 2:
-            options.append((restarted, run[0].rank, run[0].index, run))
-    if not options:
-        return []
-    options.sort(key=lambda o: (o[0], o[1], o[2]))
-    return options[0][3]
-
-
-_TRAILING_STOP_RE = re.compile(r"[。.:\s]+$")
-# The same on original text, where the stop may be full-width.
-_HEADING_TAIL_RE = re.compile(r"[。．.:：\s]+$")
-_QUOTED_PART_RE = re.compile(r"“[^“”]*”|《[^《》]*》|\"[^\"]*\"")
-
-
-def _title_like(norm: str, limit: int) -> bool:
-    if len(norm) > limit + 8:
-        return False  # also keeps the trailing-stop regex away from long lines
-    core = _TRAILING_STOP_RE.sub("", norm)
-    if not core or len(core) > limit:
-        return False
-    bare = _QUOTED_PART_RE.sub("", core)
-    return not re.search(r"[,;。!?]", bare) and not whole_line_date(core)
-
-
-@dataclass(frozen=True)
-class _Heading:
-    text: str | None = None
-    taken: int = 0  # characters of the first line it takes (its closing 。 or : included)
-    whole: bool = False  # the heading is the whole first line
-    run_in: bool = False  # no punctuation between the heading and the prose it runs into
-
-
-_QUOTE_OPEN = '“《「"'
-_QUOTE_CLOSE = '”》」"'
-# Words that open a sentence ('…建设截止2024年底,已建成…'): where a heading printed
-# without its full stop ends.
-_RUN_IN_OPENER_RE = re.compile(
-    r"截至|截止|目前|近年来|近年|今年以来|今年|去年|我局|我们|我市|我县|我区|我委|"
-    r"我厅|我单位|本局|相信|根据|按照|针对|由于|(?:19|20)\d{2}\s*年"
-)
-_ABOUT_RUN_IN_RE = re.compile(r"(?:问题|建议|事宜|事项)(?=" + _RUN_IN_OPENER_RE.pattern + ")")
-# A clause, not a heading, opens with these ('经多方协调我局…').
-_CLAUSE_START_RE = re.compile(
-    r"经|为了?|在|对|根据|按照|针对|通过|由于|随着|自|从|截至|截止|目前|近年|今年|去年|该|此|这|如|若|因"
-)
-# A heading ends on a noun or a verb's object, never on a modal or a function word.
-_NOT_A_HEADING_END = frozenset("要应需可能会是的在对将把被由与和及等向于从为")
-_HEADING_PUNCT_RE = re.compile(r"[,;:。!?、\s“”《》()\"]")
-
-
-def _split_heading(first: _Line | None, rest: list[_Line]) -> _Heading:
-    """The heading of a section from its first line (marker removed) and the lines after."""
-    if first is None:
-        if rest and len(rest) > 1 and _title_like(rest[0].norm, 40):
-            return _Heading(_strip_heading(rest[0].orig), 0, True)
-        return _Heading()
-    norm = first.norm
-    # A line ending in a full stop is a sentence, not a title; a title-like line standing
-    # alone where a cut-off page ends ('三、加快智慧停') is a heading all the same.
-    if (
-        _title_like(norm, 40)
-        and not re.search(r"[。!?;,]$", norm)
-        and (rest or not _SENTENCE_WORDS_RE.search(norm))
-    ):
-        return _Heading(_strip_heading(first.orig), len(norm), True)
-    # Inline heading: a short phrase closed by 。 or : before the item's prose.
-    depth = 0
-    for pos, ch in enumerate(norm[:41]):
-        if ch in _QUOTE_OPEN and not (ch == '"' and depth):
-            depth += 1
-        elif ch in _QUOTE_CLOSE and depth:
-            depth -= 1
-        elif depth == 0 and ch in "。:":
-            head = norm[:pos]
-            if (
-                0 < len(head) <= 35
-                and _title_like(head, 35)
-                and not _SENTENCE_WORDS_RE.search(_QUOTED_PART_RE.sub("", head))
-                and norm[pos + 1 :].strip()
-            ):
-                return _Heading(_strip_heading(first.orig[:pos]), pos + 1)
-            break
-        elif depth == 0 and ch in ",;":
-            break
-    return _run_in_heading(first)
-
-
-def _run_in_heading(first: _Line) -> _Heading:
-    """A heading printed without its full stop: '加快推进停车场建设截止2024年底,已建成…',
-    '关于尽快…彻底解决黑臭水体问题相信水利部门会…'. Only a sentence opener right after the
-    heading's last character marks the boundary."""
-    norm = first.norm
-    if norm.startswith("关于"):
-        m = _ABOUT_RUN_IN_RE.search(norm, 4, 200)
-        if m and "。" not in norm[: m.end()] and m.end() < len(norm):
-            return _Heading(_strip_heading(first.orig[: m.end()]), m.end(), run_in=True)
-        return _Heading()
-    for m in _RUN_IN_OPENER_RE.finditer(norm, 4, 30):
-        head = norm[: m.start()]
-        if (
-            len(head) > 20
-            or _CLAUSE_START_RE.match(head)
-            or _HEADING_PUNCT_RE.search(head)
-            or _SENTENCE_WORDS_RE.search(head)
-            or head[-1] in _NOT_A_HEADING_END
-        ):
-            break
-        return _Heading(_strip_heading(first.orig[: m.start()]), m.start(), run_in=True)
-    return _Heading()
-
-
-# Headings are nominal or imperative ("加强规划引领"); a clause with a subject or an aspect
-# marker ("我们已完成调研") is the first sentence of a paragraph-style item instead.
-_SENTENCE_WORDS_RE = re.compile(r"我|您|你|他|她|其|已|将|了|正在|目前|现在|经过")
-
-
-def _strip_heading(text: str) -> str:
-    return _HEADING_TAIL_RE.sub("", text.strip())
 
 
 # ---------------------------------------------------------------------------
@@ -405,7 +178,7 @@ class _DateLine:
     year: int | None = None
 
 
-def _date_line(line: _Line) -> _DateLine | None:
+def _date_line(line: Line) -> _DateLine | None:
     """The signature date of a line that holds one (maybe after the agency's name)."""
     value = whole_line_date(line.norm)
     if value is not None:
@@ -431,7 +204,7 @@ def _date_line(line: _Line) -> _DateLine | None:
 _FOOTNOTE_START_RE = re.compile(r"^(?:注|备注|附注|说明|注释)\s*[:0-9①]")
 
 
-def _closing_start(content: list[_Line], lower: int) -> int:
+def _closing_start(content: list[Line], lower: int) -> int:
     """Index where the closing begins.
 
     Everything from the signature date on is closing (contacts, notes, footnotes follow it);
@@ -461,7 +234,7 @@ def _closing_start(content: list[_Line], lower: int) -> int:
     return i
 
 
-def _all_trailers(lines: list[_Line]) -> bool:
+def _all_trailers(lines: list[Line]) -> bool:
     for k, line in enumerate(lines):
         if _FOOTNOTE_START_RE.match(line.norm):
             return all(len(ln.norm) <= 200 for ln in lines[k:])
@@ -474,7 +247,7 @@ def _is_trailer(norm: str) -> bool:
     """Lines that may follow a signature date: contacts, 抄送, notes, stamps, short labels."""
     return (
         fields.is_closing_phrase(norm)
-        or _date_line(_Line(norm, norm)) is not None
+        or _date_line(Line(norm, norm)) is not None
         or fields.looks_like_org(norm, strict=False)
         or ("。" not in norm and len(norm) <= 60)
     )
@@ -488,7 +261,7 @@ class _Signature:
     year: int | None = None
 
 
-def _signature(closing: list[_Line]) -> _Signature:
+def _signature(closing: list[Line]) -> _Signature:
     sig = _Signature()
     date_at = None
     for i in range(len(closing) - 1, -1, -1):
@@ -530,15 +303,15 @@ _INTRO_START_RE = re.compile(r"收悉|答复如下|回复如下|现答复|现将
 
 @dataclass
 class _Header:
-    lines: list[_Line]
-    free: list[_Line]  # lines that are not label/value lines
+    lines: list[Line]
+    free: list[Line]  # lines that are not label/value lines
     meta: fields.Metadata
     title: str | None
 
 
-def _read_header(lines: list[_Line]) -> _Header:
+def _read_header(lines: list[Line]) -> _Header:
     meta = fields.Metadata()
-    free: list[_Line] = []
+    free: list[Line] = []
     consumed: set[int] = set()
     for i, line in enumerate(lines):
         if i in consumed:
@@ -577,7 +350,7 @@ def _read_header(lines: list[_Line]) -> _Header:
 
 
 def _assign_columns(
-    cells: list[fields.LabelCell], values: list[_Line], meta: fields.Metadata
+    cells: list[fields.LabelCell], values: list[Line], meta: fields.Metadata
 ) -> None:
     if len(values) == len(cells):
         for cell, value in zip(cells, values, strict=True):
@@ -650,8 +423,8 @@ def _parse(
     content = parts.content
 
     # Sections first, then the closing below the last of them; the intro is what is left.
-    chosen = _choose_sections(
-        [m for i, ln in enumerate(content) if (m := _marker_at(i, ln.norm)) is not None]
+    chosen = choose_sections(
+        [m for i, ln in enumerate(content) if (m := marker_at(i, ln.norm)) is not None]
     )
     closing_at = _closing_start(content, chosen[-1].index + 1 if chosen else 0)
     intro_lines = content[: chosen[0].index if chosen else closing_at]
@@ -721,11 +494,7 @@ def _parse(
     ]
     paragraphs, headings = _paragraphs(intro_lines, spans)
     units = detect(paragraphs, DateContext(reply_date, ref_year))
-    promises = tuple(
-        ParsedPromise(u.text, u.section, u.deadline, u.targets, u.firm, u.paragraph)
-        for u in units
-        if u.kind == KIND_PROMISE
-    )
+    promises = promises_of(units)
     sections = [
         _section(
             k + 1,
@@ -738,7 +507,7 @@ def _parse(
         )
         for k, (marker, lines) in enumerate(spans)
     ]
-    derived = () if sections else _derived_sections(paragraphs, units, ref_year, matcher)
+    derived = () if sections else derived_sections(paragraphs, units, ref_year, matcher)
     if not promises:
         warnings.append(NO_PROMISES_WARNING)
     pages = {k + 1: lines[0].page for k, (_m, lines) in enumerate(spans)} if breaks else None
@@ -788,7 +557,7 @@ def _names_a_person(names: str | None) -> bool:
 _BARE_NUMBER_RE = re.compile(r"[A-Za-z]{0,3}\d{2,20}")
 
 
-def _number_after_session(header: list[_Line]) -> str | None:
+def _number_after_session(header: list[Line]) -> str | None:
     """A database-style header prints the number alone under the session line:
     '博山区政协十三届四次会议' / '134105'."""
     for i, line in enumerate(header[:-1]):
@@ -799,19 +568,19 @@ def _number_after_session(header: list[_Line]) -> str | None:
 
 @dataclass
 class _Parts:
-    header: list[_Line]
-    content: list[_Line]  # everything after the salutation
+    header: list[Line]
+    content: list[Line]  # everything after the salutation
     salutation: str | None = None
     names: str | None = None  # the addressee part of the salutation (normalised)
 
 
-def _split_letter(kept: list[_Line]) -> _Parts:
+def _split_letter(kept: list[Line]) -> _Parts:
     """Cut the kept lines at the salutation (or, without one, where the letter starts)."""
     for i, line in enumerate(kept):
         following = kept[i + 1].norm if i + 1 < len(kept) else None
         found = fields.salutation_at(line.norm, following)
         if found is not None:
-            rest = _slice_line(line, found.end)
+            rest = slice_line(line, found.end)
             return _Parts(
                 header=kept[:i],
                 content=([rest] if rest else []) + kept[i + 1 :],
@@ -838,7 +607,7 @@ def _reply_date(sig: _Signature, meta: fields.Metadata, warnings: list[str]) -> 
     return None
 
 
-def _body_labels(content: list[_Line]) -> fields.Metadata:
+def _body_labels(content: list[Line]) -> fields.Metadata:
     """Label lines below the salutation ('承办单位:…' beside the signature block)."""
     meta = fields.Metadata()
     for line in content:
@@ -913,7 +682,7 @@ def _agency(
     return agency
 
 
-def _intro_start(kept: list[_Line]) -> int:
+def _intro_start(kept: list[Line]) -> int:
     """Where the letter proper begins when there is no salutation."""
     for i, line in enumerate(kept[:40]):
         if _INTRO_START_RE.search(line.norm):
@@ -923,14 +692,14 @@ def _intro_start(kept: list[_Line]) -> int:
     i = 0
     while i < len(kept) and i < 40:
         norm = kept[i].norm
-        if "。" in norm or len(norm) >= 80 or _marker_at(i, norm) is not None:
+        if "。" in norm or len(norm) >= 80 or marker_at(i, norm) is not None:
             break
         i += 1
     return i if i < len(kept) else 0
 
 
 def _proposal_title(
-    intro_lines: list[_Line],
+    intro_lines: list[Line],
     intro_norm: str,
     meta: fields.Metadata,
     title: str | None,
@@ -976,7 +745,7 @@ def _doc_number(header: _Header, meta: fields.Metadata) -> str | None:
 _CLASS_VALUE_RE = re.compile(r"^\s*([A-D])(?![A-Za-z])")
 
 
-def _classification(header: _Header, meta: fields.Metadata, closing: list[_Line]) -> str | None:
+def _classification(header: _Header, meta: fields.Metadata, closing: list[Line]) -> str | None:
     value = meta.get("classification")
     if value:
         m = _CLASS_VALUE_RE.match(normalize(value))
@@ -987,16 +756,16 @@ def _classification(header: _Header, meta: fields.Metadata, closing: list[_Line]
 
 
 def _paragraphs(
-    intro: list[_Line], spans: list[tuple[_Marker, list[_Line]]]
-) -> tuple[list[Paragraph], list[_Heading]]:
+    intro: list[Line], spans: list[tuple[Marker, list[Line]]]
+) -> tuple[list[Paragraph], list[Heading]]:
     """The prose lines for the promise detector, each with its section and heading."""
     paragraphs = [Paragraph(ln.orig, ln.norm) for ln in intro]
-    headings: list[_Heading] = []
+    headings: list[Heading] = []
     for k, (marker, lines) in enumerate(spans):
         number = k + 1
-        first = _slice_line(lines[0], marker.length)
+        first = slice_line(lines[0], marker.length)
         rest = lines[1:]
-        heading = _split_heading(first, rest)
+        heading = split_heading(first, rest)
         headings.append(heading)
         section_lines = ([first] if first else []) + rest
         for j, line in enumerate(section_lines):
@@ -1023,16 +792,16 @@ def _paragraphs(
 
 def _section(
     number: int,
-    marker: _Marker,
-    lines: list[_Line],
-    heading: _Heading,
+    marker: Marker,
+    lines: list[Line],
+    heading: Heading,
     units: list[Unit],
     ref_year: int | None,
     matcher: TopicMatcher,
 ) -> ParsedSection:
     first_line = lines[0]
     marker_text = first_line.orig[: marker.length].strip()
-    first = _slice_line(first_line, marker.length)
+    first = slice_line(first_line, marker.length)
     rest = lines[1:]
     parts = ([first.orig] if first else []) + [ln.orig for ln in rest]
     text = "\n".join(parts)
@@ -1045,122 +814,5 @@ def _section(
         topic=matcher.match(heading.text, text),
         commitments=analysis.commitments,
         targets=analysis.targets,
-        promises=_promises_of(units),
+        promises=promises_of(units),
     )
-
-
-def _promises_of(units: Sequence[Unit]) -> tuple[ParsedPromise, ...]:
-    return tuple(
-        ParsedPromise(u.text, u.section, u.deadline, u.targets, u.firm, u.paragraph)
-        for u in units
-        if u.kind == KIND_PROMISE
-    )
-
-
-def _derived_sections(
-    paragraphs: list[Paragraph], units: list[Unit], ref_year: int | None, matcher: TopicMatcher
-) -> tuple[ParsedSection, ...]:
-    """For a letter without numbered sections: one derived section per paragraph that holds
-    a promise, headed by a short phrase from its first promise."""
-    by_paragraph: dict[int, list[Unit]] = {}
-    for unit in units:
-        by_paragraph.setdefault(unit.paragraph, []).append(unit)
-    derived: list[ParsedSection] = []
-    for index in sorted(by_paragraph):
-        group = by_paragraph[index]
-        promises = _promises_of(group)
-        if not promises:
-            continue
-        analysis = statements(group, ref_year)
-        first = next(u for u in group if u.kind == KIND_PROMISE)
-        heading = derived_heading(first.text, first.planned)
-        text = paragraphs[index].orig
-        derived.append(
-            ParsedSection(
-                number=len(derived) + 1,
-                marker="",
-                heading=heading,
-                text=text,
-                topic=matcher.match(heading, text),
-                commitments=analysis.commitments,
-                targets=analysis.targets,
-                promises=promises,
-                derived=True,
-            )
-        )
-    return tuple(derived)
-
-
-# Time phrases, connectives and the subject that open a promise ('下一步工作中,我们将…').
-_DERIVED_LEAD_RE = re.compile(
-    r"^(?:(?:下一步|下步|今后|同时|与此同时|此外|另外|近期|目前|当前|因此|但|并|还|也|今年|明年|"
-    r"(?:19|20)\d{2}\s*年(?:底前|底|内|度)?|在今后的工作中|今后工作中|下一步工作中|下步工作中)"
-    r"[,，、\s]*)+"
-)
-_DERIVED_SUBJECT_RE = re.compile(
-    r"^[^,，。;；:：]{0,12}?(?:将|会(?![同议商签审办])|计划|预计|拟|要(?!求)|准备|打算|力争|争取)"
-    r"(?=[\u4e00-\u9fff])"
-)
-# '于今年6月底前新开通…' -> '新开通…'
-_DERIVED_WHEN_RE = re.compile(
-    r"^(?:用\s*[\d一二两三四五六七八九十]{1,3}\s*年(?:\(含(?:今年|本年)\))?\s*(?:时间)?|"
-    r"(?:于|在|到|从)?\s*(?:今年|明年|本年|(?:19|20)\d{2}\s*年度?)?\s*"
-    r"(?:上半年|下半年|[\d一二三四五六七八九十]{1,2}\s*月)?\s*(?:底|末|中旬|下旬)?\s*(?:前|内|以前)?)"
-)
-_DERIVED_TIME_ONLY_RE = re.compile(
-    r"^(?:用|在|于)?\s*[\d一二两三四五六七八九十]{1,3}\s*年(?:\(含(?:今年|本年)\))?(?:时间|内|之内)?$"
-)
-_DERIVED_CUT_RE = re.compile(r"[,，。;；:：!！?？]")
-_DERIVED_BOUNDARY = "、的和及与并(（"
-DERIVED_HEADING_MAX = 20
-
-
-# Clauses that only set the scene of the action: a condition (待…后, 如…), a place
-# (在…处) or a setting (在…工作中 / …期间).
-_DERIVED_CONDITION_RE = re.compile(r"^(?:待.{1,24}(?:后|时)|如.{1,24}|若.{1,24})$")
-_DERIVED_SCENE_RE = re.compile(
-    r"^(?:在.{1,30}(?:中|期间|过程中|处|内|旁|附近|下|上)|.{1,16}(?:期间|之际|过程中)|"
-    r"(?:根据|按照|依据|依照|结合|围绕|对照|针对|立足).{1,30})$"
-)
-
-
-def _heading_phrase(text: str, level: int = 0) -> str | None:
-    """The action named at the start of a clause, without time phrase and subject; None
-    for a clause that only gives a time, or a setting (level 0) or a condition (level < 2)."""
-    text = _DERIVED_CUT_RE.split(text.strip(), maxsplit=1)[0].strip()
-    for regex in (_DERIVED_LEAD_RE, _DERIVED_SUBJECT_RE):
-        m = regex.match(normalize(text))
-        if m and m.end() >= len(text.rstrip()):
-            return None  # nothing but a time phrase or a subject
-        if m:
-            text = text[m.end() :].lstrip()
-    norm = normalize(text)
-    if (
-        _DERIVED_TIME_ONLY_RE.match(norm)
-        or (level < 1 and _DERIVED_SCENE_RE.match(norm))
-        or (level < 2 and _DERIVED_CONDITION_RE.match(norm))
-    ):
-        return None
-    m = _DERIVED_WHEN_RE.match(norm)
-    if m and len(text) - m.end() >= 4:
-        text = text[m.end() :].lstrip()
-    phrase = text.strip()
-    if len(phrase) < 4:
-        return None
-    if len(phrase) > DERIVED_HEADING_MAX:
-        window = phrase[:DERIVED_HEADING_MAX]
-        at = max(window.rfind(ch) for ch in _DERIVED_BOUNDARY)
-        phrase = window[:at] if at >= 6 else window
-    return phrase
-
-
-def derived_heading(promise: str, planned: Sequence[tuple[int, int]] = ()) -> str:
-    """A heading of at most DERIVED_HEADING_MAX characters for a promise: the action named
-    first in its planned part (``planned``: spans in ``promise``), without the time phrase
-    and the subject, cut after a word boundary if long."""
-    for level in (0, 1, 2):
-        for a, b in planned:
-            phrase = _heading_phrase(promise[a:b], level)
-            if phrase:
-                return phrase
-    return _heading_phrase(promise, 2) or promise.strip()[:DERIVED_HEADING_MAX]

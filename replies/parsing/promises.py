@@ -30,7 +30,7 @@ from datetime import date
 from itertools import islice
 
 from .dates import iter_dates, month_end, year_end
-from .result import ParsedTarget
+from .result import ParsedPromise, ParsedTarget
 from .targets import extract_targets
 from .text import cn_to_int, normalize
 
@@ -844,4 +844,12 @@ def _read_unit(
         deadline=deadline,
         firm=firm,
         targets=tuple(targets),
+    )
+
+
+def promises_of(units: Sequence[Unit]) -> tuple[ParsedPromise, ...]:
+    return tuple(
+        ParsedPromise(u.text, u.section, u.deadline, u.targets, u.firm, u.paragraph)
+        for u in units
+        if u.kind == KIND_PROMISE
     )
