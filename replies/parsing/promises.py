@@ -280,7 +280,6 @@ _ANNOUNCE_RE = re.compile(
     r"(?:的)?(?:工作|措施|举措|事项|内容|任务|重点工作)?$"
 )
 _CONTINUATION_RE = re.compile(r"^(?:同时|与此同时|此外|另外)")
-_LEAD_CONNECTIVE_RE = re.compile(r"^(?:同时|与此同时|此外|另外|并且|并|还|也|此外)[,\s]*")
 # Headings that only label a section: 关于“…” (the proposal's own words), …情况, …打算.
 _LABEL_HEADING_RE = re.compile(
     r"^关于|(?:情况|打算|安排|思路|方向|进展|成效|做法|说明|回复|答复|建议|意见|问题|计划|目标|措施|举措)$|"
@@ -291,7 +290,7 @@ _FUTURE_HEADING_RE = re.compile(r"下一步|下步|今后|打算|计划|努力�
 # Pure time phrases before the planned clause belong to it ('2025年,计划新建…').
 _TIME_CLAUSE_RE = re.compile(
     r"^(?:(?:(?:19|20)\d{2}\s*年(?:度|底|内)?|今年|明年|近期|下一步|下步|今后|同时|此外|"
-    r"[一二三四五六七八九十\d]{1,2}月(?:底|份)?)\s*,?\s*)+$"
+    r"[一二三四五六七八九十\d]{1,2}月(?:底|份)?)[\s,]*)+$"
 )
 # Clauses end at , ; : but not at the comma of a thousands separator (1,000).
 _CLAUSE_RE = re.compile(r"[;:]|(?<!\d),|,(?!\d{3}(?!\d))")
