@@ -166,16 +166,20 @@ def _live_quotes(norm: str) -> set[int]:
     return live
 
 
-def _depths(norm: str, live: set[int]) -> list[int]:
+def _depths(norm: str, live: set[int]) -> Sequence[int]:
     """Quote depth before each position (only paired quotes count)."""
-    depth = 0
+    if not live:
+        return bytes(len(norm) + 1)  # all zero, built without a Python loop
     out = [0] * (len(norm) + 1)
-    for i, ch in enumerate(norm):
-        out[i] = depth
-        if i in live:
-            depth += 1 if ch in "“《([" or (ch == '"' and depth == 0) else -1
-            depth = max(depth, 0)
-    out[len(norm)] = depth
+    depth = 0
+    previous = 0
+    for pos in sorted(live):
+        out[previous : pos + 1] = [depth] * (pos + 1 - previous)
+        ch = norm[pos]
+        depth += 1 if ch in "“《([" or (ch == '"' and depth == 0) else -1
+        depth = max(depth, 0)
+        previous = pos + 1
+    out[previous:] = [depth] * (len(norm) + 1 - previous)
     return out
 
 
@@ -375,8 +379,14 @@ class _Marks:
     first: int = -1  # position of the first future marker
 
 
+# Every future marker holds one of these characters: a unit without any is read no further.
+_TRIGGER_RE = re.compile(r"[下今接将力预打即明后拟待计会继争要年底月前内]")
+
+
 def _marks(norm: str, ctx: DateContext) -> _Marks:
     marks = _Marks()
+    if not _TRIGGER_RE.search(norm):
+        return marks
     positions: list[int] = []
     for regex in (_FUTURE_WORDS_RE, _PLAN_VERB_RE, _WILL_RE):
         m = regex.search(norm)
@@ -796,10 +806,22 @@ def _read_unit(
     if not request and _COURTESY_RE.search(norm):
         return make(KIND_STATEMENT, courtesy=True)
     marks = _marks(norm, ctx)
+    lead_in = norm.endswith(":") or bool(_ANNOUNCE_RE.search(norm.rstrip("。:; ")))
+    if not (
+        marks.strong
+        or marks.weak
+        or inherited
+        or request
+        or run_in
+        or (prev is not None and prev.future and (lead_in or _CONTINUATION_RE.match(norm)))
+    ):
+        # Nothing here commits to anything: a statement (or a lead-in to a list that
+        # carries no commitment, which reads as a statement too).
+        return make(KIND_STATEMENT)
     need = bool(_NEED_RE.search(norm))
     done = bool(_DONE_RE.search(norm))
     others = bool(_OTHERS_RE.search(norm))
-    if norm.endswith(":") or _ANNOUNCE_RE.search(norm.rstrip("。:; ")):
+    if lead_in:
         future = (marks.strong and not others) or (marks.weak and not need) or inherited
         future = future or bool(prev is not None and prev.future and prev.paragraph == p_index)
         return make(KIND_LEAD_IN, future)
@@ -816,11 +838,10 @@ def _read_unit(
         and not done
     )
     planned: tuple[tuple[int, int], ...]
-    clauses = _clauses(norm, depth, s)
     if own or request:
-        planned = _planned_part(norm, clauses, marks.first, inherited=False)
+        planned = _planned_part(norm, _clauses(norm, depth, s), marks.first, inherited=False)
     elif (inherited and not blocked) or continuation or (heading_unit and inherited):
-        planned = _planned_part(norm, clauses, -1, inherited=True)
+        planned = _planned_part(norm, _clauses(norm, depth, s), -1, inherited=True)
     elif run_in and inherited:
         planned = ((0, run_in),)
     else:
