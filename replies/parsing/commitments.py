@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .dates import iter_dates
-from .promises import KIND_PROMISE, KIND_STATEMENT, DateContext, Paragraph, Unit, detect
+from .promises import KIND_PROMISE, KIND_STATEMENT, Unit
 from .result import (
     MODALITY_DONE,
     MODALITY_ONGOING,
@@ -24,7 +24,6 @@ from .result import (
     ParsedCommitment,
     ParsedTarget,
 )
-from .text import normalize
 
 # Present progress: 正在… / 推进中 / 仍在.
 _ONGOING_RE = re.compile(
@@ -95,26 +94,6 @@ def statements(units: Sequence[Unit], ref_year: int | None) -> SectionAnalysis:
             if modality is not None:
                 commitments.append(ParsedCommitment(unit.text, modality, None))
     return SectionAnalysis(tuple(commitments), tuple(targets))
-
-
-def analyse(
-    orig: str, norm: str | None, ref_year: int | None, heading: str | None = None
-) -> SectionAnalysis:
-    """Statements of one stand-alone section body (lines of prose; ``heading`` labels it).
-
-    ``norm`` is normalize(orig) when the caller already has it (same length as orig).
-    """
-    if norm is None or len(norm) != len(orig):
-        norm = normalize(orig)
-    paragraphs: list[Paragraph] = []
-    for k, (line_orig, line_norm) in enumerate(
-        zip(orig.split("\n"), norm.split("\n"), strict=True)
-    ):
-        paragraphs.append(
-            Paragraph(line_orig, line_norm, section=1, section_start=k == 0, heading=heading)
-        )
-    units = detect(paragraphs, DateContext(None, ref_year))
-    return statements(units, ref_year)
 
 
 def reference_year(reply: date | None, mentioned_norm: str) -> int | None:
