@@ -434,7 +434,12 @@ _YEAR_MONTH_RE = re.compile(
 )
 # A month without its year ('10月底', '今年6月底前', '明年3月'); written years were read
 # (and blanked) before.
-_MONTH_ONLY_RE = re.compile(rf"(?<![\d])({_CN_MONTH})\s*月\s*(?:底|末|份|前|中旬|下旬)")
+_MONTH_ONLY_RE = re.compile(
+    rf"(?<![\d])({_CN_MONTH})\s*月\s*(?:底|末|份|前|中旬|下旬)|"
+    # '预计今年10月开通' / '将于9月完成': a month named as the time of the act
+    rf"(?<=今年|明年|本年)({_CN_MONTH})\s*月(?!\s*(?:\d|[一二三四五六七八九十]{{1,3}}\s*[日号]))|"
+    rf"(?<=[于在到])({_CN_MONTH})\s*月(?!\s*(?:\d|[一二三四五六七八九十]{{1,3}}\s*[日号]))"
+)
 _YEAR_RE = re.compile(
     r"(?<![\d\-—~～])((?:19|20)\d{2})\s*年(?!\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月)"
 )
@@ -506,7 +511,7 @@ def _deadline_in(norm: str, ctx: DateContext) -> date | None:
     rest = "".join(blank)
     if year is not None:
         for m in _MONTH_ONLY_RE.finditer(rest):
-            month = cn_to_int(m.group(1))
+            month = cn_to_int(m.group(1) or m.group(2) or m.group(3))
             if month and 1 <= month <= 12:
                 ahead = 1 if rest[max(0, m.start() - 2) : m.start()] == "明年" else 0
                 keep(_G_MONTH, month_end(year + ahead, month))
