@@ -115,6 +115,8 @@ def test_promise_json_shape() -> None:
         "待市里资金下达后，我局将立即组织施工。",
         "如政策调整，我们会第一时间告知您。",
         "街道办事处将组织物业公司清理楼道杂物。",
+        "如有需要，我局将派技术人员上门指导。",
+        "请您放心，我们会持续跟进此事。",
     ],
 )
 def test_future_markers_make_a_promise(sentence: str) -> None:
@@ -134,6 +136,7 @@ def test_future_markers_make_a_promise(sentence: str) -> None:
         "我局已将该小区纳入改造计划。",  # object marker 将 with 已
         "根据规定，改造资金由市、区两级财政按比例承担。",  # current policy
         "希望您今后继续关心支持我们的工作。",  # courtesy
+        "如对答复不满意，请及时与我们联系。",  # courtesy
         "相信街道会妥善处理此事。",  # a belief about someone else
         "可由业主委员会向街道提出申请。",  # someone else's step
         "我局于2021年12月底前完成了雨污分流改造。",  # a past date
