@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -183,7 +183,8 @@ class ParsedLetter:
     warnings: tuple[str, ...] = ()
     promises: tuple[ParsedPromise, ...] = ()
     derived_sections: tuple[ParsedSection, ...] = ()
-    pages: dict[int, int] | None = None
+    # Left out of the hash: a mapping is not hashable, and the rest identifies the letter.
+    pages: dict[int, int] | None = field(default=None, hash=False)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary; the key order is part of the `parse_letter --json` contract."""
