@@ -774,8 +774,6 @@ def _read_paragraph(p_index: int, para: Paragraph, block: _Block, ctx: DateConte
             heading_unit=bool(heading_unit),
             run_in=para.heading_end - s if run_in else 0,
         )
-        if unit is None:
-            continue
         units.append(unit)
         block.last_unit = unit
         prev_in_para = unit
@@ -794,12 +792,14 @@ def _read_unit(
     inherited: bool,
     heading_unit: bool,
     run_in: int,
-) -> Unit | None:
+) -> Unit:
+    """Read one unit: a promise (with its planned part, deadline, targets, firmness), a
+    list lead-in, a label heading, or a statement."""
     norm = para.norm[s:e]
     orig = para.orig[s:e]
 
-    def make(kind: str, future: bool = False, **extra: object) -> Unit:
-        return Unit(p_index, s, e, orig, norm, para.section, kind, future, **extra)  # type: ignore[arg-type]
+    def make(kind: str, future: bool = False, *, courtesy: bool = False) -> Unit:
+        return Unit(p_index, s, e, orig, norm, para.section, kind, future, courtesy=courtesy)
 
     closed = norm[-1] in "。;"
     if para.last and not closed and len(norm) < _MIN_FRAGMENT and e == len(para.norm.rstrip()):
@@ -863,7 +863,13 @@ def _read_unit(
         for target in extract_targets(orig[a:b], norm[a:b], deadline)
     ]
     firm = _firm(norm, planned, deadline is not None, bool(targets))
-    return make(
+    return Unit(
+        p_index,
+        s,
+        e,
+        orig,
+        norm,
+        para.section,
         KIND_PROMISE,
         True,
         planned=planned,
