@@ -538,13 +538,25 @@ def _parse(
     )
 
 
-_CO_OPINION_RE = re.compile(r"(?:会办|协办)(?:单位)?(?:意见|的意见)")
+# A co-handler's opinion says so in its title ('…第86号建议的会办意见') or where the
+# letter proper begins ('现提出会办意见如下'); a lead unit's answer may only mention that it
+# heard the co-handlers ('征求协办单位意见后').
+_CO_OPINION_TITLE_RE = re.compile(
+    r"(?:会办|协办)(?:单位)?(?:的)?意见(?:函)?$|(?:会办|协办)意见的函"
+)
+_CO_OPINION_INTRO_RE = re.compile(
+    r"(?:提出|提供|现将|现就)(?:以下|如下)?(?:会办|协办)(?:单位)?意见|(?:会办|协办)意见如下"
+)
 
 
 def _reply_role(sources: Sequence[str]) -> str:
     """co_opinion for a co-handler's opinion to the lead unit (会办意见 / 协办意见)."""
-    head = "\n".join((sources[0], sources[1], sources[2], sources[3][:400]))
-    return REPLY_ROLE_CO_OPINION if _CO_OPINION_RE.search(squeeze(head)) else REPLY_ROLE_ANSWER
+    titles = [squeeze(t) for t in (sources[0], sources[1]) if t]
+    if any(_CO_OPINION_TITLE_RE.search(t) for t in titles) or _CO_OPINION_INTRO_RE.search(
+        squeeze(sources[3][:400])
+    ):
+        return REPLY_ROLE_CO_OPINION
+    return REPLY_ROLE_ANSWER
 
 
 _PERSON_RE = re.compile(r"委员|代表|同志|先生|女士|老师")

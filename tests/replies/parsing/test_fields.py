@@ -85,6 +85,11 @@ def test_co_opinion_letter_names_proposers_in_its_first_sentence() -> None:
     assert letter.kind == "other"
     assert letter.as_dict()["reply_role"] == "co_opinion"
     assert parse_letter(_with(["王丽委员："])).reply_role == "answer"
+    heard = _with(
+        ["王丽委员："],
+        ["您提出的提案收悉，在征求协办单位意见的基础上，现答复如下：", *_BODY[1:]],
+    )
+    assert parse_letter(heard).reply_role == "answer"
 
 
 # ---------------------------------------------------------------------------
