@@ -80,9 +80,12 @@ def choose_sections(markers: list[Marker]) -> list[Marker]:
         run: list[Marker] = []
         expected = 1
         restarted = False
-        for marker in items:
+        last_at = {m.first: k for k, m in enumerate(items)}
+        for k, marker in enumerate(items):
             if marker.first == 0:
-                if run:
+                # Only where the number due is missing: a '、' line inside a broken
+                # enumeration before the real 二、 is not an item.
+                if run and last_at.get(expected, -1) < k:
                     run.append(marker)
                     expected += 1
                 continue
