@@ -495,13 +495,16 @@ def _parse(
     paragraphs, headings = _paragraphs(intro_lines, spans)
     units = detect(paragraphs, DateContext(reply_date, ref_year))
     promises = promises_of(units)
+    by_section: dict[int | None, list[Unit]] = {}
+    for unit in units:
+        by_section.setdefault(unit.section, []).append(unit)
     sections = [
         _section(
             k + 1,
             marker,
             lines,
             headings[k],
-            [u for u in units if u.section == k + 1],
+            by_section.get(k + 1, []),
             ref_year,
             matcher,
         )

@@ -64,6 +64,10 @@ def marker_at(index: int, norm: str) -> Marker | None:
     return None
 
 
+# A lost numeral is a rare accident: a run of bare '、' lines is not a list of sections.
+_MAX_BARE = 2
+
+
 def choose_sections(markers: list[Marker]) -> list[Marker]:
     """The top-level list: a consecutive run 1, 2, 3… of one marker style.
 
@@ -81,11 +85,13 @@ def choose_sections(markers: list[Marker]) -> list[Marker]:
         expected = 1
         restarted = False
         last_at = {m.first: k for k, m in enumerate(items)}
+        bare = 0
         for k, marker in enumerate(items):
             if marker.first == 0:
                 # Only where the number due is missing: a '、' line inside a broken
                 # enumeration before the real 二、 is not an item.
-                if run and last_at.get(expected, -1) < k:
+                if run and last_at.get(expected, -1) < k and bare < _MAX_BARE:
+                    bare += 1
                     run.append(marker)
                     expected += 1
                 continue
