@@ -9,13 +9,26 @@ ParsedLetter into model rows.
 from .files import parse_paths, read_letter_bytes, read_letter_file
 from .html_text import html_to_text
 from .letter import parse_letter
-from .result import ParsedCommitment, ParsedLetter, ParsedSection, ParsedTarget
+from .result import (
+    NO_PROMISES_WARNING,
+    REPLY_ROLE_ANSWER,
+    REPLY_ROLE_CO_OPINION,
+    ParsedCommitment,
+    ParsedLetter,
+    ParsedPromise,
+    ParsedSection,
+    ParsedTarget,
+)
 from .topics import DEFAULT_TOPICS, match_topic
 
 __all__ = [
     "DEFAULT_TOPICS",
+    "NO_PROMISES_WARNING",
+    "REPLY_ROLE_ANSWER",
+    "REPLY_ROLE_CO_OPINION",
     "ParsedCommitment",
     "ParsedLetter",
+    "ParsedPromise",
     "ParsedSection",
     "ParsedTarget",
     "html_to_text",

@@ -28,6 +28,12 @@ _NUM_DATE_RE = re.compile(
     r"(?<![\d.])(?P<y>(?:19|20)\d{2})\s*(?P<s>[-/.])\s*(?P<m>\d{1,2})\s*(?P=s)\s*(?P<d>\d{1,2})(?![\d.])"
 )
 _BARE_DATE_RE = re.compile(r"(?P<y>(?:19|20)\d{2})(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])")
+# Clerks also drop the zero padding: 202285 (2022-08-05), 2020824 (2020-08-24).
+_SHORT_BARE_DATE_RE = re.compile(r"(?P<y>(?:19|20)\d{2})(?P<rest>\d{2,3})")
+# A signature date without its day: 2023年5月 / 二〇二三年五月.
+_CN_MONTH_RE = re.compile(
+    rf"{_YEAR}\s*年\s*{_MONTH}\s*月(?:\s*[(\[【（][^()\[\]【】（）]{{0,16}}[)\]】）])?"
+)
 # Time of day that often trails a web date: "2022-12-08 09:37".
 _TIME_TAIL_RE = re.compile(r"\s*\d{1,2}:\d{2}(?::\d{2})?\s*$")
 # Stamps and notes that can trail a signature date without being part of it.
@@ -82,6 +88,9 @@ def whole_line_date(norm: str) -> date | None:
     bare = _BARE_DATE_RE.fullmatch(line)
     if bare:
         return _make_date(bare.group("y"), bare.group("m"), bare.group("d"))
+    short = _SHORT_BARE_DATE_RE.fullmatch(line)
+    if short:
+        return _short_bare_date(short.group("y"), short.group("rest"))
     for regex in (_CN_DATE_RE, _NUM_DATE_RE):
         m = regex.search(line)
         if m is None:
@@ -90,6 +99,36 @@ def whole_line_date(norm: str) -> date | None:
         if _DATE_LINE_NOISE_RE.fullmatch(rest):
             return _make_date(m.group("y"), m.group("m"), m.group("d"))
     return None
+
+
+def _short_bare_date(year: str, rest: str) -> date | None:
+    """202285 -> 2022-08-05; 2020824 -> 2020-08-24; None when two readings are possible
+    (2021111 is 1 November or 11 January): a wrong date is worse than none."""
+    splits = (
+        [(rest[:1], rest[1:])] if len(rest) == 2 else [(rest[:1], rest[1:]), (rest[:2], rest[2:])]
+    )
+    readings = {
+        value
+        for m, d in splits
+        if not m.startswith("0") and not d.startswith("0")
+        for value in [_make_date(year, m, d)]
+        if value is not None
+    }
+    return readings.pop() if len(readings) == 1 else None
+
+
+def whole_line_month(norm: str) -> tuple[int, int] | None:
+    """(year, month) when a line holds nothing but a date without its day (2023年5月)."""
+    line = norm.strip()
+    if not line or len(line) > 30:
+        return None
+    m = _CN_MONTH_RE.fullmatch(line)
+    if m is None:
+        return None
+    year, month = cn_to_int(m.group("y")), cn_to_int(m.group("m"))
+    if year is None or month is None or not (1949 <= year <= 2100 and 1 <= month <= 12):
+        return None
+    return year, month
 
 
 def trailing_date(norm: str) -> tuple[str, date] | None:

@@ -27,6 +27,10 @@ LABELS: dict[str, str | None] = {
     "公开日期": "publish_date",
     "发布日期": "publish_date",
     "发布时间": "publish_date",
+    "生成日期": "publish_date",
+    "发表时间": "publish_date",
+    "更新时间": "publish_date",
+    "编稿时间": "publish_date",
     "成文日期": "written_date",
     "发文日期": "written_date",
     "印发日期": "written_date",
@@ -62,6 +66,8 @@ LABELS: dict[str, str | None] = {
     "领衔代表": "proposers",
     "领衔委员": "proposers",
     "提出人": "proposers",
+    "建议人": "proposers",
+    "提案者": "proposers",
     "第一提案人": "proposers",
     "提案号": "number",
     "建议号": "number",
@@ -69,6 +75,7 @@ LABELS: dict[str, str | None] = {
     "提案编号": "number",
     "建议编号": "number",
     "编号": "number",
+    "自编号": "number",
     "届次": "session",
     # Known labels without a field of their own.
     "存放位置": None,
@@ -105,7 +112,19 @@ _LABEL_ALT = "|".join(
     r"\s*".join(re.escape(ch) for ch in label) for label in sorted(LABELS, key=len, reverse=True)
 )
 _LABEL_AT_START_RE = re.compile(rf"(?:{_LABEL_ALT})(?=\s|:|$)")
-_LABEL_ANY_RE = re.compile(rf"(?:(?<=[\s|])|^)(?P<label>{_LABEL_ALT})\s*(?::\s*|(?=\s)|$)")
+_LABEL_ANY_RE = re.compile(
+    rf"(?:(?<=[\s|•·▪◆■●])|^)(?P<label>{_LABEL_ALT})\s*(?:(?P<colon>:)\s*|(?=\s)|$)"
+)
+# Bullets and table pipes in front of a label ('  • 来源:…', '| 发布机构 | …').
+_LINE_LEAD_RE = re.compile(r"[\s|•·▪◆■●*]*")
+# Inside a value, an unknown label ('关键字:', '生效时间:') or a page widget ('字体:[大 中 小]',
+# '| 打印', '分享到') ends it: page chrome is never part of a value.
+# Every alternative starts with a required character (see _SESSION_RE on why).
+_VALUE_END_RE = re.compile(
+    r"[|｜]|(?<=\s)[\u4e00-\u9fff]{2,6}\s*:|(?:选择阅读字号|字体大小|字体|字号|打印本页|打印|"
+    r"关闭窗口|分享到|浏览次数|浏览量|阅读次数|点击数|点击量)(?:\s*[:\[【(]|\s*$)|"
+    r"[\[【]\s*(?:大|打印|关闭)"
+)
 DATE_FIELDS = frozenset({"publish_date", "written_date", "reply_date"})
 
 
@@ -115,24 +134,30 @@ class LabelCell:
     field: str | None
     start: int  # value span in the line
     end: int
+    colon: bool = True  # written with a colon ('文号:'), not a bare column header ('文号')
 
 
 def label_cells(norm: str) -> list[LabelCell] | None:
     """Split a metadata line into label/value cells, or None if it does not start with a label."""
-    if not _LABEL_AT_START_RE.match(norm):
+    lead = _LINE_LEAD_RE.match(norm)
+    offset = lead.end() if lead else 0
+    if not _LABEL_AT_START_RE.match(norm, offset):
         return None
-    matches = list(_LABEL_ANY_RE.finditer(norm))
+    matches = list(_LABEL_ANY_RE.finditer(norm, offset))
+    if not matches or matches[0].start() != offset:
+        return None
     cells: list[LabelCell] = []
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(norm)
         start = m.end()
-        while start < end and norm[start].isspace():
+        while start < end and (norm[start].isspace() or norm[start] in "|｜"):
             start += 1
-        stop = end
+        cut = _VALUE_END_RE.search(norm, start, end)
+        stop = cut.start() if cut else end
         while stop > start and norm[stop - 1].isspace():
             stop -= 1
         label = squeeze(m.group("label"))
-        cells.append(LabelCell(label, LABELS.get(label), start, stop))
+        cells.append(LabelCell(label, LABELS.get(label), start, stop, bool(m.group("colon"))))
     return cells
 
 
@@ -209,18 +234,22 @@ def find_session(norm: str) -> str | None:
     return None
 
 
+# A proposal number as written: 89, D022, 2021-015, or a long database code (20250118040077).
+_N = r"(?P<n>[A-Za-z]{0,3}\d{1,20}(?:-\d{1,4})?)"
 _NUMBER_RES = (
+    # 第89号提案 / 第72提案 (号 dropped before the genre word)
     re.compile(
-        r"第\s*(?P<n>[A-Za-z]{0,3}\d{1,10}(?:-\d{1,4})?)\s*号\s*"
-        r"(?:(?:重点|集体|委员|代表|政协|人大)\s*)?(?:提案|建议|议案|意见)"
+        rf"第\s*{_N}\s*(?:号\s*(?:(?:重点|集体|委员|代表|政协|人大)\s*)?)?(?:提案|建议|议案|意见)"
     ),
-    re.compile(
-        r"(?:提案|建议|议案)\s*(?:编号|号|编码)\s*(?:[为是:第]\s*)*"
-        r"(?P<n>[A-Za-z]{0,3}\d{1,10}(?:-\d{1,4})?)"
-    ),
-    re.compile(r"会议\s*第\s*(?P<n>[A-Za-z]{0,3}\d{1,10})\s*号"),
-    # 《关于…的提案》(第0312号)收悉: the number in brackets after the cited title.
-    re.compile(r"[》”]\s*\(\s*第\s*(?P<n>[A-Za-z]{0,3}\d{1,10})\s*号\s*(?:(?:提案|建议)\s*)?\)"),
+    # 提案编号: 15 / 建议号为D022 / 提案:第25号
+    re.compile(rf"(?:提案|建议|议案)\s*(?:编号|号|编码)\s*(?:[为是:第]\s*)*{_N}"),
+    re.compile(rf"(?:提案|建议|议案)\s*:?\s*第\s*{_N}\s*号"),
+    # 会议第16号 / 会议16号议案
+    re.compile(rf"会议\s*第?\s*{_N}\s*号"),
+    # 《关于…的提案》(第0312号) / (20201398号): the number in brackets after the cited title.
+    re.compile(rf"[》”]\s*\(\s*第?\s*{_N}\s*号\s*(?:(?:提案|建议)\s*)?\)"),
+    # 自编号: 45, a committee's own running number when nothing else names one.
+    re.compile(rf"自编号\s*(?:[:为是]\s*)?{_N}"),
 )
 
 
@@ -243,13 +272,41 @@ _PROPOSAL_WEAK_RE = re.compile(r"委员(?!会)")
 _SUGGESTION_WEAK_RE = re.compile(r"代表(?!大会)")
 
 
-def find_kind(text: str) -> str:
-    """proposal / suggestion / other from title, metadata and intro (never the salutation).
+# The body that held the session decides: 政协…届…次会议 / 第十届委员会第二次会议 is a CPPCC
+# session, 人大…届…次会议 / 人民代表大会第四次会议 a people's congress.
+_SESSION_BODY_PROPOSAL_RE = re.compile(r"政协")
+_SESSION_BODY_SUGGESTION_RE = re.compile(r"人大|人民代表大会|代表大会")
 
-    Institution words (政协, 人大, 提案, 议案) weigh three times as much as a bare 委员 or 代表
-    mentioned in the text, which on its own only tips the balance.
+
+def kind_from_session(norm: str) -> str | None:
+    """proposal / suggestion from the words around the first session named, or None."""
+    for m in _SESSION_RE.finditer(norm):
+        term, meeting = cn_to_int(m.group("term")), cn_to_int(m.group("meeting"))
+        if not (term and meeting and 0 < term < 100 and 0 < meeting < 30):
+            continue
+        # 人民代表大会 may come after the term (第十四届人民代表大会第四次会议) and 政协 before
+        # it (市政协十五届五次会议, 政协子洲县第十届委员会).
+        around = norm[max(0, m.start() - 16) : m.start()] + m.group("gap")
+        after = norm[m.end() : m.end() + 4]
+        proposal = bool(_SESSION_BODY_PROPOSAL_RE.search(around)) or "委员会" in m.group("gap")
+        suggestion = bool(_SESSION_BODY_SUGGESTION_RE.search(around)) or after.startswith("人大")
+        if proposal != suggestion:
+            return "proposal" if proposal else "suggestion"
+    return None
+
+
+def find_kind(text: str, addressee: str | None = None) -> str:
+    """proposal / suggestion / other from title, metadata and intro.
+
+    The session's body (政协 / 人大) decides when it is named. Otherwise institution words
+    (政协, 人大, 提案, 议案) weigh three times as much as a bare 委员 or 代表 mentioned in the
+    text, which on its own only tips the balance. The salutation (``addressee``) breaks a tie
+    only: a CPPCC reply may well greet its proposer as 代表.
     """
     flat = squeeze(text)
+    by_session = kind_from_session(flat)
+    if by_session is not None:
+        return by_session
     proposal = 3 * len(_PROPOSAL_STRONG_RE.findall(flat)) + len(_PROPOSAL_WEAK_RE.findall(flat))
     suggestion = 3 * len(_SUGGESTION_STRONG_RE.findall(flat)) + len(
         _SUGGESTION_WEAK_RE.findall(flat)
@@ -258,6 +315,12 @@ def find_kind(text: str) -> str:
         return "proposal"
     if suggestion > proposal:
         return "suggestion"
+    if addressee:
+        who = squeeze(addressee)
+        if _PROPOSAL_WEAK_RE.search(who):
+            return "proposal"
+        if _SUGGESTION_WEAK_RE.search(who):
+            return "suggestion"
     return "other"
 
 
@@ -272,7 +335,9 @@ _CITE_CONTEXT_RE = re.compile(r"收悉|提出的|所提|提交的|提的|领衔|
 # Unquoted: 您提出的关于加强垃圾分类工作的建议提案收悉 -> 关于加强垃圾分类工作的建议.
 _UNQUOTED_RE = re.compile(
     r"(?P<t>关于[^,。;:!?“”《》\n]{2,120}?(?:建议|提案|意见|议案|问题|报告))"
-    r"(?:提案|建议)?(?=(?:已|均已|业已)?收悉|办理|的?答复|的?回复|,|。|;|\(|$)"
+    # "…的建议的提案收悉": a genre word wrapped once more is not part of the title.
+    r"(?:(?<=建议|提案|意见|议案)的(?:提案|建议)|提案|建议)?"
+    r"(?=(?:已|均已|业已)?收悉|办理|的?答复|的?回复|,|。|;|\(|$)"
 )
 _WRAPPED_TITLE_RE = re.compile(r"(?:的|之)?(?:答复函|答复|复函|回复|的函|办理情况|函)\s*$")
 
@@ -341,11 +406,22 @@ _HONORIFIC_END_RE = re.compile(
     r"(?:委员|代表|同志|先生|女士|老师|主任|主席|主委|会长|院长|局长|书记|负责人|们|各位|"
     r"小组|联组|界别|支部|总支|委员会|市委|市委会|县委|区委|党派|您好|你好)\s*$"
 )
-_NEXT_IS_LETTER_RE = re.compile(r"^(?:您|你|贵|首先|现将|现就|收到|感谢|非常感谢)")
+_NEXT_IS_LETTER_RE = re.compile(
+    r"^(?:您|你|贵|首先|现将|现就|收到|感谢|非常感谢|提出的|所提的?|关于您|对您|针对您)"
+)
+# A salutation without its colon ('高松代表' alone on a line) names people by a personal
+# title; an institution (委员会, 市委) never stands alone on a line as the addressee.
+_PERSONAL_END_RE = re.compile(
+    r"(?:委员|代表|同志|先生|女士|老师)\s*(?:们)?\s*(?:,?\s*(?:您好|你好|们好))?\s*[!]?$"
+)
 _SAL_FORBIDDEN_RE = re.compile(r"[,。;!?《》“”【】〔〕\[\]]|答复|复函|如下")
 # Digits only appear in a salutation as a head count: 孙八等5位委员.
 _SAL_DIGITS_RE = re.compile(r"\d")
 _SAL_HEADCOUNT_RE = re.compile(r"等\s*\d{1,3}\s*[位名人]")
+# A joint salutation lists names: 陈桂平、胡泽云、…等代表 can run past the usual 40 characters.
+_NAME_LIST_RE = re.compile(r"[\u4e00-\u9fff·]{2,5}(?:\s*[、,]\s*[\u4e00-\u9fff·]{2,5}){2,40}")
+_MAX_SALUTATION = 40
+_MAX_NAME_LIST = 240
 
 
 @dataclass
@@ -354,19 +430,48 @@ class Salutation:
     names: str  # the part naming the addressee
 
 
-def salutation_at(norm: str, next_norm: str | None) -> Salutation | None:
-    """Recognise '王坤委员:' / '尊敬的周平委员:' / '陈潜代表您好:' at the start of a line."""
-    colon = norm.find(":")
-    if colon <= 0 or colon > 40:
-        return None
-    who = norm[:colon].strip()
+_GREETING_TAIL_RE = re.compile(r"[,\s]*(?:您好|你好|们好)\s*!?$")
+_NAME_PART_RE = re.compile(r"[\u4e00-\u9fff·、\s]{2,12}")
+
+
+def _addressee(who: str) -> str:
+    """The addressee without '致' in front, a greeting after ('张三委员,您好') or commas
+    between names ('张三,李四委员' -> '张三、李四委员')."""
+    who = who.strip()
+    if who.startswith("致"):
+        who = who[1:]
+    if len(who) <= _MAX_NAME_LIST:
+        who = _GREETING_TAIL_RE.sub("", who) or who
+    parts = who.split(",")
+    if len(parts) > 1 and all(_NAME_PART_RE.fullmatch(p.strip()) for p in parts):
+        who = "、".join(p.strip() for p in parts)
+    return who
+
+
+def _addressee_ok(who: str) -> bool:
     if not who or _SAL_FORBIDDEN_RE.search(who) or is_label_name(who):
-        return None
+        return False
     if _SAL_DIGITS_RE.search(_SAL_HEADCOUNT_RE.sub("", who)):
-        return None
+        return False
     if not re.sub(r"\([^()]*\)", "", who).strip():
-        return None  # only a bracketed note, such as '(此件公开):
-    if _LABEL_AT_START_RE.match(who):
+        return False  # only a bracketed note, such as '(此件公开):
+    return not _LABEL_AT_START_RE.match(who)
+
+
+def salutation_at(norm: str, next_norm: str | None) -> Salutation | None:
+    """Recognise '王坤委员:' / '尊敬的周平委员:' / '陈潜代表您好:' at the start of a line,
+    and a salutation line without its colon ('高松代表') when the letter follows it."""
+    colon = norm.find(":")
+    if colon <= 0:
+        return _salutation_without_colon(norm, next_norm)
+    who = _addressee(norm[:colon])
+    if colon > _MAX_SALUTATION and not (
+        colon <= _MAX_NAME_LIST
+        and _PERSONAL_END_RE.search(who)
+        and _NAME_LIST_RE.match(re.sub(r"^尊敬的?", "", who))
+    ):
+        return _salutation_without_colon(norm, next_norm)
+    if not _addressee_ok(who):
         return None
     rest = norm[colon + 1 :].strip()
     honorific = bool(_HONORIFIC_END_RE.search(who))
@@ -376,6 +481,19 @@ def salutation_at(norm: str, next_norm: str | None) -> Salutation | None:
         if not _NEXT_IS_LETTER_RE.match(follower):
             return None
     return Salutation(end=colon + 1, names=who)
+
+
+def _salutation_without_colon(norm: str, next_norm: str | None) -> Salutation | None:
+    if len(norm) > _MAX_NAME_LIST or ":" in norm or not _PERSONAL_END_RE.search(norm):
+        return None
+    who = _addressee(norm.rstrip("!"))
+    if len(who) > _MAX_SALUTATION and not _NAME_LIST_RE.match(re.sub(r"^尊敬的?", "", who)):
+        return None
+    if not _addressee_ok(who) or not next_norm:
+        return None
+    if not (_NEXT_IS_LETTER_RE.match(next_norm.strip()) or next_norm.startswith(("您好", "你好"))):
+        return None
+    return Salutation(end=len(norm), names=who)
 
 
 _NAME_SPLIT_RE = re.compile(r"[、,;/\s]+")
@@ -392,8 +510,7 @@ def proposer_names(who: str) -> list[str]:
     """Names in a salutation: joint lists split, titles and 等 stripped, placeholders dropped."""
     # Notes in brackets ('张三(领衔)', '李四(民盟)') are not part of a name.
     who = re.sub(r"\([^()]*\)", " ", who).strip()
-    if who.startswith("尊敬的"):
-        who = who[3:]
+    who = re.sub(r"^尊敬的?", "", who)
     who = _NAME_STRIP_RE.sub("", who)
     names: list[str] = []
     for part in _NAME_SPLIT_RE.split(who):
@@ -411,6 +528,25 @@ def proposer_names(who: str) -> list[str]:
     return names
 
 
+# A letter addressed to a unit (a co-handler's opinion to the lead unit) names the proposers
+# in its first sentence instead: 杨春波代表提出的… / 张三、李四委员联名提出的….
+_CITED_PROPOSERS_RE = re.compile(
+    r"(?:^|(?<=[,。;:\s]))(?P<names>[\u4e00-\u9fff]{2,4}(?:、[\u4e00-\u9fff]{2,4}){0,30})"
+    r"(?:等\s*\d{0,3}\s*[位名]?\s*)?(?:政协|人大)?(?:委员|代表)(?:们)?"
+    r"(?:在[^,。;:]{1,40}?)?(?:领衔|联名)?(?:提出|所提|提交)"
+)
+
+
+def proposers_in_intro(intro_norm: str) -> list[str]:
+    """Proposers named in the opening sentence ('杨春波代表提出的…收悉')."""
+    head = intro_norm[:300]
+    stop = head.find("。")
+    m = _CITED_PROPOSERS_RE.search(head[: stop if stop != -1 else len(head)])
+    if m is None or re.match(r"感谢|谢谢|尊敬|首先|对于|关于|针对", m.group("names")):
+        return []
+    return proposer_names(m.group("names"))
+
+
 # ---------------------------------------------------------------------------
 # Signature, closing and organisation names
 # ---------------------------------------------------------------------------
@@ -420,6 +556,7 @@ _ORG_SUFFIX_RE = re.compile(
     r"学院|医院|银行|协会|联合会|委员会|管委会|政府|党组|分局|支队|大队|台|团|组|镇|乡|场|园区)"
     r"\s*(?:[(（](?:代章|盖章|章|印)[)）])?$"
 )
+_ORG_ALIAS_RE = re.compile(r"\([^()]{2,30}\)$")
 _ORG_FORBIDDEN_RE = re.compile(r"[,。;:!?、“”《》0-9]")
 _CLOSING_PHRASE_RE = re.compile(
     r"^(?:最后\s*(?:,\s*)?)?(?:再次|衷心|非常|十分|诚挚|真诚|特别|由衷)?(?:感谢|谢谢|致谢|感激)|"
@@ -440,6 +577,10 @@ def looks_like_org(norm: str, strict: bool = True) -> bool:
         return False
     if not re.search(r"[\u4e00-\u9fff]{2}", line):
         return False
+    # '泗县城市管理局(泗县城市管理行政执法局)': a body with its second name in brackets.
+    alias = _ORG_ALIAS_RE.search(line)
+    if alias and alias.start() >= 2 and _ORG_SUFFIX_RE.search(line, 0, alias.start()):
+        return True
     return bool(_ORG_SUFFIX_RE.search(line)) or not strict
 
 
@@ -473,6 +614,8 @@ _CLASS_FORM_RES = (
     re.compile(r"号\s*(?P<c>[A-D])\s*类"),  # …27号C类
     re.compile(r"[〔【\[(]\s*(?P<c>[A-D])\s*(?:类\s*)?[〕】\])]"),  # 〔A〕 (B类)
     re.compile(r"^\s*(?P<c>[A-D])\s*类(?:提案|建议|答复|件)?\s*$"),  # a line "A类"
+    # 县政协十届三次会议A类第72提案: the class before the proposal's number.
+    re.compile(r"(?<![A-Za-z])(?P<c>[A-D])\s*类\s*第\s*[A-Za-z]{0,3}\d"),
 )
 # Footnotes explaining the classes ('注:A类指所提问题已经解决…') must not set the class.
 _CLASS_FOOTNOTE_RE = re.compile(

@@ -105,7 +105,11 @@ def read_letter_file(
 def _empty_result(path: str) -> dict[str, Any]:
     result: dict[str, Any] = {"path": path}
     for key in LETTER_KEYS:
-        result[key] = [] if key in ("proposers", "sections", "warnings") else None
+        result[key] = (
+            []
+            if key in ("proposers", "sections", "promises", "derived_sections", "warnings")
+            else None
+        )
     return result
 
 

@@ -9,17 +9,27 @@ every kept character of the letter lands in exactly one of them.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from . import fields
-from .commitments import analyse, reference_year
-from .dates import first_date, trailing_date, whole_line_date
+from .commitments import reference_year, statements
+from .dates import first_date, trailing_date, whole_line_date, whole_line_month
+from .derived import derived_sections
 from .html_text import html_to_text, looks_like_html
-from .result import ParsedLetter, ParsedSection
+from .lines import Line, make_line, slice_line
+from .promises import DateContext, Paragraph, Unit, detect, promises_of
+from .result import (
+    NO_PROMISES_WARNING,
+    REPLY_ROLE_ANSWER,
+    REPLY_ROLE_CO_OPINION,
+    ParsedLetter,
+    ParsedSection,
+)
+from .sections import Heading, Marker, choose_sections, marker_at, split_heading
 from .text import (
-    cn_to_int,
     is_chrome_line,
     normalize,
     opens_bracket_run,
@@ -35,32 +45,15 @@ MAX_CHARS = 1_000_000
 _INTRO_HEAD = 3000
 
 
-@dataclass(frozen=True)
-class _Line:
-    orig: str
-    norm: str
-
-
-def _make_line(raw: str) -> _Line | None:
-    norm_full = normalize(raw)
-    stripped = norm_full.strip()
-    if not stripped:
-        return None
-    start = len(norm_full) - len(norm_full.lstrip())
-    end = start + len(stripped)
-    return _Line(raw[start:end], norm_full[start:end])
-
-
-def _slice_line(line: _Line, start: int, end: int | None = None) -> _Line | None:
-    return _make_line(line.orig[start:end])
-
-
 # ---------------------------------------------------------------------------
 # Chrome removal
 # ---------------------------------------------------------------------------
 
 _SOURCE_RE = re.compile(r"来源\s*:\s*(?P<v>[^\s:|]+)")
 _PAGE_INFO_RE = re.compile(r"发布|时间|日期|来源|点击|浏览|阅读|作者")
+# Labels that site footers also use ('主办单位:某某市人民政府'); above the letter they are
+# the page's metadata about the reply, so they are kept there.
+_HEADER_ONLY_LABELS = frozenset({"主办单位", "承办单位", "答复单位", "办理单位"})
 
 
 @dataclass
@@ -69,28 +62,37 @@ class _PageInfo:
     publish_date: date | None = None
 
 
-def _keep_lines(text: str) -> tuple[list[_Line], _PageInfo]:
-    kept: list[_Line] = []
+def _widget_rest(norm: str) -> bool:
+    """A short line left of a '字号:[ 大 中 小 ]' widget spread over several lines."""
+    return "]" in norm or "】" in norm or is_chrome_line(norm) or norm in "[【"
+
+
+def _keep_lines(text: str, breaks: Sequence[int] = ()) -> tuple[list[Line], _PageInfo]:
+    kept: list[Line] = []
     info = _PageInfo()
     in_tail = False
     bracket_skip = 0
     seen_prose = False
-    for raw in text.splitlines():
+    seen_text = False  # a sentence of the letter went by: labels below it are the footer's
+    offset = 0
+    for raw_end in text.splitlines(keepends=True):
+        line_start = offset
+        offset += len(raw_end)
         if in_tail:
             break
-        line = _make_line(raw)
+        page = bisect_right(breaks, line_start) + 1 if breaks else 1
+        line = make_line(raw_end.rstrip("\r\n\f\v\x1c\x1d\x1e\x85\u2028\u2029"), page)
         if line is None:
             continue
         if bracket_skip:
-            # Rest of a '字号:[ 大 中 小 ]' widget spread over several short lines.
-            if len(line.norm) <= 6:
+            if len(line.norm) <= 6 and _widget_rest(line.norm):
                 if "]" in line.norm or "】" in line.norm:
                     bracket_skip = 0
                 else:
                     bracket_skip -= 1
                 continue
             bracket_skip = 0
-        if is_chrome_line(line.norm):
+        if is_chrome_line(line.norm) and not (not seen_text and _header_label(line.norm)):
             _harvest_page_info(line, info)
             if opens_bracket_run(line.norm):
                 bracket_skip = 6
@@ -98,15 +100,27 @@ def _keep_lines(text: str) -> tuple[list[_Line], _PageInfo]:
                 in_tail = True
             continue
         kept.append(line)
-        if "。" in line.norm and len(line.norm) >= 40:
-            seen_prose = True
+        if "。" in line.norm:
+            seen_text = True
+            if len(line.norm) >= 40:
+                seen_prose = True
     return kept, info
+
+
+_FOOTER_WORDS_RE = re.compile(r"技术支持|ICP|版权|网站|备案|地址")
+
+
+def _header_label(norm: str) -> bool:
+    cells = fields.label_cells(norm)
+    return (
+        bool(cells) and cells[0].label in _HEADER_ONLY_LABELS and not _FOOTER_WORDS_RE.search(norm)
+    )
 
 
 _SENTENCE_END_RE = re.compile(r"[。!?]")
 
 
-def _split_run_on_signature(line: _Line) -> list[_Line]:
+def _split_run_on_signature(line: Line) -> list[Line]:
     """Split '…感谢您的关心。某某局 2021年8月1日' (a letter pasted as one paragraph) so
     that the signature is a line of its own."""
     if len(line.norm) <= 45:
@@ -121,16 +135,19 @@ def _split_run_on_signature(line: _Line) -> list[_Line]:
     signer = split[0][cut:].strip()
     if signer and not fields.looks_like_org(signer):
         return [line]
-    parts = [_make_line(line.orig[:cut])]
+    parts = [make_line(line.orig[:cut], line.page)]
     if signer:
         org_end = len(split[0].rstrip())
-        parts += [_make_line(line.orig[cut:org_end]), _make_line(line.orig[org_end:])]
+        parts += [
+            make_line(line.orig[cut:org_end], line.page),
+            make_line(line.orig[org_end:], line.page),
+        ]
     else:
-        parts.append(_make_line(line.orig[cut:]))
+        parts.append(make_line(line.orig[cut:], line.page))
     return [p for p in parts if p is not None]
 
 
-def _harvest_page_info(line: _Line, info: _PageInfo) -> None:
+def _harvest_page_info(line: Line, info: _PageInfo) -> None:
     # Page info bars ('发布时间:… 来源:… 阅读次数:') are chrome, but they name the
     # publisher and the web publication date, which are worth keeping as fallbacks.
     # Links to other letters (上一条:…) are not about this page.
@@ -144,163 +161,50 @@ def _harvest_page_info(line: _Line, info: _PageInfo) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Numbered sections
-# ---------------------------------------------------------------------------
-
-_CN = "一二三四五六七八九十"
-_MARKER_RES: tuple[tuple[str, int, re.Pattern[str]], ...] = (
-    # (style, rank, regex); a lower rank is a higher level in the usual hierarchy.
-    ("cn", 0, re.compile(rf"^(?P<n>[{_CN}]{{1,3}})\s*[、.]")),
-    (
-        "di",
-        1,
-        re.compile(
-            rf"^第(?P<n>[{_CN}]{{1,3}})(?P<more>(?:\s*[、,]\s*第[{_CN}]{{1,3}})*)\s*[:、,.]"
-        ),
-    ),
-    ("ar_dun", 2, re.compile(r"^(?P<n>\d{1,2})\s*、")),
-    # '1.' but not the decimal '1.5'; '1.2017年' is item 1 followed by a year.
-    ("ar_dot", 2, re.compile(r"^(?P<n>\d{1,2})\.(?:(?!\d)|(?=(?:19|20)\d{2}\s*年))")),
-    ("shi", 3, re.compile(rf"^(?P<n>[{_CN}]{{1,3}})是(?=[^\s,.:;、。])")),
-)
-
-
-@dataclass(frozen=True)
-class _Marker:
-    index: int  # line index in the content
-    style: str
-    rank: int
-    first: int
-    last: int
-    length: int  # characters of the marker in the line
-
-
-def _marker_at(index: int, norm: str) -> _Marker | None:
-    if whole_line_date(norm):
-        return None
-    for style, rank, regex in _MARKER_RES:
-        m = regex.match(norm)
-        if not m:
-            continue
-        first = cn_to_int(m.group("n"))
-        if not first:
-            continue
-        last = first
-        if style == "di" and m.group("more"):
-            numbers = re.findall(rf"[{_CN}]{{1,3}}", m.group("more"))
-            last = cn_to_int(numbers[-1]) or first
-            if last <= first:
-                last = first
-        return _Marker(index, style, rank, first, last, m.end())
-    return None
-
-
-def _choose_sections(markers: list[_Marker]) -> list[_Marker]:
-    """The top-level list: a consecutive run 1, 2, 3… of one marker style.
-
-    Styles that restart at 1 are nested sub-lists; they are used only when no style runs
-    straight through. Among the rest the usual hierarchy (一、 > 第一 > 1. > 一是) decides,
-    then the earlier start.
-    """
-    by_style: dict[str, list[_Marker]] = {}
-    for marker in markers:
-        by_style.setdefault(marker.style, []).append(marker)
-    options: list[tuple[bool, int, int, list[_Marker]]] = []
-    for items in by_style.values():
-        run: list[_Marker] = []
-        expected = 1
-        restarted = False
-        for marker in items:
-            if marker.first == expected:
-                run.append(marker)
-                expected = marker.last + 1
-            elif marker.first == 1 and run:
-                restarted = True
-                break
-        if len(run) >= 2:
-            options.append((restarted, run[0].rank, run[0].index, run))
-    if not options:
-        return []
-    options.sort(key=lambda o: (o[0], o[1], o[2]))
-    return options[0][3]
-
-
-_TRAILING_STOP_RE = re.compile(r"[。.:\s]+$")
-# The same on original text, where the stop may be full-width.
-_HEADING_TAIL_RE = re.compile(r"[。．.:：\s]+$")
-_QUOTED_PART_RE = re.compile(r"“[^“”]*”|《[^《》]*》|\"[^\"]*\"")
-
-
-def _title_like(norm: str, limit: int) -> bool:
-    if len(norm) > limit + 8:
-        return False  # also keeps the trailing-stop regex away from long lines
-    core = _TRAILING_STOP_RE.sub("", norm)
-    if not core or len(core) > limit:
-        return False
-    bare = _QUOTED_PART_RE.sub("", core)
-    return not re.search(r"[,;。!?]", bare) and not whole_line_date(core)
-
-
-def _split_heading(first: _Line | None, rest: list[_Line]) -> tuple[str | None, int, bool]:
-    """(heading, characters of the first line it takes, whether it is the whole line)."""
-    if first is None:
-        if rest and len(rest) > 1 and _title_like(rest[0].norm, 40):
-            return _strip_heading(rest[0].orig), 0, True
-        return None, 0, False
-    norm = first.norm
-    # A line ending in a full stop is a sentence, not a title.
-    if rest and _title_like(norm, 40) and not re.search(r"[。!?;,]$", norm):
-        return _strip_heading(first.orig), len(norm), True
-    # Inline heading: a short phrase closed by 。 or : before the item's prose.
-    depth = 0
-    for pos, ch in enumerate(norm[:31]):
-        if ch in "“《":
-            depth += 1
-        elif ch in "”》" and depth:
-            depth -= 1
-        elif depth == 0 and ch in "。:":
-            head = norm[:pos]
-            if (
-                0 < len(head) <= 25
-                and _title_like(head, 25)
-                and not _SENTENCE_WORDS_RE.search(head)
-                and norm[pos + 1 :].strip()
-            ):
-                return _strip_heading(first.orig[:pos]), pos + 1, False
-            break
-        elif depth == 0 and ch in ",;":
-            break
-    return None, 0, False
-
-
-# Headings are nominal or imperative ("加强规划引领"); a clause with a subject or an aspect
-# marker ("我们已完成调研") is the first sentence of a paragraph-style item instead.
-_SENTENCE_WORDS_RE = re.compile(r"我|您|你|他|她|其|已|将|了|正在|目前|现在|经过")
-
-
-def _strip_heading(text: str) -> str:
-    return _HEADING_TAIL_RE.sub("", text.strip())
-
-
-# ---------------------------------------------------------------------------
 # Closing and signature
 # ---------------------------------------------------------------------------
 
 
-def _date_line(line: _Line) -> tuple[str | None, date] | None:
-    """(agency prefix or None, date) for a signature date line."""
+_UNREADABLE_DATE_RE = re.compile(
+    r"(?:19|20)\d{3,6}|[0-9〇零一二三四五六七八九十]{0,6}年?[0-9一二三四五六七八九十]{0,3}月?"
+    r"[0-9一二三四五六七八九十]{1,3}[日号]"
+)
+
+
+@dataclass(frozen=True)
+class _DateLine:
+    prefix: str | None  # an agency written before the date on the same line
+    value: date | None  # None: a date without its day (2023年5月), which gives no reply date
+    year: int | None = None
+
+
+def _date_line(line: Line) -> _DateLine | None:
+    """The signature date of a line that holds one (maybe after the agency's name)."""
     value = whole_line_date(line.norm)
     if value is not None:
-        return None, value
+        return _DateLine(None, value, value.year)
+    month = whole_line_month(line.norm)
+    if month is not None:
+        return _DateLine(None, None, month[0])
+    if _UNREADABLE_DATE_RE.fullmatch(line.norm):
+        # A signature date that cannot be read for sure ('2021111', '0二十六日'): still the
+        # signature's date line, but no date.
+        year = re.match(r"(?:19|20)\d{2}", line.norm)
+        return _DateLine(None, None, int(year.group()) if year else None)
     split = trailing_date(line.norm)
     if split is not None:
         prefix = split[0].strip()
         if prefix and fields.looks_like_org(prefix):
-            return line.orig[: len(prefix)].strip(), split[1]
+            return _DateLine(line.orig[: len(prefix)].strip(), split[1], split[1].year)
     return None
 
 
-def _closing_start(content: list[_Line], lower: int) -> int:
+# A footnote after the signature ('注:办复类别共分ABC三类。' and its lines of definitions)
+# runs to the end of the page, full stops and all.
+_FOOTNOTE_START_RE = re.compile(r"^(?:注|备注|附注|说明|注释)\s*[:0-9①]")
+
+
+def _closing_start(content: list[Line], lower: int) -> int:
     """Index where the closing begins.
 
     Everything from the signature date on is closing (contacts, notes, footnotes follow it);
@@ -310,7 +214,7 @@ def _closing_start(content: list[_Line], lower: int) -> int:
     for j in range(len(content) - 1, max(lower, len(content) - 15) - 1, -1):
         if _date_line(content[j]) is not None:
             # A date line followed by prose is a date inside the letter, not its signature.
-            if all(_is_trailer(ln.norm) for ln in content[j + 1 :]):
+            if _all_trailers(content[j + 1 :]):
                 i = j
             break
     while i > lower:
@@ -330,11 +234,20 @@ def _closing_start(content: list[_Line], lower: int) -> int:
     return i
 
 
+def _all_trailers(lines: list[Line]) -> bool:
+    for k, line in enumerate(lines):
+        if _FOOTNOTE_START_RE.match(line.norm):
+            return all(len(ln.norm) <= 200 for ln in lines[k:])
+        if not _is_trailer(line.norm):
+            return False
+    return True
+
+
 def _is_trailer(norm: str) -> bool:
     """Lines that may follow a signature date: contacts, 抄送, notes, stamps, short labels."""
     return (
         fields.is_closing_phrase(norm)
-        or _date_line(_Line(norm, norm)) is not None
+        or _date_line(Line(norm, norm)) is not None
         or fields.looks_like_org(norm, strict=False)
         or ("。" not in norm and len(norm) <= 60)
     )
@@ -344,24 +257,30 @@ def _is_trailer(norm: str) -> bool:
 class _Signature:
     agency: str | None = None
     reply_date: date | None = None
+    dated: bool = False  # a signature date line was found, with or without its day
+    year: int | None = None
 
 
-def _signature(closing: list[_Line]) -> _Signature:
+def _signature(closing: list[Line]) -> _Signature:
     sig = _Signature()
     date_at = None
     for i in range(len(closing) - 1, -1, -1):
         found = _date_line(closing[i])
         if found is not None:
             date_at = i
-            prefix, sig.reply_date = found
-            if prefix:
-                sig.agency = fields.clean_org(prefix)
+            sig.reply_date = found.value
+            sig.dated = True
+            sig.year = found.year
+            if found.prefix:
+                sig.agency = fields.clean_org(found.prefix)
             break
     if sig.agency is not None:
         return sig
     if date_at is not None:
         for strict in (True, False):
             for j in range(date_at - 1, max(-1, date_at - 4), -1):
+                if fields.label_cells(closing[j].norm) is not None:
+                    continue
                 if fields.looks_like_org(closing[j].norm, strict=strict):
                     sig.agency = fields.clean_org(closing[j].orig)
                     return sig
@@ -369,7 +288,7 @@ def _signature(closing: list[_Line]) -> _Signature:
             sig.agency = fields.clean_org(closing[date_at + 1].orig)
         return sig
     for line in reversed(closing):
-        if fields.looks_like_org(line.norm):
+        if fields.label_cells(line.norm) is None and fields.looks_like_org(line.norm):
             sig.agency = fields.clean_org(line.orig)
             break
     return sig
@@ -384,15 +303,15 @@ _INTRO_START_RE = re.compile(r"收悉|答复如下|回复如下|现答复|现将
 
 @dataclass
 class _Header:
-    lines: list[_Line]
-    free: list[_Line]  # lines that are not label/value lines
+    lines: list[Line]
+    free: list[Line]  # lines that are not label/value lines
     meta: fields.Metadata
     title: str | None
 
 
-def _read_header(lines: list[_Line]) -> _Header:
+def _read_header(lines: list[Line]) -> _Header:
     meta = fields.Metadata()
-    free: list[_Line] = []
+    free: list[Line] = []
     consumed: set[int] = set()
     for i, line in enumerate(lines):
         if i in consumed:
@@ -400,8 +319,11 @@ def _read_header(lines: list[_Line]) -> _Header:
         cells = fields.label_cells(line.norm)
         if cells is None:
             free.append(line)
+            source = _SOURCE_RE.search(line.norm)
+            if source and not fields.is_label_name(source.group("v")):
+                meta.put("source", line.orig[source.start("v") : source.end("v")])
             continue
-        if len(cells) >= 2 and all(c.start == c.end for c in cells):
+        if len(cells) >= 2 and all(c.start == c.end and not c.colon for c in cells):
             # A table header row ('承办单位 答复日期 答复内容') with the values below it.
             values: list[int] = []
             j = i + 1
@@ -428,7 +350,7 @@ def _read_header(lines: list[_Line]) -> _Header:
 
 
 def _assign_columns(
-    cells: list[fields.LabelCell], values: list[_Line], meta: fields.Metadata
+    cells: list[fields.LabelCell], values: list[Line], meta: fields.Metadata
 ) -> None:
     if len(values) == len(cells):
         for cell, value in zip(cells, values, strict=True):
@@ -449,19 +371,35 @@ def _assign_columns(
 # ---------------------------------------------------------------------------
 
 
-def parse_letter(text: str, *, topics: Mapping[str, Sequence[str]] | None = None) -> ParsedLetter:
+def parse_letter(
+    text: str,
+    *,
+    topics: Mapping[str, Sequence[str]] | None = None,
+    page_breaks: Sequence[int] | None = None,
+) -> ParsedLetter:
     """Parse one reply letter (plain text or HTML). Never raises on any str.
 
     ``topics`` (key -> keywords) replaces DEFAULT_TOPICS for tagging sections.
+    ``page_breaks`` are the offsets in ``text`` where a new page begins (a PDF reader's
+    output); without them, form feeds (\\f) in the text mark the page breaks. For a paged
+    input, ``pages`` maps each section number to the page it starts on.
     """
     try:
-        return _parse(text, topics)
+        return _parse(text, topics, page_breaks)
     except Exception as exc:  # noqa: BLE001 - callers rely on a result for any input
         body = text[:MAX_CHARS] if isinstance(text, str) else ""
         return ParsedLetter(body=body, intro=body, warnings=(f"解析出错：{type(exc).__name__}",))
 
 
-def _parse(text: str, topics: Mapping[str, Sequence[str]] | None) -> ParsedLetter:
+def _breaks(text: str, page_breaks: Sequence[int] | None) -> list[int]:
+    if page_breaks is not None:
+        return sorted({int(b) for b in page_breaks if 0 < int(b) <= len(text)})
+    return [m.end() for m in re.finditer("\f", text)]
+
+
+def _parse(
+    text: str, topics: Mapping[str, Sequence[str]] | None, page_breaks: Sequence[int] | None
+) -> ParsedLetter:
     warnings: list[str] = []
     if not isinstance(text, str):
         text = ""
@@ -470,7 +408,9 @@ def _parse(text: str, topics: Mapping[str, Sequence[str]] | None) -> ParsedLette
         warnings.append(f"文本过长，只解析了前 {MAX_CHARS} 个字符")
     if looks_like_html(text):
         text = html_to_text(text)
-    kept, page = _keep_lines(text)
+        page_breaks = None
+    breaks = _breaks(text, page_breaks)
+    kept, page = _keep_lines(text, breaks)
     if kept:
         kept[-1:] = _split_run_on_signature(kept[-1])
     body = "\n".join(line.orig for line in kept)
@@ -483,8 +423,8 @@ def _parse(text: str, topics: Mapping[str, Sequence[str]] | None) -> ParsedLette
     content = parts.content
 
     # Sections first, then the closing below the last of them; the intro is what is left.
-    chosen = _choose_sections(
-        [m for i, ln in enumerate(content) if (m := _marker_at(i, ln.norm)) is not None]
+    chosen = choose_sections(
+        [m for i, ln in enumerate(content) if (m := marker_at(i, ln.norm)) is not None]
     )
     closing_at = _closing_start(content, chosen[-1].index + 1 if chosen else 0)
     intro_lines = content[: chosen[0].index if chosen else closing_at]
@@ -493,14 +433,14 @@ def _parse(text: str, topics: Mapping[str, Sequence[str]] | None) -> ParsedLette
 
     sig = _signature(closing_lines)
     reply_date = _reply_date(sig, meta, warnings)
-    agency = _agency(sig, meta, page, warnings)
+    title = header.title or meta.get("info_title")
+    agency = _agency(sig, meta, _body_labels(content), page, header, title, warnings)
     publish_value = meta.get("publish_date")
     publish_date = (first_date(normalize(publish_value)) if publish_value else None) or (
         page.publish_date
     )
 
     # Who and what the letter answers: title and metadata first, then the intro.
-    title = header.title or meta.get("info_title")
     info_title = meta.get("info_title") or ""
     sources = [
         normalize(title or ""),
@@ -516,34 +456,64 @@ def _parse(text: str, topics: Mapping[str, Sequence[str]] | None) -> ParsedLette
     number = fields.find_number(sources)
     if number is None and meta.get("number"):
         number = squeeze(normalize(meta.get("number") or "")).strip("第号") or None
-    kind = fields.find_kind("\n".join((sources[0], sources[2], sources[3])))
+    if number is None:
+        number = _number_after_session(parts.header)
+    role = _reply_role(sources)
+    kind = fields.find_kind("\n".join((sources[0], sources[2], sources[3])), parts.names)
+    if role == REPLY_ROLE_CO_OPINION:
+        # A co-handler's opinion goes to the lead unit, not to the proposer: it is not
+        # itself a reply to a proposal or a suggestion.
+        kind = "other"
     proposal_title = _proposal_title(intro_lines, intro_norm, meta, title, info_title)
     proposers = fields.proposer_names(parts.names) if parts.names else []
     if not proposers and len(meta.get("proposers") or "") <= 100:
         proposers = fields.proposer_names(normalize(meta.get("proposers") or ""))
+    if not proposers and not _names_a_person(parts.names):
+        proposers = fields.proposers_in_intro(intro_norm)
 
     for missing, warning in (
         (session is None, "未找到届次"),
         (number is None, "未找到提案（建议）编号"),
-        (kind == "other", "无法判断是政协提案还是人大代表建议"),
+        (kind == "other" and role != REPLY_ROLE_CO_OPINION, "无法判断是政协提案还是人大代表建议"),
         (proposal_title is None, "未找到提案（建议）标题"),
         (not proposers, "未找到提案人（或已匿名）"),
     ):
         if missing:
             warnings.append(warning)
 
-    ref_year = reference_year(reply_date, "\n".join(ln.norm for ln in kept))
+    # The letter's own words date it; a page's publication line comes later than the reply.
+    ref_year = reference_year(
+        reply_date, "\n".join([normalize(title or ""), *(ln.norm for ln in content)])
+    )
+    if reply_date is None and sig.year is not None:
+        ref_year = sig.year
     matcher = matcher_for(topics)
+    spans = [
+        (marker, content[marker.index : chosen[k + 1].index if k + 1 < len(chosen) else closing_at])
+        for k, marker in enumerate(chosen)
+    ]
+    paragraphs, headings = _paragraphs(intro_lines, spans)
+    units = detect(paragraphs, DateContext(reply_date, ref_year))
+    promises = promises_of(units)
+    by_section: dict[int | None, list[Unit]] = {}
+    for unit in units:
+        by_section.setdefault(unit.section, []).append(unit)
     sections = [
         _section(
             k + 1,
             marker,
-            content[marker.index : chosen[k + 1].index if k + 1 < len(chosen) else closing_at],
+            lines,
+            headings[k],
+            by_section.get(k + 1, []),
             ref_year,
             matcher,
         )
-        for k, marker in enumerate(chosen)
+        for k, (marker, lines) in enumerate(spans)
     ]
+    derived = () if sections else derived_sections(paragraphs, units, ref_year, matcher)
+    if not promises:
+        warnings.append(NO_PROMISES_WARNING)
+    pages = {k + 1: lines[0].page for k, (_m, lines) in enumerate(spans)} if breaks else None
 
     return ParsedLetter(
         title=title,
@@ -551,6 +521,7 @@ def _parse(text: str, topics: Mapping[str, Sequence[str]] | None) -> ParsedLette
         session=session,
         proposal_number=number,
         kind=kind,
+        reply_role=role,
         proposal_title=proposal_title,
         proposers=tuple(proposers),
         agency=agency,
@@ -564,24 +535,67 @@ def _parse(text: str, topics: Mapping[str, Sequence[str]] | None) -> ParsedLette
         closing="\n".join(ln.orig for ln in closing_lines),
         body=body,
         warnings=tuple(warnings),
+        promises=promises,
+        derived_sections=derived,
+        pages=pages,
     )
+
+
+# A co-handler's opinion says so in its title ('…第86号建议的会办意见') or where the
+# letter proper begins ('现提出会办意见如下'); a lead unit's answer may only mention that it
+# heard the co-handlers ('征求协办单位意见后').
+_CO_OPINION_TITLE_RE = re.compile(
+    r"(?:会办|协办)(?:单位)?(?:的)?意见(?:函)?$|(?:会办|协办)意见的函"
+)
+_CO_OPINION_INTRO_RE = re.compile(
+    r"(?:提出|提供|现将|现就)(?:以下|如下)?(?:会办|协办)(?:单位)?意见|(?:会办|协办)意见如下"
+)
+
+
+def _reply_role(sources: Sequence[str]) -> str:
+    """co_opinion for a co-handler's opinion to the lead unit (会办意见 / 协办意见)."""
+    titles = [squeeze(t) for t in (sources[0], sources[1]) if t]
+    if any(_CO_OPINION_TITLE_RE.search(t) for t in titles) or _CO_OPINION_INTRO_RE.search(
+        squeeze(sources[3][:400])
+    ):
+        return REPLY_ROLE_CO_OPINION
+    return REPLY_ROLE_ANSWER
+
+
+_PERSON_RE = re.compile(r"委员|代表|同志|先生|女士|老师")
+
+
+def _names_a_person(names: str | None) -> bool:
+    return bool(names and _PERSON_RE.search(names))
+
+
+_BARE_NUMBER_RE = re.compile(r"[A-Za-z]{0,3}\d{2,20}")
+
+
+def _number_after_session(header: list[Line]) -> str | None:
+    """A database-style header prints the number alone under the session line:
+    '博山区政协十三届四次会议' / '134105'."""
+    for i, line in enumerate(header[:-1]):
+        if fields.find_session(line.norm) and _BARE_NUMBER_RE.fullmatch(header[i + 1].norm):
+            return header[i + 1].norm
+    return None
 
 
 @dataclass
 class _Parts:
-    header: list[_Line]
-    content: list[_Line]  # everything after the salutation
+    header: list[Line]
+    content: list[Line]  # everything after the salutation
     salutation: str | None = None
     names: str | None = None  # the addressee part of the salutation (normalised)
 
 
-def _split_letter(kept: list[_Line]) -> _Parts:
+def _split_letter(kept: list[Line]) -> _Parts:
     """Cut the kept lines at the salutation (or, without one, where the letter starts)."""
     for i, line in enumerate(kept):
         following = kept[i + 1].norm if i + 1 < len(kept) else None
         found = fields.salutation_at(line.norm, following)
         if found is not None:
-            rest = _slice_line(line, found.end)
+            rest = slice_line(line, found.end)
             return _Parts(
                 header=kept[:i],
                 content=([rest] if rest else []) + kept[i + 1 :],
@@ -608,18 +622,74 @@ def _reply_date(sig: _Signature, meta: fields.Metadata, warnings: list[str]) -> 
     return None
 
 
+def _body_labels(content: list[Line]) -> fields.Metadata:
+    """Label lines below the salutation ('承办单位:…' beside the signature block)."""
+    meta = fields.Metadata()
+    for line in content:
+        if len(line.norm) > 60:
+            continue
+        for cell in fields.label_cells(line.norm) or ():
+            meta.put(cell.field, line.orig[cell.start : cell.end].strip())
+    return meta
+
+
+def _org_value(value: str | None, strict: bool = True) -> str | None:
+    if not value:
+        return None
+    value = value.strip()
+    return value if fields.looks_like_org(normalize(value), strict=strict) else None
+
+
+_TITLE_ORG_RE = re.compile(r"关于|对")
+
+
+def _title_org(title: str | None) -> str | None:
+    """'重庆市长寿区教育委员会关于…的复函': the body named before 关于 in the title."""
+    if not title:
+        return None
+    norm = normalize(title)
+    m = _TITLE_ORG_RE.search(norm)
+    if m is None or m.start() < 2:
+        return None
+    return _org_value(title[: m.start()])
+
+
 def _agency(
-    sig: _Signature, meta: fields.Metadata, page: _PageInfo, warnings: list[str]
+    sig: _Signature,
+    meta: fields.Metadata,
+    body_meta: fields.Metadata,
+    page: _PageInfo,
+    header: _Header,
+    title: str | None,
+    warnings: list[str],
 ) -> str | None:
-    """The signing body, else the page's 发布机构 / 承办单位 / 来源."""
+    """The signing body; for an unsigned letter, the page's 承办单位 by the signature,
+    发布机构 / 发文机关, 主办单位, 来源, the body the title names, a lone organisation line
+    above the title, in that order."""
     publisher = meta.get("publisher")
     if sig.agency is not None:
         if publisher and squeeze(publisher) != squeeze(sig.agency):
             warnings.append(f"落款单位“{sig.agency}”与发布机构“{publisher}”不一致")
         return sig.agency
-    agency = publisher or meta.get("handler")
-    if agency is None and page.source and fields.looks_like_org(normalize(page.source)):
-        agency = page.source
+    candidates = (
+        _org_value(body_meta.get("handler"), strict=False),
+        _org_value(body_meta.get("publisher"), strict=False),
+        _org_value(publisher),
+        _org_value(meta.get("handler"), strict=False),
+        _org_value(meta.get("source")),
+        _org_value(page.source),
+        _title_org(title),
+        next(
+            (
+                ln.orig
+                for ln in header.free
+                if len(ln.norm) <= 30 and fields.looks_like_org(ln.norm)
+            ),
+            None,
+        ),
+        publisher,
+    )
+    agency = next((c for c in candidates if c), None)
     if agency is not None:
         warnings.append("落款没有答复单位，答复单位取自页面信息")
     else:
@@ -627,7 +697,7 @@ def _agency(
     return agency
 
 
-def _intro_start(kept: list[_Line]) -> int:
+def _intro_start(kept: list[Line]) -> int:
     """Where the letter proper begins when there is no salutation."""
     for i, line in enumerate(kept[:40]):
         if _INTRO_START_RE.search(line.norm):
@@ -637,14 +707,14 @@ def _intro_start(kept: list[_Line]) -> int:
     i = 0
     while i < len(kept) and i < 40:
         norm = kept[i].norm
-        if "。" in norm or len(norm) >= 80 or _marker_at(i, norm) is not None:
+        if "。" in norm or len(norm) >= 80 or marker_at(i, norm) is not None:
             break
         i += 1
     return i if i < len(kept) else 0
 
 
 def _proposal_title(
-    intro_lines: list[_Line],
+    intro_lines: list[Line],
     intro_norm: str,
     meta: fields.Metadata,
     title: str | None,
@@ -690,7 +760,7 @@ def _doc_number(header: _Header, meta: fields.Metadata) -> str | None:
 _CLASS_VALUE_RE = re.compile(r"^\s*([A-D])(?![A-Za-z])")
 
 
-def _classification(header: _Header, meta: fields.Metadata, closing: list[_Line]) -> str | None:
+def _classification(header: _Header, meta: fields.Metadata, closing: list[Line]) -> str | None:
     value = meta.get("classification")
     if value:
         m = _CLASS_VALUE_RE.match(normalize(value))
@@ -700,42 +770,64 @@ def _classification(header: _Header, meta: fields.Metadata, closing: list[_Line]
     return fields.find_classification(lines)
 
 
+def _paragraphs(
+    intro: list[Line], spans: list[tuple[Marker, list[Line]]]
+) -> tuple[list[Paragraph], list[Heading]]:
+    """The prose lines for the promise detector, each with its section and heading."""
+    paragraphs = [Paragraph(ln.orig, ln.norm) for ln in intro]
+    headings: list[Heading] = []
+    for k, (marker, lines) in enumerate(spans):
+        number = k + 1
+        first = slice_line(lines[0], marker.length)
+        rest = lines[1:]
+        heading = split_heading(first, rest)
+        headings.append(heading)
+        section_lines = ([first] if first else []) + rest
+        for j, line in enumerate(section_lines):
+            start = j == 0
+            is_heading_line = heading.whole and (
+                (first is not None and j == 0) or (first is None and j == 0)
+            )
+            paragraphs.append(
+                Paragraph(
+                    line.orig,
+                    line.norm,
+                    section=number,
+                    section_start=start,
+                    heading=heading.text,
+                    heading_line=is_heading_line,
+                    heading_end=heading.taken if start and not heading.whole else 0,
+                    heading_run_in=heading.run_in and start,
+                )
+            )
+    if paragraphs:
+        paragraphs[-1] = replace(paragraphs[-1], last=True)
+    return paragraphs, headings
+
+
 def _section(
     number: int,
-    marker: _Marker,
-    lines: list[_Line],
+    marker: Marker,
+    lines: list[Line],
+    heading: Heading,
+    units: list[Unit],
     ref_year: int | None,
     matcher: TopicMatcher,
 ) -> ParsedSection:
     first_line = lines[0]
     marker_text = first_line.orig[: marker.length].strip()
-    first = _slice_line(first_line, marker.length)
+    first = slice_line(first_line, marker.length)
     rest = lines[1:]
-    heading, taken, whole = _split_heading(first, rest)
     parts = ([first.orig] if first else []) + [ln.orig for ln in rest]
     text = "\n".join(parts)
-    # Commitments are read from the prose, not from the heading.
-    if heading is None:
-        prose_lines = ([first] if first else []) + rest
-    elif first is None:
-        prose_lines = rest[1:]
-    elif whole:
-        prose_lines = rest
-    else:
-        tail = _slice_line(first, taken)
-        prose_lines = ([tail] if tail else []) + rest
-    analysis = analyse(
-        "\n".join(ln.orig for ln in prose_lines),
-        "\n".join(ln.norm for ln in prose_lines),
-        ref_year,
-        heading,
-    )
+    analysis = statements(units, ref_year)
     return ParsedSection(
         number=number,
         marker=marker_text,
-        heading=heading,
+        heading=heading.text,
         text=text,
-        topic=matcher.match(heading, text),
+        topic=matcher.match(heading.text, text),
         commitments=analysis.commitments,
         targets=analysis.targets,
+        promises=promises_of(units),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -58,8 +58,39 @@ class ParsedTarget:
 
 
 @dataclass(frozen=True)
+class ParsedPromise:
+    """A statement committing the replying side to future or continuing action.
+
+    ``text`` is copied from the letter (enumeration marker excluded); ``section`` is the
+    number of the top-level section holding it (None outside sections); ``deadline`` and
+    ``targets`` come from its planned part only; ``firm`` says whether it commits to a
+    deadline, a target or a concrete, checkable act rather than a direction of effort.
+    """
+
+    text: str
+    section: int | None = None
+    deadline: date | None = None
+    targets: tuple[ParsedTarget, ...] = ()
+    firm: bool = False
+    paragraph: int = 0  # the letter line it is on, counted from the salutation
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "section": self.section,
+            "deadline": _iso(self.deadline),
+            "targets": [
+                {"text": t.text, "quantity": _number(t.quantity), "unit": t.unit}
+                for t in self.targets
+            ],
+            "firm": self.firm,
+        }
+
+
+@dataclass(frozen=True)
 class ParsedSection:
-    """A top-level numbered item of the reply (一、 / 1、 / 1. / 一是 / 第一:)."""
+    """A top-level numbered item of the reply (一、 / 1、 / 1. / 一是 / 第一:), or, with
+    ``derived``, a paragraph of promises in a letter without numbered sections."""
 
     number: int
     marker: str
@@ -68,17 +99,23 @@ class ParsedSection:
     topic: str | None
     commitments: tuple[ParsedCommitment, ...] = ()
     targets: tuple[ParsedTarget, ...] = ()
+    promises: tuple[ParsedPromise, ...] = ()
+    derived: bool = False
 
     @property
     def due_on(self) -> date | None:
-        """The latest deadline among planned commitments and targets."""
+        """When the commitment falls due: the latest deadline among planned statements and
+        targets of a numbered section; the earliest promise deadline of a derived one (its
+        first promise due is the one to check)."""
         deadlines = [
             c.deadline
             for c in self.commitments
             if c.modality == MODALITY_PLANNED and c.deadline is not None
         ]
         deadlines += [t.deadline for t in self.targets if t.deadline is not None]
-        return max(deadlines) if deadlines else None
+        if not deadlines:
+            return None
+        return min(deadlines) if self.derived else max(deadlines)
 
     @property
     def suggested_status(self) -> str:
@@ -103,18 +140,34 @@ class ParsedSection:
             "topic": self.topic,
             "commitments": [c.as_dict() for c in self.commitments],
             "targets": [t.as_dict() for t in self.targets],
+            "promises": [p.as_dict() for p in self.promises],
+            "due_on": _iso(self.due_on),
+            "derived": self.derived,
         }
+
+
+REPLY_ROLE_ANSWER = "answer"
+REPLY_ROLE_CO_OPINION = "co_opinion"  # 会办意见 / 协办意见 to the lead unit
+NO_PROMISES_WARNING = "本函未见新的承诺事项"
 
 
 @dataclass(frozen=True)
 class ParsedLetter:
-    """Everything read from one reply letter."""
+    """Everything read from one reply letter.
+
+    ``promises`` lists every promise in letter order. ``derived_sections`` is filled only
+    for a letter without numbered sections: one per paragraph holding a promise, numbered
+    from 1, for the importer to store as commitments; a letter with no promise at all gets
+    none and the warning NO_PROMISES_WARNING. ``pages`` maps section number -> page for a
+    paged input (form feeds in the text, or ``page_breaks``), else None.
+    """
 
     title: str | None = None
     index_number: str | None = None
     session: str | None = None
     proposal_number: str | None = None
     kind: str = "other"  # "proposal" | "suggestion" | "other"
+    reply_role: str = REPLY_ROLE_ANSWER  # "answer" | "co_opinion"
     proposal_title: str | None = None
     proposers: tuple[str, ...] = ()
     agency: str | None = None
@@ -128,6 +181,10 @@ class ParsedLetter:
     closing: str = ""
     body: str = ""
     warnings: tuple[str, ...] = ()
+    promises: tuple[ParsedPromise, ...] = ()
+    derived_sections: tuple[ParsedSection, ...] = ()
+    # Left out of the hash: a mapping is not hashable, and the rest identifies the letter.
+    pages: dict[int, int] | None = field(default=None, hash=False)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary; the key order is part of the `parse_letter --json` contract."""
@@ -137,6 +194,7 @@ class ParsedLetter:
             "session": self.session,
             "proposal_number": self.proposal_number,
             "kind": self.kind,
+            "reply_role": self.reply_role,
             "proposal_title": self.proposal_title,
             "proposers": list(self.proposers),
             "agency": self.agency,
@@ -144,6 +202,13 @@ class ParsedLetter:
             "doc_number": self.doc_number,
             "classification": self.classification,
             "sections": [s.as_dict() for s in self.sections],
+            "promises": [p.as_dict() for p in self.promises],
+            "derived_sections": [s.as_dict() for s in self.derived_sections],
+            "pages": (
+                {str(number): page for number, page in self.pages.items()}
+                if self.pages is not None
+                else None
+            ),
             "warnings": list(self.warnings),
         }
 
@@ -155,6 +220,7 @@ LETTER_KEYS: tuple[str, ...] = (
     "session",
     "proposal_number",
     "kind",
+    "reply_role",
     "proposal_title",
     "proposers",
     "agency",
@@ -162,5 +228,8 @@ LETTER_KEYS: tuple[str, ...] = (
     "doc_number",
     "classification",
     "sections",
+    "promises",
+    "derived_sections",
+    "pages",
     "warnings",
 )

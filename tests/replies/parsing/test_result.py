@@ -25,6 +25,7 @@ def test_as_dict_shape_is_json_ready() -> None:
         "session",
         "proposal_number",
         "kind",
+        "reply_role",
         "proposal_title",
         "proposers",
         "agency",
@@ -32,6 +33,9 @@ def test_as_dict_shape_is_json_ready() -> None:
         "doc_number",
         "classification",
         "sections",
+        "promises",
+        "derived_sections",
+        "pages",
         "warnings",
     ]
     assert data["reply_date"] == "2021-07-09"
@@ -44,6 +48,9 @@ def test_as_dict_shape_is_json_ready() -> None:
         "topic",
         "commitments",
         "targets",
+        "promises",
+        "due_on",
+        "derived",
     ]
     assert section["targets"][0]["quantity"] == 300
     assert isinstance(section["targets"][0]["quantity"], int)
