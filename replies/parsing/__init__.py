@@ -23,3 +23,7 @@ __all__ = [
     "read_letter_bytes",
     "read_letter_file",
 ]
+
+from .pii import PiiSpan, apply_decisions, find_personal_data, mask_text  # noqa: E402
+
+__all__ += ["PiiSpan", "apply_decisions", "find_personal_data", "mask_text"]

@@ -50,6 +50,9 @@ unbounded runs that can only start at a run boundary.
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import operator
 import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -89,24 +92,19 @@ def running_placeholder(label: str) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Character classes and small helpers
+# Character classes
 # ---------------------------------------------------------------------------
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
-_NAME_TOKEN_RE = re.compile(f"[{_CJK}][{_CJK}·•・]{{0,11}}")
+_NAME_TOKEN_RE = re.compile(f"[{_CJK}][{_CJK}·•・]*")
 _ALNUM = "0-9A-Za-z"
 _DASHES = "\\-—–―‐"
+# Where a unit (a line, or a sentence of one) ends; full-width forms are folded already.
+_UNIT_ENDS = "\n\r。!?;"
 
-
-def _spaced(word: str) -> str:
-    """A label as written, with up to two spaces between its characters (联 系 人)."""
-    return "[ ]{0,2}".join(re.escape(ch) for ch in word)
-
-
-def _alternation(*words: str) -> str:
-    # Longest first, so that at one position 联系人及联系电话 wins over 联系人.
-    return "|".join(_spaced(w) for w in sorted(set(words), key=len, reverse=True))
-
+# Speed note: Python's regex engine scans fast to the first character of a pattern that
+# starts with a literal, a character set or a branch of literals, and calls the full
+# pattern at every position otherwise. The patterns run over the whole text start so.
 
 # ---------------------------------------------------------------------------
 # Field labels
@@ -114,100 +112,39 @@ def _alternation(*words: str) -> str:
 
 # A working-level contact: the value (a name) and the numbers in the field are masked.
 _PERSON_BASES = ("联系人", "联络人", "联络员", "承办人", "经办人", "办理人")
-_PERSON_SUFFIXES = ("", "姓名")
 _COMBINED = ("电话", "联系电话", "手机", "联系手机", "联系方式", "方式", "电话号码")
 _PERSON_LABELS = tuple(
     base + suffix + joiner + combined
     for base in _PERSON_BASES
-    for suffix in _PERSON_SUFFIXES
-    for joiner, combined in [("", "")]
+    for suffix in ("", "姓名")
+    for joiner, combined in [("", ""), ("", "电话"), ("", "联系电话")]
     + [(j, c) for j in ("及", "和", "、", "/") for c in _COMBINED]
-    + [("", c) for c in ("电话", "联系电话")]
 )
 # A number label: its number is masked when the block names a person; a name written
 # right after it (联系电话:<name> <number>) is a contact name.
-_PHONE_LABELS = (
-    "电话",
-    "联系电话",
-    "电话号码",
-    "联系方式",
-    "手机",
-    "手机号",
-    "手机号码",
-    "联系手机",
-    "移动电话",
-    "座机",
-    "固定电话",
-    "办公电话",
-    "办公室电话",
-    "单位电话",
-    "联系号码",
-    "Tel",
-    "TEL",
+_PHONE_LABELS = words(
+    "电话 联系电话 电话号码 联系方式 手机 手机号 手机号码 联系手机 移动电话 座机 固定电话 "
+    "办公电话 办公室电话 单位电话 联系号码"
 )
 # Officials named in office and other people whose names stay; a block naming one of
 # them still names a person, so its numbers are masked (they reach that person).
-_ROLE_LABELS = (
-    "承办负责人",
-    "分管领导",
-    "分管负责人",
-    "主管领导",
-    "主管领导姓名",
-    "分管领导姓名",
-    "单位负责人",
-    "部门负责人",
-    "科室负责人",
-    "负责人",
-    "签发人",
-    "领导署名",
-    "审核人",
-    "审签人",
-    "核稿人",
-    "责任编辑",
-    "编辑",
-    "建议人",
-    "提案人",
-    "领衔人",
+_ROLE_LABELS = words(
+    "承办负责人 分管领导 分管负责人 主管领导 主管领导姓名 分管领导姓名 单位负责人 部门负责人 "
+    "科室负责人 负责人 签发人 领导署名 审核人 审签人 核稿人 责任编辑 编辑 建议人 提案人 领衔人"
 )
 # Public service lines, fax and postal codes: their numbers stay.
-_PUBLIC_LABELS = (
-    "热线",
-    "热线电话",
-    "服务热线",
-    "咨询热线",
-    "投诉热线",
-    "举报热线",
-    "监督热线",
-    "便民热线",
-    "值班电话",
-    "监督电话",
-    "举报电话",
-    "投诉电话",
-    "咨询电话",
-    "服务电话",
-    "传真",
-    "传真电话",
-    "传真号码",
-    "邮编",
-    "邮政编码",
+_PUBLIC_LABELS = words(
+    "热线 热线电话 服务热线 咨询热线 投诉热线 举报热线 监督热线 便民热线 值班电话 监督电话 "
+    "举报电话 投诉电话 咨询电话 服务电话 传真 传真电话 传真号码 邮编 邮政编码"
 )
 # Units: no name in the value; numbers behave as under a number label.
-_UNIT_LABELS = (
-    "联系单位",
-    "联系单位及电话",
-    "联系部门",
-    "承办单位",
-    "主办单位",
-    "协办单位",
-    "会办单位",
-    "分管单位",
-    "责任单位",
-    "承办科室",
-    "承办股室",
+_UNIT_LABELS = words(
+    "联系单位 联系单位及电话 联系部门 承办单位 主办单位 协办单位 会办单位 分管单位 责任单位 "
+    "承办科室 承办股室"
 )
-_EMAIL_LABELS = ("邮箱", "电子邮箱", "电子信箱", "电子邮件", "E-mail", "e-mail", "Email", "email")
-_ADDRESS_LABELS = ("家庭住址", "家庭地址", "住址", "现住址", "居住地址", "户籍地址")
-_BANK_LABELS = ("银行卡号", "银行账号", "银行帐号", "个人账号", "个人帐号", "个人账户", "卡号")
+_EMAIL_LABELS = words("邮箱 电子邮箱 电子信箱 电子邮件")
+_ADDRESS_LABELS = words("家庭住址 家庭地址 住址 现住址 居住地址 户籍地址")
+_BANK_LABELS = words("银行卡号 银行账号 银行帐号 个人账号 个人帐号 个人账户 卡号")
 
 _LABEL_KINDS: dict[str, str] = {}
 for _kind, _words in (
@@ -223,12 +160,42 @@ for _kind, _words in (
     for _word in _words:
         _LABEL_KINDS.setdefault(_word, _kind)
 
-# A label is followed by a colon, or by spaces (table layout), or directly by a number.
+
+def _trie_pattern(vocabulary: Iterable[str], *, spaced: bool = True) -> str:
+    """One alternation for many words, as a trie: each branch starts with a literal (so the
+    engine scans fast to a candidate), longer words are tried first, and (``spaced``) up to
+    two spaces may stand between characters (联 系 人)."""
+    gap = "[ ]{0,2}" if spaced else ""
+    trie: dict[str, dict] = {}
+    for word in vocabulary:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def branches(node: dict[str, dict]) -> str:
+        return "|".join(re.escape(ch) + tail(child) for ch, child in node.items() if ch)
+
+    def tail(node: dict[str, dict]) -> str:
+        if not any(node):
+            return ""
+        optional = "?" if "" in node else ""
+        return f"(?:{gap}(?:{branches(node)})){optional}"
+
+    return f"(?:{branches(trie)})"
+
+
+# A label is followed by a colon, spaces and a value (table layout), a number, or the
+# placeholder of a masked value.
 _LABEL_RE = re.compile(
-    f"(?:{_alternation(*_LABEL_KINDS)})(?=[ ]*[:]|[ ]+[^ \\n]|[ ]*[(+0-9])",
+    _trie_pattern(_LABEL_KINDS)
+    + f"(?=[ ]*:|[ ]+[^ {_UNIT_ENDS}]|[ ]*[(+0-9]|[ ]*{FIELD_PLACEHOLDER})"
 )
 _SQUEEZE_RE = re.compile(r"[ ]+")
+_WORD_CHAR_RE = re.compile(f"[{_CJK}A-Za-z]")
 _COLON_RE = re.compile(r"[ ]*:?[ ]*")
+# Kinds whose label may be followed directly by its value, without colon or space.
+_GLUED_KINDS = frozenset(("phone", "public", "person", "unit", "bank"))
 
 
 @dataclass(slots=True)
@@ -238,30 +205,18 @@ class _Label:
     end: int  # after the colon and spaces: where the value begins
 
 
-def _find_labels(norm: str, start: int, end: int) -> list[_Label]:
+def _find_labels(norm: str) -> list[_Label]:
     found: list[_Label] = []
-    for m in _LABEL_RE.finditer(norm, start, end):
-        word = _SQUEEZE_RE.sub("", m.group())
-        kind = _LABEL_KINDS.get(word)
-        if kind is None:
-            continue
-        after = _COLON_RE.match(norm, m.end(), end)
-        value_start = after.end() if after else m.end()
-        has_colon = ":" in norm[m.end() : value_start]
-        if (
-            word.isascii()
-            and m.start() > start
-            and norm[m.start() - 1].isascii()
-            and norm[m.start() - 1].isalpha()
-        ):
-            continue  # Tel in Hotel
-        if not has_colon:
-            # Without a colon the label must stand on its own (a table cell), not be the
-            # tail of a word in running text (我局联系人将…).
-            before = norm[m.start() - 1] if m.start() > start else " "
-            if re.match(f"[{_CJK}A-Za-z]", before):
+    for m in _LABEL_RE.finditer(norm):
+        kind = _LABEL_KINDS[_SQUEEZE_RE.sub("", m.group())]
+        value_start = _COLON_RE.match(norm, m.end()).end()  # type: ignore[union-attr]
+        if ":" not in norm[m.end() : value_start]:
+            # Without a colon a label stands on its own (a table cell), not at the end of
+            # a word in running text (我局联系人将…); a placeholder before it was a value.
+            before = norm[m.start() - 1] if m.start() else " "
+            if _WORD_CHAR_RE.match(before) and not norm.endswith(FIELD_PLACEHOLDER, 0, m.start()):
                 continue
-            if kind not in ("phone", "public", "person", "unit", "bank") and m.end() == value_start:
+            if kind not in _GLUED_KINDS and m.end() == value_start:
                 continue
         found.append(_Label(kind, m.start(), value_start))
     return found
@@ -271,8 +226,11 @@ def _find_labels(norm: str, start: int, end: int) -> list[_Label]:
 # Numbers and addresses
 # ---------------------------------------------------------------------------
 
+# 1[3-9] + 9 digits, optionally +86; the first character is matched before the boundary
+# check so that the engine can scan for it.
 _MOBILE_RE = re.compile(
-    f"(?<![{_ALNUM}])(?:\\+?86[ \\-]?)?1[3-9][0-9](?:[ {_DASHES}]?[0-9]{{4}}){{2}}(?![{_ALNUM}])"
+    f"[+81](?<![{_ALNUM}].)(?:(?<=\\+)86[ \\-]?1|(?<=8)6[ \\-]?1|(?<=1))"
+    f"[3-9][0-9](?:[ {_DASHES}]?[0-9]{{4}}){{2}}(?![{_ALNUM}])"
 )
 _LANDLINE_RE = re.compile(
     f"(?<![{_ALNUM}])"
@@ -281,6 +239,7 @@ _LANDLINE_RE = re.compile(
     f"(?:[ ]?(?:转|分机|ext\\.?|[{_DASHES}])[ ]?[0-9]{{1,5}})?"
     f"(?![{_ALNUM}])"
 )
+_DIGIT_RUN_RE = re.compile(r"[0-9][0-9]{5,}")
 _EMAIL_RE = re.compile(
     r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@"
     r"[A-Za-z0-9][A-Za-z0-9\-]{0,62}(?:\.[A-Za-z0-9\-]{1,63}){1,8}"
@@ -289,9 +248,7 @@ _ID_RE = re.compile(
     f"(?<![{_ALNUM}])([0-9]{{6}})[ ]?([0-9]{{8}})[ ]?([0-9]{{3}}[0-9Xx])(?![{_ALNUM}])"
 )
 _BANK_VALUE_RE = re.compile(r"[0-9](?:[0-9]|[ \-](?=[0-9])){11,30}")
-_ADDRESS_VALUE_RE = re.compile(r"[^ \n,;。、()]{2,60}")
-# A run of digits that a number after a mobile/amount marker is not: 13500000000元.
-_AMOUNT_AFTER = frozenset("元万亿千百个人户台辆次件项吨米亩号%")
+_ADDRESS_VALUE_RE = re.compile(r"[^ \n,;:。、()（）]{2,60}")
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -299,7 +256,7 @@ _ID_CHECK = "10X98765432"
 
 def is_valid_id_number(candidate: str) -> bool:
     """GB 11643: a birth date from 1900 to today and a matching check character."""
-    if len(candidate) != 18 or not candidate[:17].isdigit():
+    if len(candidate) != 18 or not (candidate.isascii() and candidate[:17].isdigit()):
         return False
     try:
         born = date(int(candidate[6:10]), int(candidate[10:12]), int(candidate[12:14]))
@@ -313,7 +270,7 @@ def is_valid_id_number(candidate: str) -> bool:
 
 def _is_bare_date(digits: str) -> bool:
     """20211026, 2020824, 202285: a date written as bare digits (6–8 of them)."""
-    if not digits.isdigit() or not 6 <= len(digits) <= 8:
+    if not (digits.isascii() and digits.isdigit()) or not 6 <= len(digits) <= 8:
         return False
     year, rest = int(digits[:4]), digits[4:]
     if not 1949 <= year <= 2099:
@@ -336,7 +293,7 @@ _PROTECTED_RE = re.compile(
     r"索[ ]{0,2}引[ ]{0,2}号[ ]*:?[ ]*[0-9A-Za-z][0-9A-Za-z/\-—_.]{0,80}"
     r"|统一社会信用代码[ ]*:?[ ]*[0-9A-Z]{18}"
     r"|[〔\[【(][0-9]{4}[〕\]】)][ ]?第?[ ]?[0-9]{1,6}[ ]?号"
-    r"|(?:ICP[ ]?备|ICP[ ]?证|公网安备|网站标识码)[ ]*[:]?[ ]*[0-9]{1,20}号?"
+    r"|(?:ICP[ ]?备|ICP[ ]?证|公网安备|网站标识码)[ ]*:?[ ]*[0-9]{1,20}号?"
     r"|(?:https?://|www\.)[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%\-]{1,300}"
     r"|(?<![A-Za-z])(?:GB|GB/T|GB/Z|DB[0-9]{2}|HJ|JGJ|CJJ)[ ]?[0-9]{1,6}(?:\.[0-9]{1,3})?"
     r"[ ]?[\-—–][ ]?[0-9]{4}"
@@ -347,12 +304,10 @@ _PROTECTED_RE = re.compile(
 # Names
 # ---------------------------------------------------------------------------
 
-_NOT_NAMES = frozenset(
-    words("无 暂无 略 空 见上 同上 待定 不详 未定 本人 同志 已隐去 姓名 电话 联系电话 手机")
-)
-# Words that end a name glued to the next field (张三电话:…).
+_NOT_NAMES = frozenset(words("无 暂无 略 空 见上 同上 待定 不详 未定 本人 同志 姓名 电话 手机"))
+# Words that end a name glued to the next field (张三电话:…), and the placeholder.
 _NAME_STOP_RE = re.compile(
-    "电话|手机|联系|方式|邮箱|传真|地址|职务|单位|办公|号码|座机|邮编|微信|已隐去"
+    "电话|手机|联系|方式|邮箱|传真|地址|职务|单位|办公|号码|座机|邮编|微信|" + FIELD_PLACEHOLDER
 )
 _AGENCY_SUFFIXES = words(
     "局 办 室 科 股 委 院 所 站 队 处 部 厅 组 府 馆 署 司 厂 店 会 中心 公司 单位 街道 "
@@ -381,8 +336,6 @@ def _names_in_field(norm: str, start: int, end: int) -> list[tuple[int, int]]:
     pos = start
     while pos < end:
         ch = norm[pos]
-        if ch.isdigit() or ch in "+@" or ch == "\n":
-            break
         m = _NAME_TOKEN_RE.match(norm, pos, end)
         if m is None:
             if ch not in " ,、/()":
@@ -399,16 +352,17 @@ def _names_in_field(norm: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 # ---------------------------------------------------------------------------
-# Units (lines split at sentence ends) and contact blocks
+# Units and contact blocks
 # ---------------------------------------------------------------------------
 
-_UNIT_RE = re.compile(r"[^\n\r。!?;]+")
-_BLANK_RE = re.compile(r"[ \t\r\n]*")
+_UNIT_RE = re.compile(f"[^{_UNIT_ENDS}]+")
+_UNIT_END_RE = re.compile(f"[{_UNIT_ENDS}]")
 _DATE_UNIT_RE = re.compile(
     r"[ (]*(?:[0-9]{4}[ ]?年[ ]?[0-9]{1,2}[ ]?月[ ]?[0-9]{1,2}[ ]?日|"
-    r"[0-9]{4}[\-./][0-9]{1,2}[\-./][0-9]{1,2}|[0-9]{6,8})[ )]*"
+    r"[0-9]{4}[\-./][0-9]{1,2}[\-./][0-9]{1,2})[ )]*"
 )
 _SEPARATORS_RE = re.compile(r"[ ,、/():]+")
+_ROW_TOKEN_RE = re.compile(r"[^ ,、/():]+")
 _ROW_NAME_RE = re.compile(f"[ (]*([{_CJK}][{_CJK}·•・]{{1,5}})[ ]+")
 
 
@@ -418,20 +372,19 @@ class _Unit:
     end: int
     labels: list[_Label]
     numbers: list[tuple[int, int]]  # landline candidates
-    unlabelled_name: tuple[int, int] | None = None
+    mobiles: list[tuple[int, int]]
+    name: tuple[int, int] | None = None  # a name without a label (table row)
 
 
-def _landlines(norm: str, start: int, end: int) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in _LANDLINE_RE.finditer(norm, start, end)]
+def _is_neutral(norm: str, start: int, end: int) -> bool:
+    """A blank unit or a date line: neither joins nor ends a contact block."""
+    if norm[start:end].isspace() or _DATE_UNIT_RE.fullmatch(norm, start, end):
+        return True
+    return _is_bare_date(norm[start:end].strip(" ()"))
 
 
-def _mobiles(norm: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    for m in _MOBILE_RE.finditer(norm, start, end):
-        if m.end() < len(norm) and norm[m.end()] in _AMOUNT_AFTER:
-            continue
-        if m.start() > 0 and norm[m.start() - 1] == "第":
-            continue
-        yield m.start(), m.end()
+def _neutral_gap(norm: str, start: int, end: int) -> bool:
+    return all(_is_neutral(norm, m.start(), m.end()) for m in _UNIT_RE.finditer(norm, start, end))
 
 
 def _unlabelled_row(norm: str, unit: _Unit) -> tuple[int, int] | None | Literal[False]:
@@ -439,10 +392,9 @@ def _unlabelled_row(norm: str, unit: _Unit) -> tuple[int, int] | None | Literal[
 
     Returns the name's span, None for a row of numbers only, False for anything else.
     """
-    numbers = unit.numbers + list(_mobiles(norm, unit.start, unit.end))
+    numbers = sorted(unit.numbers + unit.mobiles)
     if not numbers:
         return False
-    numbers.sort()
     pieces: list[tuple[int, int]] = []
     pos = unit.start
     for s, e in numbers:
@@ -453,55 +405,14 @@ def _unlabelled_row(norm: str, unit: _Unit) -> tuple[int, int] | None | Literal[
     pieces.append((pos, unit.end))
     name: tuple[int, int] | None = None
     for s, e in pieces:
-        for m in re.finditer(r"[^ ,、/():]+", norm[s:e]):
+        for m in _ROW_TOKEN_RE.finditer(norm, s, e):
             token = m.group()
-            if name is not None:
+            if name is not None or not _NAME_TOKEN_RE.fullmatch(token):
                 return False
-            if not (_NAME_TOKEN_RE.fullmatch(token) and _is_name(token, min_len=2, max_len=4)):
+            if _NAME_STOP_RE.search(token) or not _is_name(token, min_len=2, max_len=4):
                 return False
-            if _NAME_STOP_RE.search(token):
-                return False
-            name = (s + m.start(), s + m.end())
+            name = (m.start(), m.end())
     return name
-
-
-def _units(norm: str) -> Iterator[tuple[int, int]]:
-    for m in _UNIT_RE.finditer(norm):
-        yield m.start(), m.end()
-
-
-def _is_date_unit(norm: str, start: int, end: int) -> bool:
-    if _DATE_UNIT_RE.fullmatch(norm, start, end):
-        return True
-    digits = norm[start:end].strip(" ()")
-    return _is_bare_date(digits)
-
-
-def _contact_blocks(norm: str) -> Iterator[list[_Unit]]:
-    """Runs of contact units separated only by blank lines and date lines.
-
-    A contact unit carries a field label, or is a table row that lost its label
-    (``<name> <number>``, a number alone) next to one that has one.
-    """
-    block: list[_Unit] = []
-    for start, end in _units(norm):
-        if _BLANK_RE.fullmatch(norm, start, end) or _is_date_unit(norm, start, end):
-            continue
-        unit = _Unit(start, end, _find_labels(norm, start, end), _landlines(norm, start, end))
-        if unit.labels:
-            unit.unlabelled_name = _name_before_label(norm, unit)
-            block.append(unit)
-            continue
-        row = _unlabelled_row(norm, unit)
-        if row is not False:
-            unit.unlabelled_name = row
-            block.append(unit)
-            continue
-        if block:
-            yield block
-            block = []
-    if block:
-        yield block
 
 
 def _name_before_label(norm: str, unit: _Unit) -> tuple[int, int] | None:
@@ -518,43 +429,126 @@ def _name_before_label(norm: str, unit: _Unit) -> tuple[int, int] | None:
     return m.start(1), m.end(1)
 
 
+class _Scan:
+    """What one pass over the (normalised) text finds before looking at contact blocks."""
+
+    def __init__(self, norm: str) -> None:
+        self.norm = norm
+        # Reversed, so that the start of a unit is a forward search too.
+        self.reversed = norm[::-1]
+        self.units: list[tuple[int, int]] = []
+        self.unit_starts: list[int] = []
+        self.labels = _find_labels(norm)
+        self.label_starts = [label.start for label in self.labels]
+        self.mobiles = [(m.start(), m.end()) for m in _MOBILE_RE.finditer(norm)]
+        self.mobile_starts = [s for s, _ in self.mobiles]
+        self.digit_runs = [(m.start(), m.end()) for m in _DIGIT_RUN_RE.finditer(norm)]
+
+    def unit_at(self, pos: int) -> tuple[int, int]:
+        """The unit (a line, or a sentence of one) around a position.
+
+        Units found are kept, so that many positions in one long unit cost one search.
+        """
+        i = bisect.bisect_right(self.unit_starts, pos) - 1
+        if i >= 0 and pos < self.units[i][1]:
+            return self.units[i]
+        size = len(self.norm)
+        after = _UNIT_END_RE.search(self.norm, pos)
+        before = _UNIT_END_RE.search(self.reversed, size - pos)
+        unit = (size - before.start() if before else 0), (after.start() if after else size)
+        self.units.insert(i + 1, unit)
+        self.unit_starts.insert(i + 1, unit[0])
+        return unit
+
+    def unit(self, start: int, end: int) -> _Unit:
+        lo = bisect.bisect_left(self.label_starts, start)
+        hi = bisect.bisect_left(self.label_starts, end)
+        mlo = bisect.bisect_left(self.mobile_starts, start)
+        mhi = bisect.bisect_left(self.mobile_starts, end)
+        numbers = [(m.start(), m.end()) for m in _LANDLINE_RE.finditer(self.norm, start, end)]
+        return _Unit(start, end, self.labels[lo:hi], numbers, self.mobiles[mlo:mhi])
+
+    def blocks(self) -> Iterator[list[_Unit]]:
+        """Runs of contact units separated only by blank and date units.
+
+        A contact unit carries a field label, or is a table row that lost its label
+        (``<name> <number>``, a number alone) next to one that has one. Only units with a
+        label, a mobile number or a run of 7+ digits can be one.
+        """
+        positions = [label.start for label in self.labels]
+        positions += self.mobile_starts
+        positions += [s for s, e in self.digit_runs if e - s >= 7]
+        candidates = sorted({self.unit_at(pos) for pos in positions})
+        block: list[_Unit] = []
+        previous_end = 0
+        for start, end in candidates:
+            if block and not _neutral_gap(self.norm, previous_end, start):
+                yield block
+                block = []
+            unit = self.unit(start, end)
+            if unit.labels:
+                unit.name = _name_before_label(self.norm, unit)
+                block.append(unit)
+            elif _is_neutral(self.norm, start, end):
+                continue
+            else:
+                row = _unlabelled_row(self.norm, unit)
+                if row is False:
+                    if block:
+                        yield block
+                        block = []
+                else:
+                    unit.name = row
+                    block.append(unit)
+            previous_end = end
+        if block:
+            yield block
+
+
 def _field_end(unit: _Unit, index: int) -> int:
     labels = unit.labels
     return labels[index + 1].start if index + 1 < len(labels) else unit.end
 
 
 def _governing_label(unit: _Unit, pos: int) -> _Label | None:
-    current = None
-    for label in unit.labels:
-        if label.start >= pos:
-            break
-        current = label
-    return current
+    """The last label before a position in its unit."""
+    i = bisect.bisect_left(unit.labels, pos, key=lambda label: label.start)
+    return unit.labels[i - 1] if i else None
+
+
+def _any_between(ranges: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether a sorted list of ranges has one starting in [start, end)."""
+    i = bisect.bisect_left(ranges, (start, -1))
+    return i < len(ranges) and ranges[i][0] < end
 
 
 def _block_spans(norm: str, block: list[_Unit]) -> tuple[list[PiiSpan], list[str]]:
+    """The names and landlines to mask in one contact block, and the names found."""
     if not any(unit.labels for unit in block):
         return [], []
     spans: list[PiiSpan] = []
-    masked_names: list[str] = []
+    names: list[str] = []
     names_person = False
 
     def add_name(s: int, e: int) -> None:
         spans.append(PiiSpan(s, e, "contact_name", KIND_LABELS["contact_name"]))
-        masked_names.append(norm[s:e])
+        names.append(norm[s:e])
 
     for unit in block:
-        if unit.unlabelled_name:
-            add_name(*unit.unlabelled_name)
+        if unit.name:
+            add_name(*unit.name)
             names_person = True
         for i, label in enumerate(unit.labels):
             end = _field_end(unit, i)
             if label.kind == "person":
-                names = _names_in_field(norm, label.end, end)
-                for s, e in names:
+                found = _names_in_field(norm, label.end, end)
+                for s, e in found:
                     add_name(s, e)
-                has_number = any(label.end <= s < end for s, _ in unit.numbers)
-                names_person = names_person or bool(names) or has_number
+                # 联系人及电话:<number> reaches a person even without a name.
+                has_number = _any_between(unit.numbers, label.end, end) or _any_between(
+                    unit.mobiles, label.end, end
+                )
+                names_person = names_person or bool(found) or has_number
             elif label.kind == "role":
                 if _names_in_field(norm, label.end, end):
                     names_person = True
@@ -579,12 +573,12 @@ def _block_spans(norm: str, block: list[_Unit]) -> tuple[list[PiiSpan], list[str
             kind = governing.kind if governing else None
             if kind == "public":
                 continue
-            digits = re.sub(r"[^0-9]", "", norm[s:e])
-            if _is_bare_date(digits) and not (governing and kind in ("phone", "person")):
+            digits = "".join(ch for ch in norm[s:e] if ch.isdigit())
+            if _is_bare_date(digits) and kind not in ("phone", "person"):
                 continue
             if kind == "person" or names_person:
                 spans.append(PiiSpan(s, e, "phone", KIND_LABELS["phone"]))
-    return spans, masked_names
+    return spans, names
 
 
 def _value_span(norm: str, label: _Label, end: int) -> list[PiiSpan]:
@@ -592,64 +586,115 @@ def _value_span(norm: str, label: _Label, end: int) -> list[PiiSpan]:
         m = _BANK_VALUE_RE.match(norm, label.end, end)
         return [PiiSpan(m.start(), m.end(), "address", _BANK_LABEL)] if m else []
     m = _ADDRESS_VALUE_RE.match(norm, label.end, end)
-    if m is None or m.group() in _NOT_NAMES:
+    if m is None:
         return []
-    return [PiiSpan(m.start(), m.end(), "address", KIND_LABELS["address"])]
+    value = m.group().split(FIELD_PLACEHOLDER, 1)[0]
+    if len(value) < 2 or value in _NOT_NAMES:
+        return []
+    return [PiiSpan(m.start(), m.start() + len(value), "address", KIND_LABELS["address"])]
 
 
 # ---------------------------------------------------------------------------
-# Public API
+# Detection
 # ---------------------------------------------------------------------------
+
+# Rounds of re-checking the masked text (see find_personal_data); one is the usual need.
+_MAX_ROUNDS = 4
+
+
+# normalize() maps characters one to one; folding only the characters it changes, found
+# once here, gives the same text without a table lookup for every character of a letter.
+_BMP = "".join(map(chr, range(0x10000)))
+_FOLDED = "".join(itertools.compress(_BMP, map(operator.ne, _BMP, normalize(_BMP))))
+_FOLD_RE = re.compile(f"[{re.escape(_FOLDED)}]+")
+del _BMP
+
+
+def _fold(text: str) -> str:
+    """``normalize(text)``, faster on text that is mostly CJK."""
+    return _FOLD_RE.sub(lambda m: normalize(m.group()), text)
 
 
 def find_personal_data(text: str) -> list[PiiSpan]:
-    """Personal contact details in a letter: sorted, non-overlapping spans into ``text``."""
-    norm = normalize(text)
+    """Personal contact details in a letter: sorted, non-overlapping spans into ``text``.
+
+    Masking can change the context a rule reads (a label that stood after a number now
+    stands after a placeholder), so the masked text is checked again and anything found
+    there is added, until the masked text holds nothing to find: masking the result of
+    ``mask_text`` changes nothing.
+    """
+    norm = _fold(text)
+    spans = _detect(norm)
+    for _ in range(_MAX_ROUNDS):
+        if not spans:
+            break
+        masked, segments = _render(norm, spans)
+        extra = _detect(masked)
+        if not extra:
+            break
+        starts = [segment[0] for segment in segments]
+        grown = _merge([*spans, *(_map_back(span, segments, starts) for span in extra)])
+        if grown == spans:
+            break
+        spans = grown
+    return spans
+
+
+def _detect(norm: str) -> list[PiiSpan]:
+    scan = _Scan(norm)
     spans: list[PiiSpan] = []
     names: list[str] = []
     field_ranges: list[tuple[int, int]] = []
 
-    for block in _contact_blocks(norm):
+    for block in scan.blocks():
         block_spans, block_names = _block_spans(norm, block)
         spans.extend(block_spans)
         names.extend(block_names)
         if any(unit.labels for unit in block):
             field_ranges.extend((unit.start, unit.end) for unit in block)
-    # Addresses and bank accounts are personal wherever they are labelled.
-    for start, end in _units(norm):
-        for label in _find_labels(norm, start, end):
-            if label.kind in ("address", "bank"):
-                spans.extend(_value_span(norm, label, end))
 
-    for s, e in _mobiles(norm, 0, len(norm)):
-        spans.append(PiiSpan(s, e, "mobile", KIND_LABELS["mobile"]))
-    for m in _EMAIL_RE.finditer(norm):
-        email_end = _email_end(m.group())
-        if email_end:
-            spans.append(PiiSpan(m.start(), m.start() + email_end, "email", KIND_LABELS["email"]))
-    for m in _ID_RE.finditer(norm):
-        if is_valid_id_number("".join(m.groups())):
+    # Addresses and bank accounts are personal wherever they are labelled.
+    for i, label in enumerate(scan.labels):
+        if label.kind in ("address", "bank"):
+            unit_end = scan.unit_at(label.start)[1]
+            next_start = scan.labels[i + 1].start if i + 1 < len(scan.labels) else unit_end
+            spans.extend(_value_span(norm, label, min(unit_end, next_start)))
+
+    spans.extend(PiiSpan(s, e, "mobile", KIND_LABELS["mobile"]) for s, e in scan.mobiles)
+    if "@" in norm:
+        for m in _EMAIL_RE.finditer(norm):
+            length = _email_length(m.group())
+            if length:
+                spans.append(PiiSpan(m.start(), m.start() + length, "email", KIND_LABELS["email"]))
+    for start, _ in scan.digit_runs:
+        m = _ID_RE.match(norm, start)
+        if m and is_valid_id_number("".join(m.groups())):
             spans.append(PiiSpan(m.start(), m.end(), "id_number", KIND_LABELS["id_number"]))
 
     # A contact's name is masked wherever it appears (a handler named again in the body).
     found_at = {(s.start, s.end) for s in spans}
-    for name in dict.fromkeys(n for n in names if len(n) >= 2):
-        pos = norm.find(name)
-        while pos != -1:
-            if (pos, pos + len(name)) not in found_at:
+    long_names = [n for n in dict.fromkeys(names) if len(n) >= 2]
+    if long_names:
+        # One pass for all names (a trie, longest first), however many a letter has.
+        for m in re.finditer(_trie_pattern(long_names, spaced=False), norm):
+            if (m.start(), m.end()) not in found_at:
                 spans.append(
-                    PiiSpan(pos, pos + len(name), "contact_name", KIND_LABELS["contact_name"])
+                    PiiSpan(m.start(), m.end(), "contact_name", KIND_LABELS["contact_name"])
                 )
-            pos = norm.find(name, pos + len(name))
 
-    protected = [(m.start(), m.end()) for m in _PROTECTED_RE.finditer(norm)]
-    if protected:
-        spans = [s for s in spans if not _overlaps_any(s.start, s.end, protected)]
-    merged = _merge(spans)
-    return [_with_placeholder(span, field_ranges) for span in merged]
+    if spans:
+        protected = [
+            (m.start(), m.end())
+            for start, end in sorted({scan.unit_at(s.start) for s in spans})
+            for m in _PROTECTED_RE.finditer(norm, start, end)
+        ]
+        if protected:
+            spans = [kept for s in spans if (kept := _outside(s, protected))]
+    field_ranges.sort()
+    return [_with_placeholder(span, field_ranges) for span in _merge(spans)]
 
 
-def _email_end(match: str) -> int:
+def _email_length(match: str) -> int:
     """Length of the address within a match, trimmed to a top-level domain of letters."""
     local, _, domain = match.partition("@")
     labels = domain.split(".")
@@ -660,12 +705,27 @@ def _email_end(match: str) -> int:
     return len(local) + 1 + len(".".join(labels))
 
 
-def _overlaps_any(start: int, end: int, ranges: list[tuple[int, int]]) -> bool:
-    return any(s < end and start < e for s, e in ranges)
+def _outside(span: PiiSpan, protected: list[tuple[int, int]]) -> PiiSpan | None:
+    """The span if it touches no protected region (sorted, disjoint); an address is cut
+    short before one."""
+    # Regions starting before the span's end; walk back over those reaching into it.
+    last = bisect.bisect_left(protected, (span.end, -1))
+    first = last
+    while first > 0 and protected[first - 1][1] > span.start:
+        first -= 1
+    if first == last:
+        return span
+    start = protected[first][0]
+    if span.kind == "address" and start - span.start >= 2:
+        return PiiSpan(span.start, start, span.kind, span.label)
+    return None
 
 
 def _with_placeholder(span: PiiSpan, field_ranges: list[tuple[int, int]]) -> PiiSpan:
-    if span.kind == "manual" or any(s <= span.start < e for s, e in field_ranges):
+    """``field_ranges``: sorted, disjoint ranges of contact units."""
+    i = bisect.bisect_right(field_ranges, (span.start, 1 << 62))
+    in_field = i > 0 and span.start < field_ranges[i - 1][1]
+    if span.kind == "manual" or in_field:
         placeholder = FIELD_PLACEHOLDER
     else:
         placeholder = running_placeholder(span.label)
@@ -684,6 +744,54 @@ def _merge(spans: Iterable[PiiSpan]) -> list[PiiSpan]:
             continue
         merged.append(span)
     return merged
+
+
+_Segment = tuple[int, int, int, int]
+
+
+def _render(norm: str, spans: list[PiiSpan]) -> tuple[str, list[_Segment]]:
+    """The masked (normalised) text and its segments: (masked start, original start,
+    original end, placeholder length or -1 for kept text)."""
+    out: list[str] = []
+    segments: list[_Segment] = []
+    pos = length = 0
+    for span in spans:
+        out.append(norm[pos : span.start])
+        segments.append((length, pos, span.start, -1))
+        length += span.start - pos
+        placeholder = normalize(span.placeholder)
+        out.append(placeholder)
+        segments.append((length, span.start, span.end, len(placeholder)))
+        length += len(placeholder)
+        pos = span.end
+    out.append(norm[pos:])
+    segments.append((length, pos, len(norm), -1))
+    return "".join(out), segments
+
+
+def _map_back(span: PiiSpan, segments: list[_Segment], starts: list[int]) -> PiiSpan:
+    """A span of the masked text as a span of the original (placeholders map whole)."""
+
+    def original(pos: int, *, end: bool) -> int:
+        masked_start, orig_start, orig_end, placeholder = segments[
+            bisect.bisect_right(starts, pos - 1 if end else pos) - 1
+        ]
+        if placeholder >= 0:
+            return orig_end if end else orig_start
+        return orig_start + pos - masked_start
+
+    return PiiSpan(
+        original(span.start, end=False),
+        original(span.end, end=True),
+        span.kind,
+        span.label,
+        span.placeholder,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Masking
+# ---------------------------------------------------------------------------
 
 
 def apply_decisions(
