@@ -1,51 +1,61 @@
 """Personal contact details in reply letters: find them, and mask them before publishing.
 
 A detail is personal when it identifies or reaches a natural person as a point of contact
-(the labelling rules are in the sample set's PII.md). What is found:
+(the labelling rules are the sample set's PII.md). What is found:
 
-==============  ==============  =========================================================
-kind            label           what
-==============  ==============  =========================================================
-contact_name    联系人姓名      the value of a contact/handler field (联系人, 联 系 人, 承办人,
-                                经办人, 办理人, 联络人, combined labels such as 联系人及联系电话),
-                                a name written right after 联系电话:/联系方式:, an unlabelled
-                                name on a table row of a contact block; and then every other
-                                occurrence of that name in the letter (2+ characters)
-phone           联系电话        a landline (7–8 digits, optional area code and extension) in
-                                a contact block that names a person, or in a contact field;
-                                never under a 热线/值班/监督/举报/投诉/咨询/传真/邮编 label,
-                                never a bare-digit date, never in a block naming no person
-                                (a unit's own number)
-mobile          手机号码        1[3-9] + 9 digits (spaces/dashes allowed) anywhere, not part
-                                of a longer run of digits or letters
-email           电子邮箱        an e-mail address anywhere
-id_number       身份证号码      18 characters, birth date 1900..today, GB 11643 check digit
-address         家庭住址 /      a value labelled as a home address (家庭住址, 住址, …) or a
-                银行账号        personal bank account (银行卡号, 银行账号, …)
-manual          人工隐去        a selection masked by staff (see ``apply_decisions``)
-==============  ==============  =========================================================
+============  ============  ===========================================================
+kind          label         what
+============  ============  ===========================================================
+contact_name  联系人姓名    the value of a contact/handler field (联系人, 联 系 人, 承办人,
+                            经办人, 办理人, 联络人, …人员, combined labels such as
+                            联系人及联系电话), a name right after 联系电话:/联系方式:, a name
+                            on a contact-block row that lost its label; then every other
+                            occurrence of that name (2+ characters, without a title such
+                            as 同志/科长) in the letter
+phone         联系电话      a landline (7–8 digits, optional area code, separators and
+                            extension) in a contact field, or in a contact block that
+                            names any person (kept officials included); never under a
+                            热线/值班/监督/举报/投诉/咨询/传真/邮编 label, never a
+                            bare-digit date, never in a block naming no person (a unit's
+                            own number) nor in a sentence without a label
+mobile        手机号码      1[3-9] + 9 digits (+86, spaces, dashes allowed) anywhere, not
+                            part of a longer run of digits or letters
+email         电子邮箱      an e-mail address anywhere
+id_number     身份证号码    18 characters with a birth date from 1900 to today and a valid
+                            GB 11643 check character, anywhere
+address       家庭住址 /    the value of a home-address label (家庭住址, 住址, …) or of a
+              银行账号      personal bank-account label (银行卡号, 银行账号, …)
+manual        人工隐去      a selection masked by staff (``mask=`` below)
+============  ============  ===========================================================
 
-Never masked: 索引号, unified social credit codes, 文号, URLs, registration numbers of the
-page chrome (ICP备, 公网安备, 网站标识码), standard numbers (GB 14886—2006); these regions are
-protected and a candidate touching one is dropped. Proposal numbers, bare-digit dates,
-amounts and 12345-type hotlines match no pattern to begin with.
+Kept: officials named in office (签发人, 承办负责人, 分管领导, …), editors, proposers,
+units; 索引号, unified social credit codes, 文号, URLs, registration numbers of the page
+chrome (ICP备, 公网安备, 网站标识码) and standard numbers (GB 50016—2014) are protected
+regions that no span may touch; proposal numbers, bare-digit dates, amounts and
+12345-type hotlines match no pattern to begin with.
 
-Placeholders (``PiiSpan.placeholder``): a span inside a contact field or a contact-block row
-becomes ``已隐去`` (``联系电话：已隐去``, ``联系人:已隐去``); a span in running text becomes
-``（<label>已隐去）`` so that a sentence stays readable (``请拨打（手机号码已隐去）咨询``,
-``股长（联系人姓名已隐去）于4月16日``). Staff selections become ``已隐去``. No placeholder is
-detected again, so masking is idempotent.
+A contact block is a run of units (lines, or sentences of a line) that carry a field label
+or are a row of one (``<name> <number>``), with only blank or date lines between them.
 
-Staff decisions are exact strings, so they survive a re-import or an edit of the letter
-that moves offsets, and they apply to every occurrence (as the name rule does):
+Placeholders (``PiiSpan.placeholder``): a span in a contact block becomes ``已隐去``
+(``联系电话：已隐去``, ``联系人:已隐去``); a span in running text becomes
+``（<label>已隐去）`` so that the sentence stays readable (``请拨打（手机号码已隐去）咨询``,
+``股长（联系人姓名已隐去）于4月16日``); a staff selection becomes ``已隐去``.
+
+Masking is idempotent: ``find_personal_data`` checks the masked text again and adds what
+masking exposed (a rule reads its neighbours), so ``mask_text(mask_text(t)) ==
+mask_text(t)`` and the masked text holds nothing to find.
+
+Staff decisions are exact strings, not offsets, so they survive a re-import or an edit
+that moves the text, and they apply to every occurrence as the name rule does:
 ``unmask`` shows every detected span whose text equals one of the strings; ``mask`` hides
-every occurrence of each string. A string in both is masked (fail closed). Call
-``apply_decisions`` for the final spans (e.g. to highlight them in a preview) or
-``mask_text`` for the published text.
+every occurrence of each string. A string in both is masked (fail closed).
+``apply_decisions`` gives the final spans (e.g. to highlight them in a preview);
+``mask_text`` gives the text to publish.
 
-Every pattern runs on ``normalize(text)``, a same-length copy with full-width forms folded,
-so offsets are offsets into the given text. Patterns are linear: bounded repeats, or
-unbounded runs that can only start at a run boundary.
+Every pattern runs on a copy of the text folded as ``text.normalize`` folds it (one
+character to one), so offsets are offsets into the given text. Patterns are linear:
+bounded repeats, or unbounded runs that start only at a run boundary.
 """
 
 from __future__ import annotations
@@ -111,7 +121,9 @@ _UNIT_ENDS = "\n\r。!?;"
 # ---------------------------------------------------------------------------
 
 # A working-level contact: the value (a name) and the numbers in the field are masked.
-_PERSON_BASES = ("联系人", "联络人", "联络员", "承办人", "经办人", "办理人")
+_PERSON_BASES = words(
+    "联系人 联络人 联络员 承办人 经办人 办理人 联系人员 承办人员 经办人员 办理人员"
+)
 _COMBINED = ("电话", "联系电话", "手机", "联系手机", "联系方式", "方式", "电话号码")
 _PERSON_LABELS = tuple(
     base + suffix + joiner + combined
@@ -304,7 +316,14 @@ _PROTECTED_RE = re.compile(
 # Names
 # ---------------------------------------------------------------------------
 
-_NOT_NAMES = frozenset(words("无 暂无 略 空 见上 同上 待定 不详 未定 本人 同志 姓名 电话 手机"))
+_TITLES = words(
+    "同志 先生 女士 老师 领导 主任 副主任 科长 副科长 股长 局长 副局长 处长 部长 站长 所长 "
+    "院长 校长 队长 组长 经理 书记 干事 科员"
+)
+# Values that name nobody: placeholders for a missing value, and titles without a name.
+_NOT_NAMES = frozenset(
+    words("无 暂无 略 空 见上 同上 待定 不详 未定 本人 姓名 电话 手机") + _TITLES
+)
 # Words that end a name glued to the next field (张三电话:…), and the placeholder.
 _NAME_STOP_RE = re.compile(
     "电话|手机|联系|方式|邮箱|传真|地址|职务|单位|办公|号码|座机|邮编|微信|" + FIELD_PLACEHOLDER
@@ -321,17 +340,32 @@ def _clean_name(token: str) -> str:
     return token[: stop.start()] if stop else token
 
 
+def _is_agency(token: str) -> bool:
+    return len(token) >= 3 and token.endswith(_AGENCY_SUFFIXES)
+
+
 def _is_name(token: str, *, min_len: int = 1, max_len: int = 8) -> bool:
     core = token.replace("·", "").replace("•", "").replace("・", "")
-    if not min_len <= len(core) <= max_len or token in _NOT_NAMES:
-        return False
-    if len(token) >= 3 and token.endswith(_AGENCY_SUFFIXES):
+    if not min_len <= len(core) <= max_len or token in _NOT_NAMES or _is_agency(token):
         return False
     return not token.endswith(_PROPOSER_SUFFIXES)
 
 
+def _bare_name(name: str) -> str:
+    """The name without a title after it (张三同志, 李科长 -> 张三, 李), to find it elsewhere."""
+    for title in _TITLES:
+        if name.endswith(title) and len(name) - len(title) >= 2:
+            return name[: -len(title)]
+    return name
+
+
 def _names_in_field(norm: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Name tokens in a contact field's value: those before its first number."""
+    """Name tokens in a contact field's value, before its first number.
+
+    The first name may follow a unit (``办公室 王五``) and may be long (the whole value is
+    masked: ``城建股股长王五``); further names form a list of short names (``张三、李四``), so
+    that a sentence after the name (``张三,请于工作日联系``) is not taken for one.
+    """
     names: list[tuple[int, int]] = []
     pos = start
     while pos < end:
@@ -343,8 +377,10 @@ def _names_in_field(norm: str, start: int, end: int) -> list[tuple[int, int]]:
             pos += 1
             continue
         name = _clean_name(m.group())
-        if name and _is_name(name):
+        if name and _is_name(name, min_len=2 if names else 1, max_len=4 if names else 8):
             names.append((m.start(), m.start() + len(name)))
+        elif names:
+            break
         if len(name) < len(m.group()):
             break  # the token ran into the next field
         pos = m.end()
@@ -361,8 +397,8 @@ _DATE_UNIT_RE = re.compile(
     r"[ (]*(?:[0-9]{4}[ ]?年[ ]?[0-9]{1,2}[ ]?月[ ]?[0-9]{1,2}[ ]?日|"
     r"[0-9]{4}[\-./][0-9]{1,2}[\-./][0-9]{1,2})[ )]*"
 )
-_SEPARATORS_RE = re.compile(r"[ ,、/():]+")
-_ROW_TOKEN_RE = re.compile(r"[^ ,、/():]+")
+_SEPARATORS_RE = re.compile(r"[ ,、/():|]+")
+_ROW_TOKEN_RE = re.compile(r"[^ ,、/():|]+")
 _ROW_NAME_RE = re.compile(f"[ (]*([{_CJK}][{_CJK}·•・]{{1,5}})[ ]+")
 
 
@@ -388,9 +424,10 @@ def _neutral_gap(norm: str, start: int, end: int) -> bool:
 
 
 def _unlabelled_row(norm: str, unit: _Unit) -> tuple[int, int] | None | Literal[False]:
-    """A table row that lost its label: ``<name> <number>`` or a number alone.
+    """A table row that lost its labels: ``<name> <number>``, a number alone, or with
+    the unit in a column of its own (``<unit> <name> <number>``).
 
-    Returns the name's span, None for a row of numbers only, False for anything else.
+    Returns the name's span, None for a row without a name, False for anything else.
     """
     numbers = sorted(unit.numbers + unit.mobiles)
     if not numbers:
@@ -407,9 +444,13 @@ def _unlabelled_row(norm: str, unit: _Unit) -> tuple[int, int] | None | Literal[
     for s, e in pieces:
         for m in _ROW_TOKEN_RE.finditer(norm, s, e):
             token = m.group()
-            if name is not None or not _NAME_TOKEN_RE.fullmatch(token):
+            if not _NAME_TOKEN_RE.fullmatch(token):
                 return False
-            if _NAME_STOP_RE.search(token) or not _is_name(token, min_len=2, max_len=4):
+            if _is_agency(token):
+                continue
+            if name is not None or _NAME_STOP_RE.search(token):
+                return False
+            if not _is_name(token, min_len=2, max_len=4):
                 return False
             name = (m.start(), m.end())
     return name
@@ -532,7 +573,7 @@ def _block_spans(norm: str, block: list[_Unit]) -> tuple[list[PiiSpan], list[str
 
     def add_name(s: int, e: int) -> None:
         spans.append(PiiSpan(s, e, "contact_name", KIND_LABELS["contact_name"]))
-        names.append(norm[s:e])
+        names.append(_bare_name(norm[s:e]))
 
     for unit in block:
         if unit.name:

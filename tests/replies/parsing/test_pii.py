@@ -35,7 +35,9 @@ def _sample_cases() -> list:
         if not labels.is_file():
             reason = f"PII labels not found at {labels} (set SAMPLES_DIR)"
             marks = () if IN_CI else pytest.mark.skip(reason=reason)
-            cases.append(pytest.param(folder, None, reason, marks=marks, id=f"{folder}-absent"))
+            cases.append(
+                pytest.param(folder, None, reason, marks=marks, id=f"{folder or 'letters'}-absent")
+            )
             continue
         for entry in json.loads(labels.read_text(encoding="utf-8")):
             cases.append(
@@ -140,6 +142,12 @@ def test_contact_names_are_masked(line, name):
     assert FIELD_PLACEHOLDER in masked
 
 
+def test_a_sentence_after_the_name_is_not_a_name():
+    text = _letter("联系人：林晓东，请于工作日联系", "联系人：主任")
+    found = _found(text)
+    assert found == {"林晓东": "contact_name"}
+
+
 def test_surname_only_is_masked_as_the_whole_value():
     """A contact field holding one character is masked like a full name."""
     text = _letter("联系电话：13912345678        联系人：孙")
@@ -222,6 +230,22 @@ def test_unlabelled_table_row_of_a_contact_block():
     )
     masked = _assert_masked(text, "刘晓燕", "0871-64123456", "0871-64123457")
     assert "周建国" in masked
+
+
+def test_table_rows_under_a_header_of_labels():
+    """Rows under a header line of labels are contact rows; the unit column stays."""
+    text = _letter(
+        "承办单位    联系人    联系电话",
+        "县交通运输局    汤丽    0731-82345678",
+    )
+    masked = _assert_masked(text, "汤丽", "0731-82345678")
+    assert "县交通运输局" in masked
+
+
+def test_a_title_after_the_name_is_masked_with_it_and_the_name_everywhere():
+    text = _letter("经办人员：汤丽同志", body="汤丽于6月2日与您电话沟通。")
+    masked = _assert_masked(text, "汤丽")
+    assert "经办人员：已隐去" in masked
 
 
 def test_landline_without_a_person_is_the_units_own():
@@ -411,6 +435,13 @@ def test_staff_can_mask_an_extra_selection_everywhere():
 def test_a_string_both_masked_and_unmasked_is_masked():
     text = _letter("联系人：汤丽")
     assert "汤丽" not in mask_text(text, unmask=["汤丽"], mask=["汤丽"])
+
+
+def test_masking_with_decisions_is_idempotent():
+    text = _letter("承办人：鲁文斌  联系方式：13712345678", "分管领导：邱国梁")
+    once = mask_text(text, unmask=["鲁文斌"], mask=["邱国梁"])
+    assert mask_text(once, unmask=["鲁文斌"], mask=["邱国梁"]) == once
+    assert "鲁文斌" in once and "13712345678" not in once and "邱国梁" not in once
 
 
 def test_decisions_give_sorted_disjoint_spans():
