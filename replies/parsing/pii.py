@@ -205,7 +205,8 @@ _LABEL_RE = re.compile(
 )
 _SQUEEZE_RE = re.compile(r"[ ]+")
 _WORD_CHAR_RE = re.compile(f"[{_CJK}A-Za-z]")
-_COLON_RE = re.compile(r"[ ]*:?[ ]*")
+# The colon, with a note before it that is not the value: 经办人(签字):
+_COLON_RE = re.compile(r"[ ]*(?:\([^()\n]{1,8}\)[ ]*(?=:))?:?[ ]*")
 # Kinds whose label may be followed directly by its value, without colon or space.
 _GLUED_KINDS = frozenset(("phone", "public", "person", "unit", "bank"))
 
@@ -217,9 +218,11 @@ class _Label:
     end: int  # after the colon and spaces: where the value begins
 
 
-def _find_labels(norm: str) -> list[_Label]:
+def _find_labels(norm: str, placeholders: list[tuple[int, int]]) -> list[_Label]:
     found: list[_Label] = []
     for m in _LABEL_RE.finditer(norm):
+        if placeholders and _inside(m.start(), placeholders):
+            continue  # （联系人姓名已隐去）
         kind = _LABEL_KINDS[_SQUEEZE_RE.sub("", m.group())]
         value_start = _COLON_RE.match(norm, m.end()).end()  # type: ignore[union-attr]
         if ":" not in norm[m.end() : value_start]:
@@ -325,6 +328,8 @@ _NOT_NAMES = frozenset(
     words("无 暂无 略 空 见上 同上 待定 不详 未定 本人 姓名 电话 手机") + _TITLES
 )
 # Words that end a name glued to the next field (张三电话:…), and the placeholder.
+# A placeholder as folded: 已隐去, （手机号码已隐去）.
+_PLACEHOLDER_RE = re.compile(f"\\([^()\\n]{{0,10}}{FIELD_PLACEHOLDER}\\)|{FIELD_PLACEHOLDER}")
 _NAME_STOP_RE = re.compile(
     "电话|手机|联系|方式|邮箱|传真|地址|职务|单位|办公|号码|座机|邮编|微信|" + FIELD_PLACEHOLDER
 )
@@ -367,19 +372,28 @@ def _names_in_field(norm: str, start: int, end: int) -> list[tuple[int, int]]:
     that a sentence after the name (``张三,请于工作日联系``) is not taken for one.
     """
     names: list[tuple[int, int]] = []
+    listing = False  # a name (or a masked value) came first: only a list may follow
     pos = start
     while pos < end:
         ch = norm[pos]
+        if ch in "(已" and (masked := _PLACEHOLDER_RE.match(norm, pos, end)):
+            pos = masked.end()  # a value masked before
+            listing = True
+            continue
         m = _NAME_TOKEN_RE.match(norm, pos, end)
         if m is None:
             if ch not in " ,、/()":
                 break
             pos += 1
             continue
+        if _is_agency(m.group()) and not listing:
+            pos = m.end()  # 县交通局办公室 王五
+            continue
         name = _clean_name(m.group())
-        if name and _is_name(name, min_len=2 if names else 1, max_len=4 if names else 8):
+        if name and _is_name(name, min_len=2 if listing else 1, max_len=4 if listing else 8):
             names.append((m.start(), m.start() + len(name)))
-        elif names:
+            listing = True
+        elif listing:
             break
         if len(name) < len(m.group()):
             break  # the token ran into the next field
@@ -479,9 +493,20 @@ class _Scan:
         self.reversed = norm[::-1]
         self.units: list[tuple[int, int]] = []
         self.unit_starts: list[int] = []
-        self.labels = _find_labels(norm)
+        # Placeholders of an earlier masking are opaque: nothing is read inside them.
+        self.placeholders = (
+            [(m.start(), m.end()) for m in _PLACEHOLDER_RE.finditer(norm)]
+            if FIELD_PLACEHOLDER in norm
+            else []
+        )
+        self.labels = _find_labels(norm, self.placeholders)
         self.label_starts = [label.start for label in self.labels]
-        self.mobiles = [(m.start(), m.end()) for m in _MOBILE_RE.finditer(norm)]
+        # 第13912345678号 is a document or proposal number.
+        self.mobiles = [
+            (m.start(), m.end())
+            for m in _MOBILE_RE.finditer(norm)
+            if not (norm[m.start() - 1 : m.start()] == "第" or norm.startswith("号", m.end()))
+        ]
         self.mobile_starts = [s for s, _ in self.mobiles]
         self.digit_runs = [(m.start(), m.end()) for m in _DIGIT_RUN_RE.finditer(norm)]
 
@@ -729,6 +754,8 @@ def _detect(norm: str) -> list[PiiSpan]:
             for start, end in sorted({scan.unit_at(s.start) for s in spans})
             for m in _PROTECTED_RE.finditer(norm, start, end)
         ]
+        if scan.placeholders:
+            protected = _union([*protected, *scan.placeholders])
         if protected:
             spans = [kept for s in spans if (kept := _outside(s, protected))]
     field_ranges.sort()
@@ -744,6 +771,22 @@ def _email_length(match: str) -> int:
     if len(labels) < 2:
         return 0
     return len(local) + 1 + len(".".join(labels))
+
+
+def _inside(pos: int, ranges: list[tuple[int, int]]) -> bool:
+    """Whether a position lies in one of sorted, disjoint ranges."""
+    i = bisect.bisect_right(ranges, (pos, 1 << 62))
+    return i > 0 and pos < ranges[i - 1][1]
+
+
+def _union(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _outside(span: PiiSpan, protected: list[tuple[int, int]]) -> PiiSpan | None:
@@ -764,9 +807,7 @@ def _outside(span: PiiSpan, protected: list[tuple[int, int]]) -> PiiSpan | None:
 
 def _with_placeholder(span: PiiSpan, field_ranges: list[tuple[int, int]]) -> PiiSpan:
     """``field_ranges``: sorted, disjoint ranges of contact units."""
-    i = bisect.bisect_right(field_ranges, (span.start, 1 << 62))
-    in_field = i > 0 and span.start < field_ranges[i - 1][1]
-    if span.kind == "manual" or in_field:
+    if span.kind == "manual" or _inside(span.start, field_ranges):
         placeholder = FIELD_PLACEHOLDER
     else:
         placeholder = running_placeholder(span.label)

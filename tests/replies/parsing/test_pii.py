@@ -132,6 +132,8 @@ def _assert_kept(text: str, *values: str) -> str:
         ("联系方式：赵立群 13912345678", "赵立群"),
         ("联系人 林晓东 联系电话 0551-62781234", "林晓东"),
         ("联系人：阿依古丽·买买提", "阿依古丽·买买提"),
+        ("联系人：县交通局办公室 王五 0551-62781234", "王五"),
+        ("经办人（签字）：王五", "王五"),
     ],
 )
 def test_contact_names_are_masked(line, name):
@@ -302,6 +304,7 @@ def test_mobile_numbers_anywhere(mobile):
         "浙公网安备 33010613912345678号",
         "第201813912345678号建议",
         "索引号：000014/2023-13812345678",
+        "关于第13912345678号建议的答复",
         "网站标识码1391234567",
     ],
 )
@@ -486,6 +489,17 @@ FRAGMENTS = [
     "鲁交函〔2023〕15号",
     "已隐去",
     "（手机号码已隐去）",
+    "主管领导姓名 ",
+    "刘晓燕 ",
+    "签发人:",
+    "电话",
+    "请拨打",
+    "第",
+    "号",
+    "(",
+    ")",
+    "x@y.cn",
+    "；",
     "：",
     ":",
     "，",
@@ -499,7 +513,11 @@ FRAGMENTS = [
 letters = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=6), max_size=40).map("".join)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=3_000 if IN_CI else 300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(letters)
 def test_masking_properties(text):
     """Spans are in bounds, sorted and disjoint; the masked text grows by at most the
