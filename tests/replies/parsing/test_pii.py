@@ -49,7 +49,8 @@ def _sample_cases() -> list:
 def _covered(text: str, item: str, spans: list[PiiSpan]) -> bool:
     """Every occurrence of a mask item lies in a span; an item that carries its label
     (``联系人:王``) needs only its value inside one."""
-    value_offset = item.index(":") + 1 if ":" in item else 0
+    colon = max(item.rfind(":"), item.rfind("："))
+    value_offset = colon + 1
     pos = text.find(item)
     if pos == -1:
         return False
