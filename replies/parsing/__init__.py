@@ -9,6 +9,7 @@ ParsedLetter into model rows.
 from .files import parse_paths, read_letter_bytes, read_letter_file
 from .html_text import html_to_text
 from .letter import parse_letter
+from .pii import PiiSpan, apply_decisions, find_personal_data, mask_text
 from .result import (
     NO_PROMISES_WARNING,
     REPLY_ROLE_ANSWER,
@@ -31,7 +32,11 @@ __all__ = [
     "ParsedPromise",
     "ParsedSection",
     "ParsedTarget",
+    "PiiSpan",
+    "apply_decisions",
+    "find_personal_data",
     "html_to_text",
+    "mask_text",
     "match_topic",
     "parse_letter",
     "parse_paths",

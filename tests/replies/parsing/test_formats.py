@@ -79,6 +79,13 @@ def test_text_pdf_reads_to_what_the_text_reads_to(path):
     assert from_pdf.count("\f") == pages - 1
     expected, got = parse_letter(text).as_dict(), parse_letter(from_pdf).as_dict()
     assert len(got["sections"]) == len(expected["sections"])
+    # The PDF has pages, the text none: each section's page comes with the PDF only.
+    assert expected.pop("pages") is None
+    got_pages = got.pop("pages")
+    if pages > 1:
+        assert set(got_pages) == {str(section["number"]) for section in got["sections"]}
+    else:
+        assert got_pages is None
     assert _squeezed(got) == _squeezed(expected)
 
 
@@ -90,6 +97,10 @@ def test_pdf_form_feeds_separate_the_pages_where_sections_start():
     pdf, placed = letter_pdf(text)
     pages = _read(pdf, "seed.pdf").split("\f")
     assert len(pages) == max(line.page for line in placed) + 1 > 2
+    parsed = parse_letter(_read(pdf, "seed.pdf"))
+    for number, marker in enumerate(["一、", "二、", "三、", "四、", "五、"], start=1):
+        starts = [line.page for line in placed if line.text.startswith(marker)]
+        assert parsed.pages[number] == starts[0] + 1
     for number, marker in enumerate(["一、", "二、", "三、", "四、", "五、"]):
         starts = [line.page for line in placed if line.text.startswith(marker)]
         on_page = [i for i, page in enumerate(pages) if re.search(f"(?m)^{marker}关于", page)]
