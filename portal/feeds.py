@@ -30,7 +30,7 @@ class LatestRepliesFeed(Feed):
         return f"{item.department.name}：{item.proposal}"
 
     def item_description(self, item):
-        return item.body[:300]
+        return item.public_body[:300]
 
     def item_link(self, item):
         return item.get_absolute_url()

@@ -24,7 +24,7 @@ def commitment_data(request, item: CommitmentItem, today=None) -> dict[str, Any]
         "number": item.number,
         "marker": item.marker,
         "heading": item.heading or None,
-        "text": item.text,
+        "text": item.public_text,
         "topic": item.topic.key if item.topic else None,
         "owner": item.owner.name,
         "due_on": _date(item.due_on),
@@ -114,7 +114,7 @@ def proposal_data(request, page: dict[str, Any]) -> dict[str, Any]:
                 "letter_date": _date(reply.letter_date),
                 "classification": reply.classification or None,
                 "published_at": reply.published_at.isoformat(),
-                "body": reply.body,
+                "body": reply.public_body,
                 "commitments": [
                     commitment_data(request, item, today) for item in reply.commitments.all()
                 ],
@@ -143,7 +143,7 @@ def commitment_row(request, item: CommitmentItem, today=None) -> dict[str, Any]:
         "proposal_title": proposal.title,
         "session": str(proposal.session),
         "number": item.number,
-        "heading": item.heading or item.text[:40],
+        "heading": item.heading or item.public_text[:40],
         "owner": item.owner.name,
         "topic": item.topic.name if item.topic else "",
         "status": item.get_status_display(),

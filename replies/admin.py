@@ -21,6 +21,7 @@ from replies.forms import (
     DeadlineForm,
     LetterPreviewForm,
     LetterSourceForm,
+    SectionForm,
     SectionFormSet,
     WithdrawForm,
     validate_evidence_file,
@@ -36,8 +37,8 @@ from replies.models import (
     Target,
 )
 from replies.parsing import parse_letter
-from replies.services import deadlines, progress, publication
-from replies.services.letters import importer, lookups
+from replies.services import deadlines, privacy, progress, publication
+from replies.services.letters import importer, lookups, preview
 
 
 class ReadOnlyInline:
@@ -137,6 +138,7 @@ class ReplyAdmin(AccessScopedMixin, SimpleHistoryAdmin):
     inlines = [CommitmentInline]
     readonly_fields = [
         "publication_state",
+        "personal_data",
         "satisfaction",
         "satisfaction_comment",
         "rated_at",
@@ -170,6 +172,65 @@ class ReplyAdmin(AccessScopedMixin, SimpleHistoryAdmin):
                 "when": timezone.localtime(obj.published_at).strftime("%Y-%m-%d %H:%M")
             }
         return _("草稿（只有提案委可以公开：在答复列表中选中后“公开所选答复”）")
+
+    @admin.display(description=_("个人信息"))
+    def personal_data(self, obj: Reply):
+        if obj.pk is None:
+            return "—"
+        count = len(privacy.detected(obj))
+        decisions = obj.privacy_decisions.count()
+        url = reverse("admin:replies_reply_privacy", args=[obj.pk])
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            _("发现 %(count)d 处，公开时隐去；已有 %(decisions)d 项人工处理。")
+            % {"count": count, "decisions": decisions},
+            url,
+            _("查看与处理"),
+        )
+
+    def privacy_view(self, request, pk: int):
+        """The letter with its personal data marked; the office shows an item after all or
+        hides a selection, each choice recorded."""
+        reply = self.get_object(request, str(pk))
+        if reply is None:
+            raise Http404
+        if request.method == "POST":
+            if not is_office(request.user):
+                raise PermissionDenied(_("只有提案委可以决定公开或隐去个人信息。"))
+            try:
+                privacy.decide(
+                    reply=reply,
+                    action=request.POST.get("action", ""),
+                    text=request.POST.get("text", ""),
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, _("已记录，公开文本已更新。"), messages.SUCCESS)
+            return redirect(reverse("admin:replies_reply_privacy", args=[pk]))
+        spans = privacy.detected(reply)
+        unmask, mask = privacy.decisions_of(reply)
+        return TemplateResponse(
+            request,
+            "admin/replies/reply/privacy.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("个人信息"),
+                "reply": reply,
+                "marked": preview.marked(reply.body, spans),
+                "items": [
+                    {"text": reply.body[span.start : span.end], "label": span.label}
+                    for span in spans
+                ],
+                "unmasked": sorted(unmask),
+                "masked": sorted(mask),
+                "decisions": reply.privacy_decisions.select_related("decided_by"),
+                "public_body": reply.public_body,
+                "may_decide": is_office(request.user),
+            },
+        )
 
     @admin.action(description=_("公开所选答复"), permissions=["publish"])
     def publish(self, request, queryset):
@@ -248,6 +309,11 @@ class ReplyAdmin(AccessScopedMixin, SimpleHistoryAdmin):
     def get_urls(self):
         return [
             path(
+                "<int:pk>/privacy/",
+                self.admin_site.admin_view(self.privacy_view),
+                name="replies_reply_privacy",
+            ),
+            path(
                 "import/",
                 self.admin_site.admin_view(self.import_letter_view),
                 name="replies_reply_import",
@@ -265,65 +331,63 @@ class ReplyAdmin(AccessScopedMixin, SimpleHistoryAdmin):
             "title": _("导入答复函"),
         }
         topics = lookups.topic_keywords()
+        clerk_department = self._clerk_department(request)
         if request.method == "POST" and "save" in request.POST:
-            form = LetterPreviewForm(request.POST)
-            sections = SectionFormSet(request.POST, prefix="sections")
             letter = request.POST.get("letter", "")
             parsed = parse_letter(letter, topics=topics)
+            view = preview.build(parsed, clerk_department=clerk_department)
+            form = LetterPreviewForm(request.POST, committee_choices=view.committee_choices)
+            sections = SectionFormSet(request.POST, prefix="sections")
             if form.is_valid() and sections.is_valid():
-                if len(sections.forms) != len(parsed.sections):
-                    form.add_error(None, _("各部分的数量与原文不符，请重新导入。"))
+                edited = form.apply_to(parsed, sections.edited_sections(view.sections))
+                try:
+                    result = importer.import_letter(
+                        text=form.cleaned_data["letter"],
+                        parsed=edited,
+                        source_url=form.cleaned_data["source_url"],
+                        publish=form.cleaned_data["publish"] and can_publish(request.user),
+                        force=True,
+                        department=clerk_department,
+                        committee=preview.committee_from_choice(form.cleaned_data["committee"]),
+                        actor=request.user,
+                    )
+                except (ValidationError, DatabaseError) as error:
+                    reason = "；".join(getattr(error, "messages", None) or [str(error)])
+                    form.add_error(None, _("保存失败，未作任何修改：%(error)s") % {"error": reason})
                 else:
-                    edited = form.apply_to(parsed, [f.cleaned_data for f in sections.forms])
-                    try:
-                        result = importer.import_letter(
-                            text=form.cleaned_data["letter"],
-                            parsed=edited,
-                            source_url=form.cleaned_data["source_url"],
-                            publish=form.cleaned_data["publish"] and can_publish(request.user),
-                            force=True,
-                            department=self._clerk_department(request),
-                            actor=request.user,
-                        )
-                    except (ValidationError, DatabaseError) as error:
-                        reason = "；".join(getattr(error, "messages", None) or [str(error)])
-                        form.add_error(
-                            None, _("保存失败，未作任何修改：%(error)s") % {"error": reason}
-                        )
-                    else:
-                        count = result.reply.commitments.count()
-                        self.message_user(
-                            request,
-                            _("已保存：%(proposal)s，%(count)d 项承诺。")
-                            % {"proposal": result.proposal, "count": count},
-                            messages.SUCCESS,
-                        )
-                        return redirect(
-                            reverse("admin:replies_reply_change", args=[result.reply.pk])
-                        )
-            return self._render_preview(request, context, form, sections, parsed)
+                    count = result.reply.commitments.count()
+                    self.message_user(
+                        request,
+                        _("已保存：%(proposal)s，%(count)d 项承诺。")
+                        % {"proposal": result.proposal, "count": count},
+                        messages.SUCCESS,
+                    )
+                    return redirect(reverse("admin:replies_reply_change", args=[result.reply.pk]))
+            return self._render_preview(request, context, form, sections, parsed, view)
         if request.method == "POST":
             source = LetterSourceForm(request.POST, request.FILES)
             if source.is_valid():
                 letter = source.cleaned_data["letter"]
                 parsed = parse_letter(letter, topics=topics)
+                view = preview.build(parsed, clerk_department=clerk_department)
                 form = LetterPreviewForm(
                     initial=LetterPreviewForm.initial_from(
                         parsed,
                         letter=letter,
                         source_url=source.cleaned_data["source_url"],
-                        publish=source.cleaned_data["publish"],
-                    )
+                        publish=source.cleaned_data["publish"] and view.publish_by_default,
+                        committee=view.committee_initial,
+                    ),
+                    committee_choices=view.committee_choices,
                 )
                 by_key = {topic.key: topic for topic in Topic.objects.all()}
                 sections = SectionFormSet(
                     initial=[
-                        {"heading": section.heading or "", "topic": by_key.get(section.topic)}
-                        for section in parsed.sections
+                        SectionForm.initial_from(section, by_key) for section in view.sections
                     ],
                     prefix="sections",
                 )
-                return self._render_preview(request, context, form, sections, parsed)
+                return self._render_preview(request, context, form, sections, parsed, view)
         else:
             source = LetterSourceForm(initial={"publish": can_publish(request.user)})
         if not can_publish(request.user):
@@ -341,18 +405,36 @@ class ReplyAdmin(AccessScopedMixin, SimpleHistoryAdmin):
             raise PermissionDenied
         return Department.objects.get(pk=department)
 
-    def _render_preview(self, request, context, form, sections, parsed):
+    def _render_preview(self, request, context, form, sections, parsed, view):
         if not can_publish(request.user):
             form.fields["publish"].disabled = True
             form.fields["publish"].help_text = _("只有提案委可以公开答复；保存为草稿。")
-        rows = [
-            (section, section_form, CommitmentStatus(section.suggested_status).label)
-            for section, section_form in zip(parsed.sections, sections.forms, strict=False)
-        ]
+        if self._clerk_department(request) is not None:
+            form.fields["agency"].disabled = True
+            form.fields["agency"].help_text = _("承办单位经办人导入的答复函都属于本单位。")
+        read = {section.number: section for section in view.sections}
+        rows = []
+        for section_form in sections.forms:
+            try:
+                section = read.get(int(section_form["original"].value()))
+            except (TypeError, ValueError):
+                section = None
+            status = CommitmentStatus(section.suggested_status).label if section else ""
+            rows.append((section, section_form, status))
         return TemplateResponse(
             request,
             "admin/replies/import_letter.html",
-            {**context, "form": form, "sections": sections, "rows": rows, "parsed": parsed},
+            {
+                **context,
+                "form": form,
+                "sections": sections,
+                "rows": rows,
+                "parsed": parsed,
+                "preview": view,
+                "department_names": Department.objects.order_by("name").values_list(
+                    "name", flat=True
+                )[:3000],
+            },
         )
 
 

@@ -1,6 +1,7 @@
 """Forms of the admin's letter import: paste or upload, then check and correct the preview."""
 
 import dataclasses
+from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 
 from django import forms
@@ -10,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.numerals import parse_session_label
 from proposals.models import Proposal, Topic
-from replies.models import Classification, CommitmentStatus, Satisfaction
-from replies.parsing import ParsedLetter, read_letter_bytes
+from replies.models import Classification, CommitmentStatus, Reply, Satisfaction
+from replies.parsing import ParsedLetter, ParsedSection, ParsedTarget, read_letter_bytes
 
 # Text and saved web pages: a letter is a few thousand characters, so 2 MB is plenty.
 # Word, PDF and scanned letters are bounded by settings.LETTER_UPLOAD_MAX_BYTES instead.
@@ -109,19 +110,43 @@ class LetterPreviewForm(forms.Form):
     proposers = forms.CharField(
         label=_("提案人"), required=False, max_length=300, help_text=_("多人用“、”分隔")
     )
-    agency = forms.CharField(label=_("答复单位"), required=False, max_length=100)
+    committee = forms.ChoiceField(
+        label=_("委员会"),
+        help_text=_("答复函所答复的政协或人大。列表中没有时可选择“新建”。"),
+        error_messages={"required": _("请选择这封答复函所属的委员会。")},
+    )
+    reply_role = forms.ChoiceField(
+        label=_("答复类型"),
+        choices=Reply.Role.choices,
+        help_text=_("会办意见（协办单位给主办单位的意见）单独保存，不作为答复。"),
+    )
+    agency = forms.CharField(
+        label=_("答复单位"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"list": "department-names"}),
+        help_text=_("请使用系统中已有的承办单位名称；新名称会新建一个承办单位。"),
+    )
     reply_date = forms.DateField(label=_("答复日期"), required=False)
     doc_number = forms.CharField(label=_("文号"), required=False, max_length=100)
     classification = forms.ChoiceField(
         label=_("办理结果类别"), required=False, choices=[("", "—"), *Classification.choices]
     )
 
+    def __init__(self, *args, committee_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["committee"].choices = list(committee_choices)
+
     @classmethod
-    def initial_from(cls, parsed: ParsedLetter, *, letter: str, source_url: str, publish: bool):
+    def initial_from(
+        cls, parsed: ParsedLetter, *, letter: str, source_url: str, publish: bool, committee: str
+    ):
         return {
             "letter": letter,
             "source_url": source_url,
             "publish": publish,
+            "committee": committee,
+            "reply_role": parsed.reply_role,
             "session": parsed.session or "",
             "proposal_number": parsed.proposal_number or "",
             "kind": parsed.kind,
@@ -139,17 +164,11 @@ class LetterPreviewForm(forms.Form):
             raise ValidationError(_("请按“十五届五次会议”的格式填写，或留空。"), code="session")
         return value
 
-    def apply_to(self, parsed: ParsedLetter, sections: list[dict]) -> ParsedLetter:
-        """The parsed letter with the staff's corrections."""
+    def apply_to(self, parsed: ParsedLetter, sections: tuple[ParsedSection, ...]) -> ParsedLetter:
+        """The parsed letter with the staff's corrections (``sections``: the commitments
+        as edited, see ``BaseSectionFormSet.edited_sections``)."""
         data = self.cleaned_data
-        edited_sections = tuple(
-            dataclasses.replace(
-                section,
-                heading=edit.get("heading") or None,
-                topic=edit["topic"].key if edit.get("topic") else None,
-            )
-            for section, edit in zip(parsed.sections, sections, strict=True)
-        )
+        numbered = bool(parsed.sections)
         return dataclasses.replace(
             parsed,
             session=data["session"] or None,
@@ -165,16 +184,173 @@ class LetterPreviewForm(forms.Form):
             reply_date=data["reply_date"],
             doc_number=data["doc_number"].strip() or None,
             classification=data["classification"] or None,
-            sections=edited_sections,
+            reply_role=data["reply_role"],
+            # A letter without numbered sections keeps its commitments derived.
+            sections=sections if numbered else (),
+            derived_sections=() if numbered else sections,
         )
 
 
 class SectionForm(forms.Form):
+    """One commitment of the preview: edited, merged into the one before, deleted, or added
+    (the empty row at the end)."""
+
+    original = forms.IntegerField(widget=forms.HiddenInput, required=False)
     heading = forms.CharField(label=_("小标题"), required=False, max_length=300)
+    text = forms.CharField(
+        label=_("内容"),
+        required=False,
+        max_length=MAX_LETTER_CHARS,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 90}),
+        help_text=_("要拆分一项承诺：把后一部分剪切到最后的空白行里。"),
+    )
+    due_on = forms.DateField(
+        label=_("完成期限"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    targets = forms.CharField(
+        label=_("量化指标"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text=_("每行一项：指标、数值、单位，用竖线分隔，例如：新增省级孵化器|20|家"),
+    )
     topic = forms.ModelChoiceField(label=_("主题"), queryset=Topic.objects.all(), required=False)
+    merge = forms.BooleanField(label=_("并入上一项"), required=False)
+
+    def clean_targets(self) -> list[tuple[str, Decimal, str]]:
+        rows = []
+        for line in (self.cleaned_data.get("targets") or "").splitlines():
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.replace("｜", "|").split("|")]
+            if len(parts) != 3 or not parts[0]:
+                raise ValidationError(
+                    _("量化指标“%(line)s”的格式不对：请写成“指标|数值|单位”。")
+                    % {"line": line[:40]},
+                    code="target",
+                )
+            try:
+                quantity = Decimal(parts[1])
+            except InvalidOperation:
+                quantity = None
+            if quantity is None or not quantity.is_finite() or not 0 < quantity < 10**12:
+                raise ValidationError(
+                    _("量化指标“%(text)s”的数值必须是大于 0 的数字。") % {"text": parts[0][:40]},
+                    code="quantity",
+                )
+            rows.append((parts[0][:300], quantity, parts[2][:20]))
+        return rows
+
+    @staticmethod
+    def initial_from(section: ParsedSection, topics: dict) -> dict:
+        return {
+            "original": section.number,
+            "heading": section.heading or "",
+            "text": section.text,
+            "due_on": section.due_on,
+            "targets": "\n".join(
+                f"{target.text}|{target.quantity.normalize():f}|{target.unit}"
+                for target in section.targets
+            ),
+            "topic": topics.get(section.topic),
+        }
 
 
-SectionFormSet = forms.formset_factory(SectionForm, extra=0, max_num=200, validate_max=True)
+class BaseSectionFormSet(forms.BaseFormSet):
+    def edited_sections(self, parsed_sections) -> tuple[ParsedSection, ...]:
+        """The commitments as staff left them, numbered again from 1. An untouched row keeps
+        everything the parser read; an edited, merged or new one keeps the promises whose
+        sentences are still in its text and takes the due date and targets typed."""
+        originals = {section.number: section for section in parsed_sections}
+        rows: list[dict] = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE"):
+                continue
+            text = (data.get("text") or "").strip()
+            source = originals.get(data.get("original"))
+            if not text and source is None:
+                continue  # the empty row, left empty
+            if data.get("merge") and rows:
+                previous = rows[-1]
+                previous["text"] = f"{previous['text']}\n{text}".strip()
+                previous["sources"].append(source)
+                previous["targets"] += data["targets"]
+                previous["edited"] = True
+                continue
+            rows.append(
+                {
+                    "data": data,
+                    "text": text,
+                    "sources": [source],
+                    "targets": list(data["targets"]),
+                    "edited": source is None or _changed(form, source),
+                }
+            )
+        sections = []
+        for number, row in enumerate(rows, start=1):
+            data, sources = row["data"], [s for s in row["sources"] if s is not None]
+            first = sources[0] if sources else None
+            topic = data["topic"].key if data.get("topic") else None
+            if first is not None and not row["edited"]:
+                sections.append(
+                    dataclasses.replace(
+                        first, number=number, heading=data.get("heading") or None, topic=topic
+                    )
+                )
+                continue
+            promises = tuple(
+                promise
+                for source in sources
+                for promise in source.promises
+                if promise.text and promise.text in row["text"]
+            )
+            sections.append(
+                ParsedSection(
+                    number=number,
+                    marker=first.marker if first is not None else "",
+                    heading=data.get("heading") or None,
+                    text=row["text"],
+                    topic=topic,
+                    commitments=tuple(
+                        c for source in sources for c in source.commitments if c.text in row["text"]
+                    ),
+                    targets=tuple(
+                        ParsedTarget(
+                            text=text, quantity=quantity, unit=unit, deadline=data["due_on"]
+                        )
+                        for text, quantity, unit in row["targets"]
+                    ),
+                    promises=promises,
+                    derived=any(source.derived for source in sources),
+                    due_override=data.get("due_on"),
+                    edited=True,
+                )
+            )
+        return tuple(sections)
+
+
+def _changed(form, source: ParsedSection) -> bool:
+    data = form.cleaned_data
+    typed_targets = [(text, quantity, unit) for text, quantity, unit in data["targets"]]
+    read_targets = [(t.text[:300], t.quantity, t.unit[:20]) for t in source.targets]
+    return (
+        (data.get("text") or "").strip() != source.text.strip()
+        or data.get("due_on") != source.due_on
+        or typed_targets != read_targets
+    )
+
+
+SectionFormSet = forms.formset_factory(
+    SectionForm,
+    formset=BaseSectionFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=200,
+    validate_max=True,
+)
 
 
 class RatingForm(forms.Form):

@@ -92,6 +92,9 @@ class Reply(models.Model):
     index_number = models.CharField(_("索引号"), max_length=100, blank=True)
     letter_date = models.DateField(_("答复日期"), null=True, blank=True)
     body = models.TextField(_("正文"))
+    # What the public reads: the body with personal data masked (services.privacy keeps it
+    # in step with the body and the office's decisions). Staff see ``body``.
+    public_body = models.TextField(_("公开正文"), blank=True, editable=False)
     classification = models.CharField(
         _("办理结果类别"), max_length=1, choices=Classification.choices, blank=True
     )
@@ -131,7 +134,7 @@ class Reply(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "source_hash"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "source_hash", "public_body"])
 
     objects = ReplyQuerySet.as_manager()
 
@@ -244,6 +247,19 @@ class CommitmentItem(models.Model):
     marker = models.CharField(_("序号原文"), max_length=20, blank=True)
     heading = models.CharField(_("小标题"), max_length=300, blank=True)
     text = models.TextField(_("内容"))
+    public_text = models.TextField(_("公开内容"), blank=True, editable=False)
+    derived = models.BooleanField(
+        _("由承诺语句归纳"),
+        default=False,
+        help_text=_("答复函没有编号的部分时，按含有承诺的段落归纳出的承诺事项。"),
+    )
+    promises = models.JSONField(
+        _("承诺"),
+        default=list,
+        blank=True,
+        encoder=ReadableJSONEncoder,
+        help_text=_("这一部分中对今后工作的承诺：原文、期限、量化指标、是否具体可查。"),
+    )
     statements = models.JSONField(
         _("承诺语句"),
         default=list,
@@ -287,7 +303,7 @@ class CommitmentItem(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "version"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "version", "public_text"])
 
     objects = CommitmentItemQuerySet.as_manager()
 
@@ -588,3 +604,43 @@ class ReplyRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reply}（{self.get_status_display()}）"
+
+
+class PersonalDataDecision(models.Model):
+    """The office's choice about personal data in a reply: show a detected item after all
+    (unmask), or hide a selection the detector missed (mask). Recorded, never edited; the
+    public text follows the decisions (services.privacy)."""
+
+    class Action(models.TextChoices):
+        MASK = "mask", _("隐去")
+        UNMASK = "unmask", _("显示")
+
+    reply = models.ForeignKey(
+        Reply, on_delete=models.CASCADE, related_name="privacy_decisions", verbose_name=_("答复")
+    )
+    action = models.CharField(_("处理"), max_length=8, choices=Action.choices)
+    text = models.CharField(_("文字"), max_length=200)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("决定人"),
+    )
+    decided_at = models.DateTimeField(_("决定时间"), auto_now_add=True)
+
+    objects = ReplyPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("个人信息处理")
+        verbose_name_plural = _("个人信息处理")
+        ordering = ["reply_id", "decided_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=["mask", "unmask"]), name="privacy_decision_action_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}：{self.text}"

@@ -52,7 +52,7 @@ def search_proposals(queryset: QuerySet[Proposal], query: str) -> QuerySet[Propo
     if search.uses_tsvector():
         return queryset.filter(search_vector__matches=search.to_tsquery(query))
     for term in terms:
-        in_reply = public_replies().filter(proposal=OuterRef("pk"), body__icontains=term)
+        in_reply = public_replies().filter(proposal=OuterRef("pk"), public_body__icontains=term)
         queryset = queryset.filter(
             Q(title__icontains=term) | Q(proposers__name__icontains=term) | Exists(in_reply)
         )

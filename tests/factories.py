@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from proposals.models import Committee, Department, Proposal, Proposer, Session, Topic
 from replies.models import CommitmentItem, CommitmentUpdate, Reply, Target
+from replies.parsing.pii import mask_text
 from replies.services import indexing
 
 
@@ -70,6 +71,8 @@ class ReplyFactory(factory.django.DjangoModelFactory):
     department = factory.SelfAttribute("proposal.lead_department")
     title = factory.LazyAttribute(lambda o: f"对第{o.proposal.number}号提案答复的函")
     body = "您提出的建议收悉。经研究，现答复如下：一、关于人才队伍建设。"
+    # What services.privacy keeps: the body with personal data masked.
+    public_body = factory.LazyAttribute(lambda o: mask_text(o.body))
     letter_date = datetime.date(2021, 7, 9)
     published_at = factory.LazyFunction(timezone.now)
 
@@ -90,6 +93,7 @@ class CommitmentFactory(factory.django.DjangoModelFactory):
     marker = factory.LazyAttribute(lambda o: f"{o.number}、")
     heading = "关于“加大科技创新投入”"
     text = "下一步，我们将持续深化科技体制机制改革。"
+    public_text = factory.LazyAttribute(lambda o: mask_text(o.text))
     owner = factory.SelfAttribute("reply.department")
 
 

@@ -144,3 +144,43 @@ def add_public_data(copies: int, *, committee=None, session=None, department=Non
             factories.TargetFactory(commitment=item)
             progress.post_update(commitment=item, status=CommitmentStatus.IN_PROGRESS)
         publication.publish_reply(reply=reply)
+
+
+def preview_form_data(preview) -> dict:
+    """What a browser posts back from the admin import preview, unchanged: every field of
+    the form and of each commitment row (the empty row included), and the management form."""
+    form, sections = preview.context["form"], preview.context["sections"]
+    data = {"save": "1"}
+    for field in form:
+        value = field.value()
+        if isinstance(value, bool):
+            if value:
+                data[field.name] = "on"
+            continue
+        data[field.name] = "" if value is None else value
+    for name in sections.management_form.fields:
+        data[f"sections-{name}"] = sections.management_form[name].value()
+    for index, section in enumerate(sections.forms):
+        for name in section.fields:
+            value = section[name].value()
+            if isinstance(value, bool):
+                if value:
+                    data[f"sections-{index}-{name}"] = "on"
+                continue
+            if hasattr(value, "pk"):
+                value = value.pk
+            data[f"sections-{index}-{name}"] = "" if value is None else value
+    return data
+
+
+def import_through_the_admin(client, letter: str, **changes):
+    """Paste a letter into the admin's import page, then save the preview with
+    ``changes`` (field → value) applied. Returns (preview response, save response)."""
+    from django.urls import reverse
+
+    url = reverse("admin:replies_reply_import")
+    preview = client.post(url, {"text": letter, "publish": "on", "preview": "1"})
+    assert preview.status_code == 200, preview.content.decode()[:500]
+    data = preview_form_data(preview)
+    data.update(changes)
+    return preview, client.post(url, data)

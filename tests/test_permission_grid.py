@@ -709,6 +709,7 @@ ROWS: list[Row] = [
     Row("admin:replies_reply_changelist#publish", publish_action_cells),
     Row("admin:auth_user_password_change", lambda w, r: _user_password_cells(w, r)),
     Row("admin:replies_commitmentitem_deadline", lambda w, r: _deadline_cells(w, r)),
+    Row("admin:replies_reply_privacy", lambda w, r: _privacy_cells(w, r)),
     # Django's catch-all of the admin: unknown admin URLs.
     Row("admin/(?P<url>.*)$", lambda w, r: _catch_all_cells(w, r)),
     *_admin_rows(),
@@ -728,6 +729,24 @@ def _deadline_cells(world: World, role: str) -> Iterator[Cell]:
             yield Cell("GET", url, set(), {302}, False)
         elif role == "office" or role == f"clerk_{obj.dept}":
             yield Cell("GET", url, {200}, set(), True)
+        else:
+            yield Cell("GET", url, set(), {403}, False)
+
+
+def _privacy_cells(world: World, role: str) -> Iterator[Cell]:
+    """A reply's personal-data page: read by those who work on the reply; decided by the
+    office alone."""
+    for obj in objects_for(world):
+        url = reverse("admin:replies_reply_privacy", args=[obj.reply.pk])
+        data = {"action": "unmask", "text": "答复正文"}
+        if role in NON_STAFF:
+            yield Cell("GET", url, set(), {302}, False)
+            yield Cell("POST", url, set(), {302}, False, data=data)
+        elif role == "office":
+            yield Cell("GET", url, {200}, set(), True)
+        elif role == f"clerk_{obj.dept}":
+            yield Cell("GET", url, {200}, set(), True)
+            yield Cell("POST", url, set(), {403}, False, data=data)
         else:
             yield Cell("GET", url, set(), {403}, False)
 

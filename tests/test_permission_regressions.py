@@ -35,7 +35,7 @@ def two():
     """Departments A and B, each with a published reply and a draft reply (with
     commitments), and a clerk each; the office."""
     data = {}
-    for key, name, secret in (("a", "甲市科学技术局", SECRET_A), ("b", "甲市教育局", SECRET_B)):
+    for key, name, secret in (("a", "甲乙市科学技术局", SECRET_A), ("b", "甲乙市教育局", SECRET_B)):
         department = factories.DepartmentFactory(name=name)
         proposal = factories.ProposalFactory(lead_department=department, title=f"{name}办理的提案")
         published = factories.ReplyFactory(proposal=proposal, department=department)

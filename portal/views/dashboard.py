@@ -149,7 +149,7 @@ def dashboard_csv(request, table: str):
         for item in items:
             writer.writerow(
                 [
-                    item.heading or item.text[:40],
+                    item.heading or item.public_text[:40],
                     str(item.reply.proposal),
                     item.owner.name,
                     item.due_on.isoformat() if item.due_on else "",

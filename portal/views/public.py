@@ -88,7 +88,7 @@ def proposal_search(request):
     results = selectors.search_results(list(page.object_list))
     for proposal in results:
         proposal.snippet = search.snippet(
-            "\n".join(reply.body for reply in proposal.public_replies), query
+            "\n".join(reply.public_body for reply in proposal.public_replies), query
         )
         proposal.title_marked = search.highlight(proposal.title, query)
     # Past the limit the counts are lower bounds anyway: take them from fewer rows.

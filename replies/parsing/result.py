@@ -101,12 +101,17 @@ class ParsedSection:
     targets: tuple[ParsedTarget, ...] = ()
     promises: tuple[ParsedPromise, ...] = ()
     derived: bool = False
+    # Set by staff in the import preview: the due date they read, whatever was detected.
+    due_override: date | None = None
+    edited: bool = False  # staff changed, merged, split or added it in the preview
 
     @property
     def due_on(self) -> date | None:
         """When the commitment falls due: the latest deadline among planned statements and
         targets of a numbered section; the earliest promise deadline of a derived one (its
-        first promise due is the one to check)."""
+        first promise due is the one to check); or the date staff set in the preview."""
+        if self.edited or self.due_override is not None:
+            return self.due_override
         deadlines = [
             c.deadline
             for c in self.commitments

@@ -44,7 +44,7 @@ def reindex_proposals(proposal_ids: Iterable[int]) -> None:
             "title",
             "doc_number",
             "department__name",
-            "body",
+            "public_body",
         )
     ):
         replies[row[0]].append(row[1:])

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from core.roles import is_office
 from core.versioning import bump_public_version
 from replies.models import CommitmentItem, Reply, ReplyRevision, Target
+from replies.services import privacy
 from replies.services.indexing import reindex_proposals
 from replies.services.notifications import notify_proposers_of_reply
 from replies.services.progress import claim_version, refresh_commitment
@@ -117,6 +118,7 @@ def create_reply(*, reply: Reply, actor: AbstractBaseUser | None = None) -> Repl
     reply.published_at = None
     reply.withdrawn_at = None
     reply.full_clean()
+    privacy.fill_public_texts(reply, [])
     _history_user(reply, actor)
     reply.save()
     return reply
@@ -138,6 +140,7 @@ def edit_reply(
     for name, value in changes.items():
         setattr(current, name, value)
     current.full_clean(exclude=["proposal", "department", "supersedes"])
+    privacy.fill_public_texts(current, [])
     _history_user(current, actor)
     current.save()
     if current.is_published:
@@ -169,6 +172,7 @@ def edit_commitment(
     for name, value in changes.items():
         setattr(current, name, value)
     current.full_clean(exclude=["reply"])
+    current.public_text = privacy.masked(current.text, privacy.decisions_of(reply))
     _history_user(current, actor)
     current.save()
     if reply.is_published:
@@ -188,6 +192,7 @@ def create_commitment(
             _("已公开的答复不能直接增加承诺事项：请联系提案委。"), code="published"
         )
     commitment.full_clean()
+    commitment.public_text = privacy.masked(commitment.text, privacy.decisions_of(reply))
     _history_user(commitment, actor)
     commitment.save()
     if reply.is_published:
@@ -300,6 +305,8 @@ def publish_revision(*, revision: ReplyRevision, actor: AbstractBaseUser) -> Rep
     for name, value in revision.changes.get("reply", {}).items():
         setattr(reply, name, value)
     reply.full_clean(exclude=["proposal", "department", "supersedes"])
+    decisions = privacy.decisions_of(reply)
+    privacy.fill_public_texts(reply, [], decisions=decisions)
     _history_user(reply, actor)
     reply.save()
     for pk, fields in revision.changes.get("commitments", {}).items():
@@ -310,6 +317,7 @@ def publish_revision(*, revision: ReplyRevision, actor: AbstractBaseUser) -> Rep
             setattr(item, f"{name}_id" if name in ("topic", "owner") else name, value)
         item.version += 1
         item.full_clean(exclude=["reply"])
+        item.public_text = privacy.masked(item.text, decisions)
         _history_user(item, actor)
         item.save()
     revision.status = ReplyRevision.Status.PUBLISHED

@@ -15,6 +15,7 @@ from bench.ocr_recipe import letter_docx, letter_pdf, scan_pages
 from core import roles
 from proposals.models import Proposal
 from replies.models import Reply
+from tests.helpers import preview_form_data
 from tests.replies.samples import require_samples, require_tesseract
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ def test_import_letters_reads_docx_pdf_and_png_in_a_folder(tmp_path, capsys):
     # The seed's first page, scanned: it holds the session, number and publisher.
     first_page = Image.open(io.BytesIO(scan_pages(_letter("001.txt"))[0]))
     first_page.save(tmp_path / "001.png", format="PNG")
-    call_command("import_letters", str(tmp_path))
+    call_command("import_letters", str(tmp_path), "--unknown-committee")
     assert "导入 3，更新 0，未变 0，失败 0" in capsys.readouterr().out
     assert Reply.objects.count() == 3
     scanned = Proposal.objects.get(number="89")
@@ -76,27 +77,6 @@ def office_client(client):
     return client
 
 
-def _save_data(preview) -> dict:
-    form, sections = preview.context["form"], preview.context["sections"]
-    data = {"save": "1"}
-    for field in form:
-        value = form.initial.get(field.name)
-        data[field.name] = "on" if value is True else ("" if value in (None, False) else value)
-    data.update(
-        {
-            "sections-TOTAL_FORMS": len(sections.forms),
-            "sections-INITIAL_FORMS": len(sections.forms),
-            "sections-MIN_NUM_FORMS": 0,
-            "sections-MAX_NUM_FORMS": 200,
-        }
-    )
-    for index, section_form in enumerate(sections.forms):
-        data[f"sections-{index}-heading"] = section_form.initial.get("heading", "")
-        topic = section_form.initial.get("topic")
-        data[f"sections-{index}-topic"] = topic.pk if topic else ""
-    return data
-
-
 def test_admin_import_accepts_a_docx_upload_and_keeps_no_file(office_client, settings, tmp_path):
     """A .docx upload is previewed and saved like a pasted letter; the upload (spooled to a
     temporary file here) is gone after the request and nothing lands in MEDIA_ROOT."""
@@ -110,7 +90,7 @@ def test_admin_import_accepts_a_docx_upload_and_keeps_no_file(office_client, set
     html = preview.content.decode()
     assert "关于“实施创新创业载体质量提升行动”" in html
     assert "新增国家级科技企业孵化器3家" in html
-    saved = office_client.post(URL, _save_data(preview))
+    saved = office_client.post(URL, preview_form_data(preview))
     assert saved.status_code == 302
     reply = Reply.objects.get()
     assert reply.proposal.number == "89" and reply.commitments.count() == 5

@@ -33,6 +33,7 @@ from proposals.models import (
     Topic,
 )
 from replies.models import CommitmentItem, CommitmentUpdate, Reply, Target
+from replies.parsing.pii import mask_text
 from replies.services.letters.importer import letter_fingerprint
 
 BATCH = 1000
@@ -65,6 +66,8 @@ REPLY_COLUMNS = (
     "index_number",
     "letter_date",
     "body",
+    "public_body",
+    "withdrawn_reason",
     "classification",
     "published_at",
     "source_url",
@@ -81,6 +84,9 @@ COMMITMENT_COLUMNS = (
     "marker",
     "heading",
     "text",
+    "public_text",
+    "promises",
+    "derived",
     "statements",
     "topic_id",
     "owner_id",
@@ -299,6 +305,8 @@ class Builder:
                         letter.index_number,
                         letter.letter_date,
                         letter.body,
+                        mask_text(letter.body),
+                        "",
                         letter.classification if is_answer else "",
                         published_at,
                         "",
@@ -324,7 +332,9 @@ class Builder:
                 title=item.title,
                 number=number,
                 proposers=list(dict.fromkeys(item.proposers)),
-                replies=[(x.title, x.doc_number, x.department, x.body) for x in published],
+                replies=[
+                    (x.title, x.doc_number, x.department, mask_text(x.body)) for x in published
+                ],
             )
             assigned = answer.letter_date - datetime.timedelta(days=r.randint(60, 90))
             rows["proposal"].append(
@@ -380,6 +390,9 @@ class Builder:
                 f"{section.number}、",
                 section.heading,
                 section.text,
+                mask_text(section.text),
+                "[]",
+                False,
                 "[]",
                 topic_id,
                 owner_id,

@@ -4,8 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from proposals.models import Committee
 from replies.parsing import read_letter_file
-from replies.services.letters.importer import import_letters
+from replies.services.letters.importer import Letter, import_letters
 
 # Word, PDF and scans are read by replies.parsing.formats; .doc/.wps are listed so that a
 # folder's old Word files are reported with the way to convert them, not silently skipped.
@@ -64,20 +65,38 @@ class Command(BaseCommand):
         )
         parser.add_argument("--draft", action="store_true", help="Keep new replies as drafts.")
         parser.add_argument("--source-url", default="", help="Where the letter was published.")
+        parser.add_argument(
+            "--committee",
+            metavar="SLUG",
+            help="File every letter under this committee (its 网址标识), whatever the agency.",
+        )
+        parser.add_argument(
+            "--unknown-committee",
+            action="store_true",
+            help="File letters whose agency names no region under 未注明地区政协/人大 "
+            "instead of refusing them.",
+        )
 
     def handle(self, *args, **options):
+        options["committee_row"] = None
+        if options["committee"]:
+            options["committee_row"] = Committee.objects.filter(slug=options["committee"]).first()
+            if options["committee_row"] is None:
+                raise CommandError(f"没有网址标识为“{options['committee']}”的委员会。")
         paths = letter_paths(options["paths"])
         if not paths:
             raise CommandError("没有找到可导入的答复函文件。")
         counts = {"imported": 0, "updated": 0, "unchanged": 0, "failed": 0}
         failures: list[tuple[Path, str]] = []
+        notes: list[tuple[Path, str]] = []
         show_progress = sys.stderr.isatty()
         done = 0
         for chunk in self.chunks(paths):
-            for path, outcome, reason in self.import_chunk(chunk, options):
+            for path, outcome, reason, warnings in self.import_chunk(chunk, options):
                 counts[outcome] += 1
                 if reason:
                     failures.append((path, reason))
+                notes += [(path, warning) for warning in warnings]
                 if options["verbosity"] >= 2:
                     self.stdout.write(f"{path}: {outcome}{'：' + reason if reason else ''}")
             done += len(chunk)
@@ -92,6 +111,8 @@ class Command(BaseCommand):
             f"{prefix}导入 {counts['imported']}，更新 {counts['updated']}，"
             f"未变 {counts['unchanged']}，失败 {counts['failed']}"
         )
+        for path, warning in notes:
+            self.stdout.write(f"注意 {path}：{warning}")
         for path, reason in failures:
             self.stderr.write(f"失败 {path}：{reason}")
         if counts["failed"]:
@@ -120,23 +141,34 @@ class Command(BaseCommand):
 
     def import_chunk(
         self, chunk: list[tuple[Path, str | None, str]], options
-    ) -> list[tuple[Path, str, str]]:
-        """(path, outcome, reason) for each file; the letters are imported in one
-        transaction, where a refused one is rolled back alone."""
-        letters = [text for _path, text, _reason in chunk if text is not None]
+    ) -> list[tuple[Path, str, str, list[str]]]:
+        """(path, outcome, reason, warnings) for each file; the letters are imported in one
+        transaction, where a refused one is rolled back alone. Warnings are those of the
+        letters that changed something (a figure skipped, a date not moved)."""
+        letters = [
+            Letter(text=text, committee=options["committee_row"])
+            for _path, text, _reason in chunk
+            if text is not None
+        ]
         outcomes = iter(
             import_letters(
                 letters,
                 source_url=options["source_url"],
                 publish=not options["draft"],
                 dry_run=options["dry_run"],
+                unnamed_committee=options["unknown_committee"],
             )
         )
         rows = []
         for path, text, reason in chunk:
             if text is None:
-                rows.append((path, "failed", reason))
+                rows.append((path, "failed", reason, []))
             else:
                 outcome = next(outcomes)
-                rows.append((path, outcome.outcome, outcome.error))
+                warnings = (
+                    list(outcome.result.warnings)
+                    if outcome.result is not None and outcome.outcome != "unchanged"
+                    else []
+                )
+                rows.append((path, outcome.outcome, outcome.error, warnings))
         return rows

@@ -14,4 +14,11 @@ class Command(BaseCommand):
                 "或用 manage.py import_letters 导入自己的答复函。"
             )
         self.stdout.write(f"Importing the sample letters in {letters}")
-        call_command("import_letters", str(letters), stdout=self.stdout, stderr=self.stderr)
+        # The demo's choice: letters that name no region go under 未注明地区….
+        call_command(
+            "import_letters",
+            str(letters),
+            unknown_committee=True,
+            stdout=self.stdout,
+            stderr=self.stderr,
+        )

@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history
 from core.roles import is_office
 from core.versioning import bump_public_version
 from proposals.models import (
+    Committee,
     Department,
     Proposal,
     ProposalProposer,
@@ -30,8 +31,9 @@ from replies.models import (
     Target,
 )
 from replies.parsing import ParsedLetter, ParsedSection, parse_letter
+from replies.services import privacy
 from replies.services.indexing import reindex_proposals
-from replies.services.letters.lookups import ImportCache
+from replies.services.letters.lookups import ImportCache, region_of
 from replies.services.progress import STATUS_PROGRESS, refresh_commitment, target_progress
 
 logger = logging.getLogger(__name__)
@@ -81,11 +83,28 @@ class _Place:
         return (self.session.pk, self.number)
 
 
-def _place_of(*, parsed: ParsedLetter, department: Department | None, cache: ImportCache) -> _Place:
+def _place_of(
+    *,
+    parsed: ParsedLetter,
+    department: Department | None,
+    cache: ImportCache,
+    committee: Committee | None = None,
+    unnamed_committee: bool = True,
+) -> _Place:
     year = parsed.reply_date.year if parsed.reply_date else None
-    committee = cache.committee(
-        agency=parsed.agency or (department.name if department else None), kind=parsed.kind
-    )
+    agency = parsed.agency or (department.name if department else None)
+    if committee is None:
+        if not unnamed_committee and region_of(agency) is None:
+            # Never under an invented "未注明地区…" committee unless someone chose it.
+            raise LetterRefused(
+                _(
+                    "无法从答复单位“%(agency)s”判断属于哪个委员会：请在导入页面选择委员会，"
+                    "或在命令中用 --committee 指定。"
+                )
+                % {"agency": agency or "—"},
+                code="committee",
+            )
+        committee = cache.committee(agency=agency, kind=parsed.kind)
     session = cache.session(committee=committee, label=parsed.session, year=year)
     department = department or cache.department(parsed.agency)
     title = parsed.proposal_title or parsed.title or _("（未注明标题）")
@@ -121,8 +140,9 @@ class _Batch:
         self.proposals: dict[tuple[int, str], Proposal] = {}
         self.created: set[tuple[int, str]] = set()  # created here, first letter still to come
         self.links: dict[int, dict[int, ProposalProposer]] = {}
-        self.answers: dict[tuple[int, int], Reply] = {}  # current answers read in prepare
-        self.answered: set[tuple[int, int]] = set()  # answered (again) by this batch
+        # (proposal, department, role) → the current reply read in prepare
+        self.answers: dict[tuple[int, int, str], Reply] = {}
+        self.answered: set[tuple[int, int, str]] = set()  # answered (again) by this batch
         self._clear()
 
     def _clear(self) -> None:
@@ -164,12 +184,12 @@ class _Batch:
                 self.links.setdefault(link.proposal_id, {})[link.proposer_id] = link
             answers = (
                 Reply.objects.select_for_update(of=("self",))
-                .filter(proposal_id__in=existing, role=Reply.Role.ANSWER)
+                .filter(proposal_id__in=existing)
                 .filter(superseded_by__isnull=True)
                 .order_by("-pk")
             )
             for reply in answers:
-                self.answers.setdefault((reply.proposal_id, reply.department_id), reply)
+                self.answers.setdefault((reply.proposal_id, reply.department_id, reply.role), reply)
 
     def proposal(self, place: _Place) -> tuple[Proposal, bool]:
         """The letter's proposal, and whether it is the first letter for a new one."""
@@ -191,11 +211,13 @@ class _Batch:
                 if link.pk is not None:
                     link.save(update_fields=["position"])
 
-    def current_answer(self, *, proposal: Proposal, department: Department) -> Reply | None:
-        key = (proposal.pk, department.pk)
+    def current_answer(
+        self, *, proposal: Proposal, department: Department, role: str
+    ) -> Reply | None:
+        key = (proposal.pk, department.pk, role)
         if key in self.answered:
             self.flush()
-            return _current_answer(proposal=proposal, department=department)
+            return _current_answer(proposal=proposal, department=department, role=role)
         return self.answers.get(key)
 
     def add_reply(
@@ -204,7 +226,7 @@ class _Batch:
         self.replies.append(reply)
         self.items += items
         self.targets += targets
-        self.answered.add((reply.proposal_id, reply.department_id))
+        self.answered.add((reply.proposal_id, reply.department_id, reply.role))
 
     def add_topics(self, *, proposal: Proposal, topics: Iterable[Topic]) -> None:
         for topic in topics:
@@ -260,6 +282,10 @@ def _import_letter(
     place = place or _place_of(parsed=parsed, department=department, cache=cache)
     department = place.department
     title = place.defaults["title"]
+    role = parsed.reply_role if parsed.reply_role in Reply.Role.values else Reply.Role.ANSWER
+    # Numbered sections, or — a letter without them — one commitment per paragraph that
+    # promises something (marked as derived).
+    sections = parsed.sections or parsed.derived_sections
     if batch is None:
         proposal, proposal_created = _get_or_create_proposal(
             session=place.session, number=place.number, defaults=place.defaults
@@ -295,9 +321,9 @@ def _import_letter(
     reply = None
     if not proposal_created:
         if batch is None:
-            reply = _current_answer(proposal=proposal, department=department)
+            reply = _current_answer(proposal=proposal, department=department, role=role)
         else:
-            reply = batch.current_answer(proposal=proposal, department=department)
+            reply = batch.current_answer(proposal=proposal, department=department, role=role)
     if reply is not None and reply.source_hash == fingerprint and not force:
         return ImportResult("unchanged", proposal, reply, list(parsed.warnings))
     previous = None
@@ -305,14 +331,15 @@ def _import_letter(
         # Re-handling (退回重办): the new letter is a new reply; the old one stays as history.
         previous, reply = reply, None
     outcome = "imported" if reply is None else "updated"
-    reply = reply or Reply(
-        proposal=proposal, department=department, role=Reply.Role.ANSWER, supersedes=previous
-    )
+    reply = reply or Reply(proposal=proposal, department=department, role=role, supersedes=previous)
     reply.title = (parsed.title or "")[:300]
     reply.doc_number = (parsed.doc_number or "")[:100]
     reply.index_number = (parsed.index_number or "")[:100]
     reply.letter_date = parsed.reply_date
     reply.body = parsed.body
+    # What the public reads: personal data masked, as the office decided for this reply.
+    decisions = privacy.decisions_of(reply)
+    reply.public_body = privacy.masked(reply.body, decisions)
     reply.classification = parsed.classification or ""
     reply.source_url = source_url[:500]
     reply.source_hash = fingerprint
@@ -334,7 +361,7 @@ def _import_letter(
     warnings = list(parsed.warnings)
     if outcome == "imported":
         items, targets, skipped = _new_commitments(
-            reply=reply, sections=parsed.sections, owner=department, topics=topics
+            reply=reply, sections=sections, owner=department, topics=topics, decisions=decisions
         )
         warnings += skipped
         if batch is None:
@@ -345,12 +372,12 @@ def _import_letter(
     else:
         reply.save()
         warnings += _sync_commitments(
-            reply=reply, sections=parsed.sections, owner=department, topics=topics
+            reply=reply, sections=sections, owner=department, topics=topics, decisions=decisions
         )
         if batch is not None:
-            batch.answered.add((proposal.pk, department.pk))  # read it back from now on
+            batch.answered.add((proposal.pk, department.pk, role))  # read it back from now on
     letter_topics = [
-        topics[key] for key in dict.fromkeys(s.topic for s in parsed.sections) if key in topics
+        topics[key] for key in dict.fromkeys(s.topic for s in sections) if key in topics
     ]
     if letter_topics:
         if batch is None:
@@ -364,11 +391,11 @@ def _may_answer(actor, proposal: Proposal) -> bool:
     return Proposal.objects.editable_by(actor).filter(pk=proposal.pk).exists()
 
 
-def _current_answer(*, proposal: Proposal, department: Department) -> Reply | None:
+def _current_answer(*, proposal: Proposal, department: Department, role: str) -> Reply | None:
     """The department's answer that a new letter replaces or updates (locked until commit)."""
     return (
         Reply.objects.select_for_update(of=("self",))
-        .filter(proposal=proposal, department=department, role=Reply.Role.ANSWER)
+        .filter(proposal=proposal, department=department, role=role)
         .filter(superseded_by__isnull=True)
         .order_by("-pk")
         .first()
@@ -418,6 +445,8 @@ class Letter:
     force: bool = False
     # The replying department, whatever the signature says (a clerk's own).
     department: Department | None = None
+    # The committee staff chose in the preview (read from the agency's region otherwise).
+    committee: Committee | None = None
 
 
 class LetterRefused(ValidationError):
@@ -431,6 +460,7 @@ def import_letters(
     publish: bool = True,
     dry_run: bool = False,
     actor=None,
+    unnamed_committee: bool = True,
 ) -> list[BatchOutcome]:
     """Turn reply letters into proposals, replies and commitments: the one import path,
     for one letter (the admin's import is a batch of one) or many (``import_letters``).
@@ -446,7 +476,9 @@ def import_letters(
     proposals touched are reindexed once, before the commit: public pages see the whole
     batch with its search entries, or none of it. If the batch as a whole fails (the
     database went away), every letter is reported failed and nothing is kept.
-    ``dry_run`` does all of it, then rolls back. With an ``actor`` (the admin's user), a
+    ``dry_run`` does all of it, then rolls back. ``unnamed_committee=False`` refuses a letter
+    whose committee can be neither read (the agency's region) nor was chosen, rather than
+    filing it under "未注明地区…". With an ``actor`` (the admin's user), a
     letter for a proposal the actor may not work on is refused (a clerk's, of another
     department's proposal); commands and jobs import as the system.
     """
@@ -459,9 +491,15 @@ def import_letters(
     outcomes: list[BatchOutcome] = []
     try:
         with transaction.atomic():
-            outcomes = _import_together(letters, parsed, cache, source_url, publish, actor)
+            options = {
+                "source_url": source_url,
+                "publish": publish,
+                "actor": actor,
+                "unnamed_committee": unnamed_committee,
+            }
+            outcomes = _import_together(letters, parsed, cache, **options)
             if outcomes is None:
-                outcomes = _import_one_by_one(letters, parsed, source_url, publish, actor)
+                outcomes = _import_one_by_one(letters, parsed, **options)
             touched = {
                 outcome.result.proposal.pk: None
                 for outcome in outcomes
@@ -496,11 +534,14 @@ def import_letter(
     publish: bool = True,
     force: bool = False,
     department: Department | None = None,
+    committee: Committee | None = None,
     actor=None,
 ) -> ImportResult:
     """One letter through ``import_letters``; ``LetterRefused`` (nothing stored) if it is
     refused."""
-    letter = Letter(text=text, parsed=parsed, force=force, department=department)
+    letter = Letter(
+        text=text, parsed=parsed, force=force, department=department, committee=committee
+    )
     [outcome] = import_letters([letter], source_url=source_url, publish=publish, actor=actor)
     if outcome.result is None:
         raise LetterRefused(outcome.error, code="refused")
@@ -511,9 +552,11 @@ def _import_together(
     letters: Sequence[Letter],
     parsed: Sequence[ParsedLetter],
     cache: ImportCache,
+    *,
     source_url: str,
     publish: bool,
     actor,
+    unnamed_committee: bool,
 ) -> list[BatchOutcome] | None:
     """All letters in one savepoint, read and written together (``_Batch``); None, and
     nothing kept, if any of them is refused."""
@@ -521,7 +564,13 @@ def _import_together(
         with transaction.atomic():
             cache.prepare(parsed)
             places = [
-                _place_of(parsed=read, department=letter.department, cache=cache)
+                _place_of(
+                    parsed=read,
+                    department=letter.department,
+                    cache=cache,
+                    committee=letter.committee,
+                    unnamed_committee=unnamed_committee,
+                )
                 for letter, read in zip(letters, parsed, strict=True)
             ]
             batch = _Batch()
@@ -551,9 +600,11 @@ def _import_together(
 def _import_one_by_one(
     letters: Sequence[Letter],
     parsed: Sequence[ParsedLetter],
+    *,
     source_url: str,
     publish: bool,
     actor,
+    unnamed_committee: bool,
 ) -> list[BatchOutcome]:
     """Each letter in its own savepoint: one that is refused is rolled back and reported."""
     cache = ImportCache()
@@ -570,6 +621,13 @@ def _import_one_by_one(
                     department=letter.department,
                     cache=cache,
                     actor=actor,
+                    place=_place_of(
+                        parsed=read,
+                        department=letter.department,
+                        cache=cache,
+                        committee=letter.committee,
+                        unnamed_committee=unnamed_committee,
+                    ),
                 )
         except (ValidationError, DatabaseError) as error:
             cache.discard()  # the savepoint was rolled back, with what it created
@@ -597,10 +655,26 @@ def _get_or_create_proposal(*, session: Session, number: str, defaults: dict):
         return proposals.get(session=session, number=number), False
 
 
-def _section_fields(item: CommitmentItem, section: ParsedSection, topics: dict) -> None:
+def _section_fields(
+    item: CommitmentItem, section: ParsedSection, topics: dict, decisions: tuple
+) -> None:
     item.marker = section.marker[:20]
     item.heading = (section.heading or "")[:300]
     item.text = section.text
+    item.public_text = privacy.masked(section.text, decisions)
+    item.derived = section.derived
+    item.promises = [
+        {
+            "text": promise.text,
+            "deadline": promise.deadline.isoformat() if promise.deadline else None,
+            "firm": promise.firm,
+            "targets": [
+                {"text": target.text, "quantity": str(target.quantity), "unit": target.unit}
+                for target in promise.targets
+            ],
+        }
+        for promise in section.promises
+    ]
     item.statements = [
         {
             "text": statement.text,
@@ -614,7 +688,12 @@ def _section_fields(item: CommitmentItem, section: ParsedSection, topics: dict) 
 
 
 def _new_commitments(
-    *, reply: Reply, sections: Sequence[ParsedSection], owner: Department, topics: dict
+    *,
+    reply: Reply,
+    sections: Sequence[ParsedSection],
+    owner: Department,
+    topics: dict,
+    decisions: tuple,
 ) -> tuple[list[CommitmentItem], list[Target], list[str]]:
     """A new reply's commitments and targets, not yet saved, and warnings for skipped ones.
 
@@ -627,7 +706,7 @@ def _new_commitments(
         item = CommitmentItem(
             reply=reply, number=section.number, owner=owner, status=section.suggested_status
         )
-        _section_fields(item, section, topics)
+        _section_fields(item, section, topics, decisions)
         if reply.published_at is not None:
             item.promised_on = item.due_on
         kept, skipped = _targets_of(item=item, section=section, achieved={})
@@ -648,7 +727,12 @@ def _write_commitments(*, items: list[CommitmentItem], targets: list[Target]) ->
 
 
 def _sync_commitments(
-    *, reply: Reply, sections: Sequence[ParsedSection], owner: Department, topics: dict
+    *,
+    reply: Reply,
+    sections: Sequence[ParsedSection],
+    owner: Department,
+    topics: dict,
+    decisions: tuple,
 ) -> list[str]:
     warnings: list[str] = []
     existing = {item.number: item for item in reply.commitments.prefetch_related("targets")}
@@ -658,7 +742,7 @@ def _sync_commitments(
         is_new = item is None
         item = item or CommitmentItem(reply=reply, number=section.number, owner=owner)
         due_on = item.due_on
-        _section_fields(item, section, topics)
+        _section_fields(item, section, topics, decisions)
         if is_new:
             item.status = section.suggested_status
         else:

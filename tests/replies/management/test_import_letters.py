@@ -15,13 +15,13 @@ pytestmark = pytest.mark.django_db
 
 
 def test_import_command_summary_and_idempotence(samples_dir, capsys):
-    call_command("import_letters", str(samples_dir / "letters"))
+    call_command("import_letters", str(samples_dir / "letters"), "--unknown-committee")
     out = capsys.readouterr().out
     assert "失败 0" in out
     letters = len(list((samples_dir / "letters").glob("*.txt")))
     assert Reply.objects.count() == letters
     before = table_counts()
-    call_command("import_letters", str(samples_dir / "letters"))
+    call_command("import_letters", str(samples_dir / "letters"), "--unknown-committee")
     assert f"未变 {letters}" in capsys.readouterr().out
     assert table_counts() == before
 
@@ -52,7 +52,7 @@ def test_import_command_reports_a_bad_letter_and_keeps_the_rest(tmp_path, seed_l
     ):
         (tmp_path / name).write_text(text, encoding="utf-8")
     with pytest.raises(CommandError, match="1 个文件导入失败"):
-        call_command("import_letters", str(tmp_path))
+        call_command("import_letters", str(tmp_path), "--unknown-committee")
     captured = capsys.readouterr()
     assert "导入 2，更新 0，未变 0，失败 1" in captured.out
     assert captured.err.strip() == f"失败 {tmp_path / '2.txt'}：正文：此字段不能为空。"
@@ -72,3 +72,23 @@ def test_import_command_works_in_chunks(tmp_path, monkeypatch, capsys):
     assert "导入 8，更新 0，未变 0，失败 0" in capsys.readouterr().out
     assert Proposal.objects.count() == 4
     assert Reply.objects.count() == 8
+
+
+def test_a_letter_with_no_region_is_refused_unless_the_committee_is_chosen(tmp_path, capsys):
+    """A letter signed by "林业局" alone names no region: the command does not invent a
+    committee for it unless told which (--committee) or to file it as unnamed."""
+    from proposals.models import Committee
+
+    letter = (
+        "张三委员：\n您提出的《关于加强古树保护的建议》收悉，现答复如下：\n"
+        "下一步，我们将于2030年底前完成古树普查。\n林业局\n2021年7月9日\n"
+    )
+    path = tmp_path / "letter.txt"
+    path.write_text(letter, encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import_letters", str(path))
+    assert "无法从答复单位" in capsys.readouterr().err
+    assert not Reply.objects.exists()
+    committee = Committee.objects.create(name="甲县政协", slug="甲县政协")
+    call_command("import_letters", str(path), "--committee", committee.slug)
+    assert Reply.objects.get().proposal.session.committee == committee
