@@ -86,8 +86,12 @@ def setup_django():
 
 
 def build_data() -> None:
-    """Migrate, then top the data set up to PROPOSALS (reused when already there)."""
+    """Migrate and collect the static files, then top the data set up to PROPOSALS (reused
+    when already there)."""
     manage("migrate", "--noinput", "-v0")
+    # Before any page is rendered: the search timings render pages in this process, with
+    # the production settings' manifest storage, before gunicorn is started.
+    manage("collectstatic", "--noinput", "-v0")
     count = int(psql("SELECT count(*) FROM proposals_proposal"))
     DATA.mkdir(parents=True, exist_ok=True)
     record = DATA / "generate.json"
@@ -238,7 +242,6 @@ def icontains_baseline() -> dict:
 
 
 def start_gunicorn() -> subprocess.Popen:
-    manage("collectstatic", "--noinput", "-v0")
     process = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -364,6 +367,7 @@ def parse_bench() -> None:
     import io
     import tempfile
 
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection, transaction
 
@@ -376,8 +380,11 @@ def parse_bench() -> None:
     for index in range(500):
         proposal = composer.proposal(5_000_000 + index, [])
         letters += [proposal.replies[0].body, proposal.replies[1].body]
-    samples = ROOT.parent / "shared" / "samples" / "letters"
-    letters += [path.read_text(encoding="utf-8") for path in sorted(samples.glob("*.txt"))]
+    samples = Path(settings.SAMPLES_DIR) / "letters"
+    found = sorted(samples.glob("*.txt"))
+    if not found:
+        print(f"No sample letters in {samples} (set SAMPLES_DIR): generated letters only")
+    letters += [path.read_text(encoding="utf-8") for path in found]
     started = time.perf_counter()
     for text in letters:
         parse_letter(text)

@@ -1,12 +1,15 @@
 """Deterministic synthetic proposals and reply letters in the real letter format.
 
-Used by ``generate_data`` (benchmarks at province scale) and the benchmarks. The vocabulary is composed from morphemes and generated place, person,
-enterprise, road and project names, so a large corpus has a long tail of rare terms as a
-real one does, not a few hundred words repeated. Letters run to about 1,500–2,000
-characters: the page header of a disclosure site (sometimes), title, salutation, intro,
-numbered sections mixing what was done with what will be done, closing, class and signature.
+Used by ``generate_data`` (benchmarks at province scale) and the benchmarks. The vocabulary
+is composed from morphemes and generated place, person, enterprise, road and project names,
+so a large corpus has a long tail of rare terms as a real one does, not a few hundred words
+repeated. Letters run to about 1,500–2,000 characters: the page header of a disclosure site
+(sometimes), title, salutation, intro, numbered sections mixing what was done with what
+will be done, closing, class and signature.
 
-The same seed always writes the same proposals and letters, in the same order.
+Proposal ``i`` of seed ``s`` is always the same proposal with the same letters, whatever
+was composed before it: a run that adds proposals ``n`` to ``m`` to a data set writes
+texts of their own, not the first run's again.
 """
 
 import datetime
@@ -430,6 +433,7 @@ class Composer:
     """Writes proposals and their reply letters from a seeded random generator."""
 
     def __init__(self, seed: int) -> None:
+        self.seed = seed
         self.random = random.Random(seed)
         self.topic = ""
         self.subjects: list[str] = []
@@ -616,7 +620,10 @@ class Composer:
         )
 
     def proposal(self, index: int, topic_keys: list[str]) -> SyntheticProposal:
+        """Proposal ``index`` with its answer and a co-handler's letter; what is drawn
+        after it (``history``, the caller's own choices) follows from the same seed."""
         r = self.random
+        r.seed(f"{self.seed}/{index}")
         city_index = r.randrange(len(CITIES))
         city = CITIES[city_index]
         region = city if r.random() < 0.45 else r.choice(counties(city_index))

@@ -1,6 +1,7 @@
 """The handling workflow: allowed transitions only, deadlines in months and working days."""
 
 import datetime
+from collections.abc import Mapping, Sequence
 
 import chinese_calendar
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.bulk import update_rows
 from core.versioning import bump_public_version
 from proposals.models import DeadlineExtension, Department, Proposal
 
@@ -107,6 +109,85 @@ def transition(*, proposal: Proposal, to: str, today: datetime.date | None = Non
     if proposal.is_public:
         bump_public_version()
     return proposal
+
+
+@transaction.atomic
+def transition_all(*, proposals: Sequence[Proposal], to: str) -> list[Proposal]:
+    """``transition`` for many proposals at once (closing a session's replied proposals):
+    every move allowed, or none made; one write with history, one version bump."""
+    for proposal in proposals:
+        if to not in TRANSITIONS.get(proposal.status, set()):
+            raise TransitionError(
+                _("%(proposal)s：不能从“%(current)s”变为“%(target)s”。")
+                % {
+                    "proposal": proposal.number_label,
+                    "current": Status(proposal.status).label,
+                    "target": Status(to).label,
+                },
+                code="transition",
+            )
+    now = timezone.now()
+    for proposal in proposals:
+        proposal.status = to
+        proposal.updated_at = now
+    if proposals:
+        Proposal.objects.filter(pk__in=[proposal.pk for proposal in proposals]).update(
+            status=to, updated_at=now
+        )
+        Proposal.history.bulk_history_create(proposals, update=True, batch_size=500)
+    if any(proposal.is_public for proposal in proposals):
+        bump_public_version()
+    return list(proposals)
+
+
+# Where a proposal has come this far, its 交办 is behind it.
+ASSIGNED_OR_LATER = {Status.ASSIGNED, Status.REPLIED, Status.CLOSED}
+
+
+@transaction.atomic
+def record_assignments(assignments: Mapping[int, datetime.date]) -> list[Proposal]:
+    """The 交办 dates of proposals that came in with their replies (a reply letter names no
+    assignment date, so an imported proposal has none): ``assigned_on`` and the reply due
+    date counted from it, as ``assign`` sets them (proposal id → date).
+
+    Only a date not yet recorded, on a proposal already assigned, replied or closed, and
+    not in the future: a recorded reply due date moves only by an approved extension, and
+    a proposal still waiting for its assignment is assigned with ``assign``. All or none.
+    """
+    today = timezone.localdate()
+    proposals = list(
+        Proposal.objects.select_for_update()
+        .defer("search_vector")
+        .filter(pk__in=list(assignments))
+        .order_by("pk")
+    )
+    if len(proposals) != len(assignments):
+        raise ValidationError(_("有的提案不存在。"), code="assignment")
+    now = timezone.now()
+    for proposal in proposals:
+        day = assignments[proposal.pk]
+        if proposal.assigned_on is not None:
+            raise ValidationError(
+                _("%(proposal)s 已有交办日期（%(day)s）：答复期限只能通过延期申请改变。")
+                % {"proposal": proposal.number_label, "day": proposal.assigned_on.isoformat()},
+                code="assigned",
+            )
+        if proposal.status not in ASSIGNED_OR_LATER:
+            raise ValidationError(
+                _("%(proposal)s 尚未交办：请用交办操作指定承办单位。")
+                % {"proposal": proposal.number_label},
+                code="not_assigned",
+            )
+        if day > today:
+            raise ValidationError(_("交办日期不能晚于今天。"), code="future")
+        proposal.assigned_on = day
+        proposal.reply_due = add_months(day, settings.REPLY_DUE_MONTHS)
+        proposal.updated_at = now
+    update_rows(proposals, ["assigned_on", "reply_due", "updated_at"])
+    Proposal.history.bulk_history_create(proposals, update=True, batch_size=500)
+    if any(proposal.is_public for proposal in proposals):
+        bump_public_version()  # the on-time rate counts against the reply due dates
+    return proposals
 
 
 @transaction.atomic

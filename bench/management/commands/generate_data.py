@@ -1,135 +1,96 @@
-"""Deterministic synthetic data at any scale, inserted in bulk.
+"""Deterministic synthetic data at any scale, written through the services and nothing else.
 
-Every proposal gets an answer from its lead department and a co-handler's opinion, each a
-letter in the real format with numbered sections; each section becomes a commitment with
-targets and an update history, as the importer would make it. The same seed writes the
-same texts; run it again to add more proposals (numbers never collide).
+Every proposal gets an answer from its lead department and a letter from a co-handling
+department, both in the real format with numbered sections (``bench.synthetic``). They go
+in as any letters do, through ``import_letters`` (parsed, placed, stored with history,
+reindexed, the public-data version bumped), a chunk of proposals to a transaction, about
+5% of the letters (and any dated after today) as drafts. Then, through the services
+again, what happens to a proposal after its reply: the 交办 date it was assigned on
+(``proposals.services.record_assignments``), progress updates with the targets' achieved
+values (``progress.post_updates``), the proposer's rating of the answer
+(``rating.rate_replies``; 不满意 sends the proposal back for re-handling) and, for
+sessions more than two years old, closing it (``proposals.services.transition_all``).
 
-On PostgreSQL rows go in with COPY, their ids taken from the tables' own sequences first
-so that children can point at parents without a round trip per row; the search vector and
-``replied_on`` are computed here and written with the proposal, so nothing is updated
-afterwards. Other databases (the SQLite demo) use ``bulk_create`` with the same rows.
+Nothing here writes a row itself, so everything the services keep — ``is_public``,
+``replied_on``, search vectors, promised dates, statuses and progress, history, the
+public-data version — is kept for generated data too, however the models change. The
+only help the importer gets is the parse: a run of more than one chunk parses the next
+chunk's letters in a second process (``parse_letter``, pure Python, with the topic
+keywords the importer would use) while this one imports the last, and hands the result
+to ``import_letters`` as its ``Letter.parsed``.
+
+Proposal ``i`` of a seed is always the same, with the same letters and the same fate; a
+second run continues after the proposals already there, so numbers never collide.
 """
 
 import datetime
-import queue
-import threading
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from bench.synthetic import CITIES, DEPARTMENTS, REGIONS, Composer
-from proposals import search
-from proposals.models import (
-    Committee,
-    Department,
-    Proposal,
-    ProposalProposer,
-    Proposer,
-    Session,
-    Topic,
-)
+from bench.synthetic import Composer, SyntheticProposal
+from proposals.models import Proposal, ProposalProposer, Proposer
+from proposals.services import record_assignments, transition_all
 from replies.models import CommitmentItem, CommitmentUpdate, Reply, Target
-from replies.parsing.pii import mask_text
-from replies.services.letters.importer import letter_fingerprint
+from replies.parsing import ParsedLetter, parse_letter
+from replies.services.letters.importer import Letter, import_letters
+from replies.services.letters.lookups import region_of, topic_keywords
+from replies.services.progress import ProgressUpdate, post_updates
+from replies.services.rating import Rating, rate_replies
 
-BATCH = 1000
+# Proposals per transaction: 200 letters, imported in calls of about 100 (answers, then the
+# co-handlers' letters), as the import_letters command imports a folder.
+CHUNK = 100
 SATISFACTION = ["satisfied"] * 7 + ["basically"] * 2 + ["unsatisfied", ""]
-
-PROPOSAL_COLUMNS = (
-    "id",
-    "session_id",
-    "number",
-    "number_stated",
-    "kind",
-    "title",
-    "lead_department_id",
-    "status",
-    "assigned_on",
-    "reply_due",
-    "replied_on",
-    "is_public",
-    "created_at",
-    "updated_at",
-    "search_vector",
-)
-REPLY_COLUMNS = (
-    "id",
-    "proposal_id",
-    "department_id",
-    "role",
-    "title",
-    "doc_number",
-    "index_number",
-    "letter_date",
-    "body",
-    "public_body",
-    "withdrawn_reason",
-    "classification",
-    "published_at",
-    "source_url",
-    "source_hash",
-    "satisfaction",
-    "satisfaction_comment",
-    "created_at",
-    "updated_at",
-)
-COMMITMENT_COLUMNS = (
-    "id",
-    "reply_id",
-    "number",
-    "marker",
-    "heading",
-    "text",
-    "public_text",
-    "promises",
-    "derived",
-    "statements",
-    "topic_id",
-    "owner_id",
-    "due_on",
-    "status",
-    "progress",
-    "created_at",
-    "updated_at",
-)
-TARGET_COLUMNS = ("commitment_id", "text", "quantity", "unit", "due_on", "achieved")
-UPDATE_COLUMNS = (
-    "commitment_id",
-    "date",
-    "status",
-    "note",
-    "evidence_url",
-    "attachment",
-    "created_at",
-)
-PROPOSER_COLUMNS = ("id", "name", "kind", "affiliation")
-LINK_COLUMNS = ("proposal_id", "proposer_id", "position")
-TOPIC_LINK_COLUMNS = ("proposal_id", "topic_id")
-CO_LINK_COLUMNS = ("proposal_id", "department_id")
+# Share of a target achieved when the commitment ends in each status.
 ACHIEVED_SHARE = {
     "fulfilled": (1.0, 1.2),
     "partial": (0.4, 0.9),
     "in_progress": (0.1, 0.8),
     "not_fulfilled": (0.0, 0.4),
 }
+# Target.quantity and achieved hold 14 digits with 2 decimals.
+MAX_ACHIEVED = Decimal("999999999999")
+# A replied proposal of a session this many years before this one is closed (办结).
+CLOSED_AFTER_YEARS = 2
 
 
-def at_nine(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
+@dataclass
+class Plan:
+    """A composed proposal and what will happen to it, drawn right after it."""
+
+    index: int
+    item: SyntheticProposal
+    published: list[bool]  # per letter: answer, co-handler's
+    assigned_on: datetime.date
+    satisfaction: str
+    # Per letter, per section number: the updates (date, status, note) and the share of
+    # its targets achieved by the last one (None: none reported).
+    progress: list[dict[int, tuple[list[tuple], float | None]]] = field(default_factory=list)
+    parsed: list[ParsedLetter] = field(default_factory=list)  # per letter, when read ahead
 
 
 class Command(BaseCommand):
-    help = "Generate N synthetic proposals with replies, commitments, targets and updates."
+    help = (
+        "Generate N synthetic proposals (answer and co-handler's letter, commitments, "
+        "targets, progress, ratings) through the import, progress, rating and workflow "
+        "services."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--proposals", type=int, default=1000)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
-            "--draft-share", type=float, default=0.05, help="Share of replies left unpublished."
+            "--draft-share", type=float, default=0.05, help="Share of letters left unpublished."
         )
 
     def handle(self, *args, **options):
@@ -137,382 +98,286 @@ class Command(BaseCommand):
         if count < 1:
             raise CommandError("--proposals 必须是正整数。")
         started = time.monotonic()
-        postgresql = connection.vendor == "postgresql"
-        writer = CopyWriter() if postgresql else BulkWriter()
-        builder = Builder(composer=Composer(seed), draft_share=options["draft_share"])
-        # Outside a transaction (a normal run, not a test) PostgreSQL takes the rows from a
-        # second thread on its own connection, so that Python writes the next batch while
-        # the server stores the last one.
-        pipelined = postgresql and not connection.in_atomic_block
-        with Pipeline(writer.write_batch, threaded=pipelined) as pipeline:
-            done = 0
-            while done < count:
-                size = min(BATCH, count - done)
-                pipeline.put(builder.batch(done, size, writer))
-                done += size
+        pool = nullcontext()
+        if count > CHUNK and not connection.in_atomic_block:
+            # Started first, so that it is forked without this process's connection.
+            connection.close()
+            pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            pool.submit(int).result()
+        generator = Generator(composer=Composer(seed), draft_share=options["draft_share"])
+        done = letters = 0
+        with pool:
+            parse = partial(parse_letter, topics=topic_keywords())
+            ahead = generator.read_ahead(min(CHUNK, count), pool, parse)
+            while ahead is not None:
+                plans, parsed = ahead
+                done += len(plans)
+                ahead = generator.read_ahead(min(CHUNK, count - done), pool, parse)
+                generator.write(plans, parsed)
+                letters += sum(len(plan.item.replies) for plan in plans)
                 if options["verbosity"] >= 1:
-                    rate = done / max(time.monotonic() - started, 1e-6)
-                    self.stderr.write(f"\r{done}/{count} proposals ({rate:.0f}/s)", ending="")
+                    elapsed = max(time.monotonic() - started, 1e-6)
+                    self.stderr.write(
+                        f"\r{done}/{count} proposals ({done / elapsed:.1f}/s, "
+                        f"{letters / elapsed:.0f} letters/s)",
+                        ending="",
+                    )
         if options["verbosity"] >= 1:
             self.stderr.write("")
-        writer.finish()
-        elapsed = time.monotonic() - started
+        analyze()
+        elapsed = max(time.monotonic() - started, 1e-6)
         self.stdout.write(
-            f"Generated {count} proposals in {elapsed:.1f} s "
-            f"({count / max(elapsed, 1e-6):.0f}/s, seed {seed})."
+            f"Generated {count} proposals ({letters} letters) in {elapsed:.1f} s "
+            f"({count / elapsed:.1f} proposals/s, {letters / elapsed:.1f} letters/s, seed {seed})."
         )
 
 
-class Pipeline:
-    """Hands batches to ``write``, in this thread or in one writer thread (in order)."""
-
-    def __init__(self, write, *, threaded: bool) -> None:
-        self.write = write
-        self.threaded = threaded
-        self.queue: queue.Queue = queue.Queue(maxsize=2)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True) if threaded else None
-
-    def __enter__(self) -> "Pipeline":
-        if self.thread:
-            self.thread.start()
-        return self
-
-    def put(self, rows) -> None:
-        if not self.thread:
-            self.write(rows)
-            return
-        if self.error:
-            raise self.error
-        self.queue.put(rows)
-
-    def _run(self) -> None:
-        try:
-            while (rows := self.queue.get()) is not None:
-                if self.error is None:
-                    self.write(rows)
-        except BaseException as error:  # noqa: BLE001 - re-raised in the main thread
-            self.error = error
-            while self.queue.get() is not None:
-                pass
-        finally:
-            connection.close()
-
-    def __exit__(self, *exc_info) -> None:
-        if self.thread:
-            self.queue.put(None)
-            self.thread.join()
-            if self.error and exc_info[0] is None:
-                raise self.error
-
-
-class Builder:
-    """Turns composed proposals into table rows (tuples in the *_COLUMNS order)."""
-
+class Generator:
     def __init__(self, *, composer: Composer, draft_share: float) -> None:
         self.composer = composer
-        self.random = composer.random
         self.draft_share = draft_share
-        self.now = timezone.now()
         self.today = timezone.localdate()
-        self.topic_keys = sorted(Topic.objects.values_list("key", flat=True))
-        self.topics = dict(Topic.objects.values_list("key", "pk"))
-        self.committees = self._committees()
-        self.departments = self._departments()
-        self.department_names = {pk: name for name, pk in self.departments.items()}
-        self.sessions: dict = {}
-        self.proposers: dict[str, int] = dict(
-            Proposer.objects.order_by("-pk").values_list("name", "pk")
-        )
-        self.numbers = set(Proposal.objects.values_list("session_id", "number"))
+        # After the proposals already there: a second run adds, it does not collide.
+        self.next_index = Proposal.objects.count()
 
-    def _committees(self) -> dict:
-        committees = {}
-        for region in REGIONS:
-            level = Committee.Level.CITY if region in CITIES else Committee.Level.COUNTY
-            for kind, suffix in (("cppcc", "政协"), ("congress", "人大")):
-                name = f"{region}{suffix}"
-                committee, _created = Committee.objects.get_or_create(
-                    name=name, defaults={"kind": kind, "slug": name, "level": level}
+    def read_ahead(self, size: int, pool, parse):
+        """The next ``size`` plans and their letters' parse (an iterator, running in
+        ``pool`` if there is one), or None when there are no more."""
+        if size <= 0:
+            return None
+        plans = self.plans(size)
+        texts = [letter.body for plan in plans for letter in plan.item.replies]
+        if isinstance(pool, ProcessPoolExecutor):
+            return plans, pool.map(parse, texts, chunksize=len(texts))
+        return plans, map(parse, texts)
+
+    def plans(self, size: int) -> list[Plan]:
+        """The next ``size`` proposals, skipping any whose number its session already has
+        (one of the sample letters', say): importing it would answer that proposal."""
+        plans: list[Plan] = []
+        while len(plans) < size:
+            wanted = [self.plan(self.next_index + i) for i in range(size - len(plans))]
+            self.next_index += len(wanted)
+            taken = self.taken(wanted)
+            plans += [plan for plan in wanted if key_of(plan.item) not in taken]
+        return plans
+
+    def plan(self, index: int) -> Plan:
+        composer, today = self.composer, self.today
+        item = composer.proposal(index, [])
+        r = composer.random
+        plan = Plan(
+            index=index,
+            item=item,
+            published=[
+                r.random() >= self.draft_share and letter.letter_date <= today
+                for letter in item.replies
+            ],
+            assigned_on=item.replies[0].letter_date - datetime.timedelta(days=r.randint(60, 90)),
+            satisfaction=r.choice(SATISFACTION),
+        )
+        for letter in item.replies:
+            sections = {}
+            for section in letter.sections:
+                status, steps = composer.history(
+                    section.status, letter.letter_date, section.due_on, today
                 )
-                committees[(region, kind)] = committee
-        return committees
+                share = None
+                if steps and status in ACHIEVED_SHARE:
+                    share = r.uniform(*ACHIEVED_SHARE[status])
+                sections[section.number] = (steps, share)
+            plan.progress.append(sections)
+        return plan
 
-    def _departments(self) -> dict[str, int]:
-        wanted = [f"{region}{name}" for region in REGIONS for name, _s, _t in DEPARTMENTS]
-        existing = set(Department.objects.filter(name__in=wanted).values_list("name", flat=True))
-        Department.objects.bulk_create(
-            [Department(name=name) for name in wanted if name not in existing]
-        )
-        return dict(Department.objects.filter(name__in=wanted).values_list("name", "pk"))
-
-    def _session(self, item) -> int:
-        key = (item.region, item.committee_kind, item.term, item.meeting)
-        if key not in self.sessions:
-            session, _created = Session.objects.get_or_create(
-                committee=self.committees[(item.region, item.committee_kind)],
-                term=item.term,
-                meeting=item.meeting,
-                defaults={"year": item.year},
-            )
-            self.sessions[key] = session.pk
-        return self.sessions[key]
-
-    def batch(self, start: int, size: int, writer) -> dict[str, list[tuple]]:
-        r = self.random
-        items = [self.composer.proposal(start + i, self.topic_keys) for i in range(size)]
-        new_names = list(
-            dict.fromkeys(n for item in items for n in item.proposers if n not in self.proposers)
-        )
-        rows: dict[str, list[tuple]] = {name: [] for name in TABLES}
-        for name, pk in zip(new_names, writer.ids(Proposer, len(new_names)), strict=True):
-            self.proposers[name] = pk
-            rows["proposer"].append((pk, name, "member", ""))
-        proposal_ids = writer.ids(Proposal, size)
-        reply_ids = iter(writer.ids(Reply, 2 * size))
-        sections = sum(len(letter.sections) for item in items for letter in item.replies)
-        commitment_ids = iter(writer.ids(CommitmentItem, sections))
-        for proposal_id, item in zip(proposal_ids, items, strict=True):
-            session_id = self._session(item)
-            number = item.number
-            while (session_id, number) in self.numbers:
-                number = f"{item.number}-{r.randint(2, 999)}"
-            self.numbers.add((session_id, number))
-            item.number = number
-            answer = item.replies[0]
-            topic_id = self.topics.get(item.topic_keys[0]) if item.topic_keys else None
-            published = []
-            for letter in item.replies:
-                reply_id = next(reply_ids)
-                department_id = self.departments[letter.department]
-                published_at = None
-                if r.random() >= self.draft_share:
-                    published_at = at_nine(letter.letter_date)
-                    if published_at > self.now:
-                        published_at = None
-                if published_at:
-                    published.append(letter)
-                created = at_nine(letter.letter_date)
-                is_answer = letter.role == "answer"
-                rows["reply"].append(
-                    (
-                        reply_id,
-                        proposal_id,
-                        department_id,
-                        letter.role,
-                        letter.title,
-                        letter.doc_number,
-                        letter.index_number,
-                        letter.letter_date,
-                        letter.body,
-                        mask_text(letter.body),
-                        "",
-                        letter.classification if is_answer else "",
-                        published_at,
-                        "",
-                        letter_fingerprint(letter.body),
-                        r.choice(SATISFACTION) if is_answer and published_at else "",
-                        "",
-                        created,
-                        created,
-                    )
-                )
-                for section in letter.sections:
-                    self._commitment(
-                        rows,
-                        next(commitment_ids),
-                        reply_id,
-                        department_id,
-                        topic_id,
-                        section,
-                        letter,
-                    )
-            replied_on = max((letter.letter_date for letter in published), default=None)
-            text = search.document_text(
-                title=item.title,
+    @staticmethod
+    def taken(plans: list[Plan]) -> set[tuple]:
+        condition = Q()
+        for plan in plans:
+            committee, term, meeting, number = key_of(plan.item)
+            condition |= Q(
+                session__committee__name=committee,
+                session__term=term,
+                session__meeting=meeting,
                 number=number,
-                proposers=list(dict.fromkeys(item.proposers)),
-                replies=[
-                    (x.title, x.doc_number, x.department, mask_text(x.body)) for x in published
-                ],
             )
-            assigned = answer.letter_date - datetime.timedelta(days=r.randint(60, 90))
-            rows["proposal"].append(
-                (
-                    proposal_id,
-                    session_id,
-                    number,
-                    True,
-                    item.kind,
-                    item.title,
-                    self.departments[answer.department],
-                    "closed" if item.year < self.today.year - 2 else "replied",
-                    assigned,
-                    assigned + datetime.timedelta(days=90),
-                    replied_on,
-                    replied_on is not None,
-                    at_nine(assigned),
-                    at_nine(replied_on or answer.letter_date),
-                    search.tsvector_literal(text) if writer.search_vectors else None,
-                )
-            )
-            rows["link"] += [
-                (proposal_id, self.proposers[name], position)
-                for position, name in enumerate(dict.fromkeys(item.proposers))
-            ]
-            rows["topic"] += [(proposal_id, self.topics[key]) for key in item.topic_keys]
-            rows["co"].append((proposal_id, self.departments[item.replies[1].department]))
-        return rows
-
-    def _commitment(self, rows, pk, reply_id, owner_id, topic_id, section, letter) -> None:
-        r = self.random
-        status, history = self.composer.history(
-            section.status, letter.letter_date, section.due_on, self.today
-        )
-        percents = []
-        for text, quantity, unit, due_on in section.targets:
-            achieved = None
-            if status in ACHIEVED_SHARE:
-                low, high = ACHIEVED_SHARE[status]
-                achieved = Decimal(round(quantity * r.uniform(low, high)))
-                percents.append(min(100, int(achieved * 100 / quantity)))
-            rows["target"].append((pk, text, Decimal(quantity), unit, due_on, achieved))
-        progress = round(sum(percents) / len(percents)) if percents else 0
-        if status == "fulfilled" and not section.targets:
-            progress = 100
-        created = at_nine(letter.letter_date)
-        updated = at_nine(history[-1][0]) if history else created
-        rows["commitment"].append(
-            (
-                pk,
-                reply_id,
-                section.number,
-                f"{section.number}、",
-                section.heading,
-                section.text,
-                mask_text(section.text),
-                "[]",
-                False,
-                "[]",
-                topic_id,
-                owner_id,
-                section.due_on,
-                status,
-                progress,
-                created,
-                updated,
+        return set(
+            Proposal.objects.filter(condition).values_list(
+                "session__committee__name", "session__term", "session__meeting", "number"
             )
         )
-        rows["update"] += [
-            (pk, day, step, note, "", "", at_nine(day)) for day, step, note in history
-        ]
 
-
-# table key -> (model, columns); written in this order, parents before children.
-TABLES = {
-    "proposer": (Proposer, PROPOSER_COLUMNS),
-    "proposal": (Proposal, PROPOSAL_COLUMNS),
-    "link": (ProposalProposer, LINK_COLUMNS),
-    "topic": (Proposal.topics.through, TOPIC_LINK_COLUMNS),
-    "co": (Proposal.co_departments.through, CO_LINK_COLUMNS),
-    "reply": (Reply, REPLY_COLUMNS),
-    "commitment": (CommitmentItem, COMMITMENT_COLUMNS),
-    "target": (Target, TARGET_COLUMNS),
-    "update": (CommitmentUpdate, UPDATE_COLUMNS),
-}
-
-
-class CopyWriter:
-    """PostgreSQL: ids from the sequences, rows through COPY."""
-
-    search_vectors = True
-
-    def ids(self, model, count: int) -> list[int]:
-        if not count:
-            return []
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [model._meta.db_table, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
-
-    def write_batch(self, rows: dict[str, list[tuple]]) -> None:
+    def write(self, plans: list[Plan], parsed) -> None:
+        """One chunk in one transaction: each service's own transaction is a savepoint in
+        it, and a chunk is there whole or not at all."""
+        parsed = iter(parsed)
+        for plan in plans:
+            plan.parsed = [next(parsed) for _letter in plan.item.replies]
         with transaction.atomic():
-            self.write(rows)
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    # Generated data can be made again: no need to wait for the disk.
+                    cursor.execute("SET LOCAL synchronous_commit = off")
+                    # The search index takes each chunk's entries in one sorted merge.
+                    cursor.execute("SET LOCAL gin_pending_list_limit = '32MB'")
+            replies, proposals = self.import_letters(plans)
+            self.assign(plans, proposals)
+            self.post_progress(plans, replies)
+            self.rate(plans, replies)
+            self.close(plans, proposals)
 
-    def write(self, rows: dict[str, list[tuple]]) -> None:
-        with connection.cursor() as cursor:
-            # Generated data can be made again: no need to wait for the disk on each batch.
-            cursor.execute("SET LOCAL synchronous_commit = off")
-            # A larger pending list lets the search index take each batch's entries in one
-            # sorted merge (measured faster here than dropping and rebuilding the index).
-            cursor.execute("SET LOCAL gin_pending_list_limit = '32MB'")
-            cursor.execute("SET LOCAL work_mem = '128MB'")
-            for key, (model, columns) in TABLES.items():
-                if not rows[key]:
+    def import_letters(self, plans: list[Plan]) -> tuple[dict, dict]:
+        """The letters in as few calls as publication allows: published and drafts apart,
+        a proposal's answer before its co-handler's letter (the first letter of a
+        proposal names its lead department), and both in one call where both are
+        published or both drafts, so that the proposal is indexed once, not twice."""
+        replies: dict[tuple[int, int], int] = {}  # (index, letter) → reply id
+        proposals: dict[int, int] = {}  # index → proposal id
+        together: dict[bool, list[tuple[Plan, int]]] = {True: [], False: []}
+        after: dict[bool, list[tuple[Plan, int]]] = {True: [], False: []}
+        for plan in plans:
+            answer, co = plan.published
+            together[answer].append((plan, 0))
+            (together if co == answer else after)[co].append((plan, 1))
+        for calls in (together, after):
+            for publish, batch in calls.items():
+                if not batch:
                     continue
-                # Columns this command does not know (added by later features) get their
-                # fields' defaults, as bulk_create would give them.
-                extra = [
-                    field
-                    for field in model._meta.concrete_fields
-                    if field.attname not in columns and not field.primary_key
-                ]
-                defaults = tuple(field.get_default() for field in extra)
-                names = ", ".join(
-                    [model._meta.get_field(c).column for c in columns]
-                    + [field.column for field in extra]
+                outcomes = import_letters(
+                    [
+                        Letter(text=plan.item.replies[letter].body, parsed=plan.parsed[letter])
+                        for plan, letter in batch
+                    ],
+                    publish=publish,
                 )
-                sql = f"COPY {model._meta.db_table} ({names}) FROM STDIN"
-                with cursor.cursor.copy(sql) as copy:
-                    for row in rows[key]:
-                        copy.write_row(row + defaults if defaults else row)
+                for (plan, letter), outcome in zip(batch, outcomes, strict=True):
+                    if outcome.outcome != "imported":
+                        raise CommandError(
+                            f"Proposal {plan.index}, letter {letter + 1}: "
+                            f"{outcome.outcome} {outcome.error}".strip()
+                        )
+                    proposal_id = outcome.result.proposal.pk
+                    if proposals.setdefault(plan.index, proposal_id) != proposal_id:
+                        raise CommandError(
+                            f"Proposal {plan.index}: the co-handler's letter was placed on "
+                            "another proposal than the answer."
+                        )
+                    replies[(plan.index, letter)] = outcome.result.reply.pk
+        return replies, proposals
 
-    def finish(self) -> None:
-        # Fresh statistics and visibility maps, so the planner and index-only scans see
-        # the new rows at once rather than after autovacuum gets round to them.
-        command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
-        with connection.cursor() as cursor:
-            for model, _columns in TABLES.values():
-                cursor.execute(f"{command} {model._meta.db_table}")
+    def assign(self, plans: list[Plan], proposals: dict[int, int]) -> None:
+        record_assignments(
+            {
+                proposals[plan.index]: plan.assigned_on
+                for plan in plans
+                if plan.assigned_on <= self.today
+            }
+        )
+
+    def post_progress(self, plans: list[Plan], replies: dict[tuple[int, int], int]) -> None:
+        items = {
+            (reply_id, number): pk
+            for pk, reply_id, number in CommitmentItem.objects.filter(
+                reply_id__in=list(replies.values())
+            ).values_list("pk", "reply_id", "number")
+        }
+        targets: dict[int, list[tuple[int, Decimal]]] = {}
+        for pk, commitment_id, quantity in (
+            Target.objects.filter(commitment_id__in=list(items.values()))
+            .order_by("pk")
+            .values_list("pk", "commitment_id", "quantity")
+        ):
+            targets.setdefault(commitment_id, []).append((pk, quantity))
+        updates = []
+        for plan in plans:
+            for letter, sections in enumerate(plan.progress):
+                reply_id = replies[(plan.index, letter)]
+                for number, (steps, share) in sections.items():
+                    commitment_id = items.get((reply_id, number))
+                    if commitment_id is None:
+                        raise CommandError(
+                            f"Proposal {plan.index}, letter {letter + 1}: no commitment {number}."
+                        )
+                    for position, (day, status, note) in enumerate(steps, 1):
+                        achieved = {}
+                        if position == len(steps) and share is not None:
+                            achieved = {
+                                pk: min(MAX_ACHIEVED, Decimal(round(float(quantity) * share)))
+                                for pk, quantity in targets.get(commitment_id, [])
+                            }
+                        updates.append(
+                            ProgressUpdate(
+                                commitment_id=commitment_id,
+                                status=status,
+                                date=day,
+                                note=note,
+                                achieved=achieved,
+                            )
+                        )
+        post_updates(updates)
+
+    def rate(self, plans: list[Plan], replies: dict[tuple[int, int], int]) -> None:
+        """The proposer rates the answer, once it is public."""
+        rated = {replies[(plan.index, 0)]: plan.satisfaction for plan in plans if plan.satisfaction}
+        answers = (
+            Reply.objects.published()
+            .filter(pk__in=list(rated))
+            .select_related("proposal")
+            .defer("proposal__search_vector")
+            .order_by("pk")
+        )
+        rate_replies([Rating(reply=reply, satisfaction=rated[reply.pk]) for reply in answers])
+
+    def close(self, plans: list[Plan], proposals: dict[int, int]) -> None:
+        """Replied proposals of sessions long past are closed; those sent back for
+        re-handling stay open."""
+        old = [
+            proposals[plan.index]
+            for plan in plans
+            if plan.item.year < self.today.year - CLOSED_AFTER_YEARS
+        ]
+        replied = (
+            Proposal.objects.defer("search_vector")
+            .filter(pk__in=old, status=Proposal.Status.REPLIED)
+            .order_by("pk")
+        )
+        transition_all(proposals=list(replied), to=Proposal.Status.CLOSED)
 
 
-class BulkWriter:
-    """Other databases: the same rows through bulk_create, ids counted from the maximum."""
+def key_of(item: SyntheticProposal) -> tuple[str, int, int, str]:
+    """(committee name, term, meeting, number) as the importer will place the answer: the
+    committee of the region its signature names."""
+    suffix = "政协" if item.committee_kind == "cppcc" else "人大"
+    return (
+        f"{region_of(item.replies[0].department)}{suffix}",
+        item.term,
+        item.meeting,
+        item.number,
+    )
 
-    search_vectors = False
 
-    def __init__(self) -> None:
-        self.next_ids: dict = {}
+# What generation writes to, for fresh planner statistics afterwards.
+TABLES = [
+    Proposer,
+    Proposal,
+    ProposalProposer,
+    Proposal.topics.through,
+    Proposal.co_departments.through,
+    Proposal.history.model,
+    Reply,
+    Reply.history.model,
+    CommitmentItem,
+    CommitmentItem.history.model,
+    Target,
+    CommitmentUpdate,
+]
 
-    def ids(self, model, count: int) -> list[int]:
-        if model not in self.next_ids:
-            last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
-            self.next_ids[model] = (last or 0) + 1
-        start = self.next_ids[model]
-        self.next_ids[model] = start + count
-        return list(range(start, start + count))
 
-    def write_batch(self, rows: dict[str, list[tuple]]) -> None:
-        with transaction.atomic():
-            self.write(rows)
-
-    def write(self, rows: dict[str, list[tuple]]) -> None:
-        for key, (model, columns) in TABLES.items():
-            attnames = [model._meta.get_field(c).attname for c in columns]
-            if key == "commitment":
-                rows[key] = [(*row[:6], [], *row[7:]) for row in rows[key]]
-            instances = [model(**dict(zip(attnames, row, strict=True))) for row in rows[key]]
-            model.objects.bulk_create(instances, batch_size=500)
-            if model is CommitmentItem or model is Reply or model is Proposal:
-                # auto_now and auto_now_add overwrote the generated times; put them back.
-                times = {row[0]: (row[-2], row[-1]) for row in rows[key]}
-                if model is Proposal:
-                    times = {row[0]: (row[-3], row[-2]) for row in rows[key]}
-                for instance in instances:
-                    instance.created_at, instance.updated_at = times[instance.pk]
-                model.objects.bulk_update(instances, ["created_at", "updated_at"], batch_size=500)
-
-    def finish(self) -> None:
-        pass
+def analyze() -> None:
+    """Fresh statistics and visibility maps, so the planner and index-only scans see the
+    new rows at once rather than after autovacuum gets round to them (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return
+    command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+    with connection.cursor() as cursor:
+        for model in TABLES:
+            cursor.execute(f"{command} {model._meta.db_table}")

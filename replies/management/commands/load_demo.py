@@ -1,24 +1,66 @@
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from replies.demo import demo_letters
+from replies.services.letters.importer import import_letters
+
+# The sample letters under SAMPLES_DIR: the first set and the more varied second one.
+SAMPLE_FOLDERS = ("letters", "more/letters")
+
 
 class Command(BaseCommand):
-    help = "Load demo data: the sample reply letters through the real importer."
+    help = (
+        "Load demo data through the real importer: the sample reply letters (letters/ and "
+        "more/letters/ under SAMPLES_DIR); without them, a few demo letters composed by "
+        "the app, and it says so."
+    )
 
     def handle(self, *args, **options):
-        letters = settings.SAMPLES_DIR / "letters"
-        if not letters.is_dir():
-            raise CommandError(
-                f"没有找到示例答复函（{letters}）：请设置 SAMPLES_DIR 指向样例目录，"
-                "或用 manage.py import_letters 导入自己的答复函。"
+        samples = Path(settings.SAMPLES_DIR)
+        folders = [samples / folder for folder in SAMPLE_FOLDERS]
+        present = [folder for folder in folders if folder.is_dir()]
+        if present:
+            for folder in folders:
+                if folder in present:
+                    self.stdout.write(f"Importing the sample letters in {folder}")
+                else:
+                    self.stdout.write(self.style.WARNING(f"No sample letters in {folder}"))
+            # The demo's choice: letters that name no region go under 未注明地区….
+            call_command(
+                "import_letters",
+                *[str(folder) for folder in present],
+                unknown_committee=True,
+                stdout=self.stdout,
+                stderr=self.stderr,
             )
-        self.stdout.write(f"Importing the sample letters in {letters}")
-        # The demo's choice: letters that name no region go under 未注明地区….
-        call_command(
-            "import_letters",
-            str(letters),
-            unknown_committee=True,
-            stdout=self.stdout,
-            stderr=self.stderr,
+            return
+        self.load_generated(samples)
+
+    def load_generated(self, samples: Path) -> None:
+        """The app's own demo letters, with a banner nobody can miss: the pages will show
+        made-up letters, not real ones."""
+        rule = "=" * 72
+        for line in (
+            rule,
+            "未找到示例答复函，已导入系统生成的演示数据（内容为虚构）。",
+            "Sample letters not found: imported generated demo letters (made up) instead.",
+            f"示例目录 / samples folder: {samples}",
+            "设置 SAMPLES_DIR 指向样例目录可导入真实答复函 / "
+            "set SAMPLES_DIR to import the real sample letters.",
+            rule,
+        ):
+            self.stdout.write(self.style.WARNING(line))
+        outcomes = import_letters(demo_letters())
+        counts = {"imported": 0, "updated": 0, "unchanged": 0, "failed": 0}
+        for outcome in outcomes:
+            counts[outcome.outcome] += 1
+        self.stdout.write(
+            f"演示数据：导入 {counts['imported']}，更新 {counts['updated']}，"
+            f"未变 {counts['unchanged']}，失败 {counts['failed']}"
         )
+        failures = [outcome.error for outcome in outcomes if outcome.outcome == "failed"]
+        if failures:
+            raise CommandError("演示答复函导入失败：" + "；".join(failures))

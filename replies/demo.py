@@ -1,0 +1,185 @@
+"""Demo letters for a first run without the sample letters (``manage.py load_demo``).
+
+Four reply letters in the format the parser reads — title, salutation, intro, numbered
+sections of what was done and what will be done with quantities and deadlines, closing,
+class and signature — composed from the small table below, in the project's own words.
+They are dated last year and promise work due this year and next, so the demo shows open,
+due and overdue commitments whenever it is run. The benchmarks' generator is not used:
+the app never imports ``bench``.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from core.numerals import int_to_cn
+
+
+@dataclass(frozen=True)
+class DemoSection:
+    heading: str
+    done: str
+    # What will be done; {year} is the year it is due (this year or next).
+    plan: str
+    due_next_year: bool = False
+
+
+@dataclass(frozen=True)
+class DemoLetter:
+    number: int
+    proposers: tuple[str, ...]
+    title: str
+    department: str
+    field: str
+    classification: str
+    month: int
+    day: int
+    sections: tuple[DemoSection, ...]
+
+
+REGION = "示例市"
+SESSION = "十五届三次会议"
+
+LETTERS = (
+    DemoLetter(
+        number=12,
+        proposers=("张明远",),
+        title="关于加快建设社区嵌入式托育服务点的建议",
+        department="卫生健康委员会",
+        field="托育服务",
+        classification="B",
+        month=6,
+        day=18,
+        sections=(
+            DemoSection(
+                heading="关于“扩大普惠托育供给”",
+                done="去年以来，我们把普惠托育纳入民生实事，新建社区托育服务点12个，"
+                "新增托位860个，每千人口托位数达到3.1个。",
+                plan="下一步，我们将在新建小区同步配建托育用房，到{year}年底前新增普惠托位1000个",
+            ),
+            DemoSection(
+                heading="关于“加强托育人员培训”",
+                done="我们联合人社部门开展保育员培训4期，培训从业人员320人次。",
+                plan="今后，我们将建立托育从业人员年度轮训制度，{year}年完成全员培训500人次",
+                due_next_year=True,
+            ),
+            DemoSection(
+                heading="关于“完善托育机构监管”",
+                done="我们已建立托育机构备案和日常检查制度，实现在营机构检查全覆盖。"
+                "同时，公布了投诉电话，接到的问题均已办结。",
+                plan="",
+            ),
+        ),
+    ),
+    DemoLetter(
+        number=27,
+        proposers=("李秀兰", "王建国"),
+        title="关于推进老旧小区加装电梯的建议",
+        department="住房和城乡建设局",
+        field="城市更新",
+        classification="A",
+        month=7,
+        day=9,
+        sections=(
+            DemoSection(
+                heading="关于“简化加装电梯审批”",
+                done="我们会同规划、市场监管部门推行加装电梯联合审查，审批时限由45个工作日压缩到15个工作日，"
+                "去年全市完成加装电梯136台。",
+                plan="下一步，我们将推行“一窗受理、并联审批”，到{year}年底前再完成加装电梯200台",
+            ),
+            DemoSection(
+                heading="关于“加大资金支持”",
+                done="市财政对每台电梯补助15万元，去年共兑现补助资金2040万元。",
+                plan="我们将积极争取中央城镇老旧小区改造资金，{year}年新增改造老旧小区30个",
+                due_next_year=True,
+            ),
+        ),
+    ),
+    DemoLetter(
+        number=45,
+        proposers=("陈立新",),
+        title="关于提升农村公路养护水平的建议",
+        department="交通运输局",
+        field="农村公路",
+        classification="B",
+        month=5,
+        day=26,
+        sections=(
+            DemoSection(
+                heading="关于“落实农村公路养护资金”",
+                done="去年全市农村公路养护投入1.8亿元，完成路面修复420公里，优良中等路率达到86%。",
+                plan="下一步，我们将推动养护资金纳入各县区财政预算，到{year}年底前完成农村公路提档升级300公里",
+            ),
+            DemoSection(
+                heading="关于“完善路长制”",
+                done="全市已设立县、乡、村三级路长2300余名，实现农村公路路长全覆盖。",
+                plan="今后，我们将开展路长履职考核，{year}年建成农村公路智慧养护平台1个",
+                due_next_year=True,
+            ),
+            DemoSection(
+                heading="关于“提升安全设施”",
+                done="我们排查了临水临崖、急弯陡坡等危险路段，已完成安全生命防护工程85公里。",
+                plan="下一步，我们将继续实施危桥改造，到{year}年底前完成危桥改造25座",
+            ),
+        ),
+    ),
+    DemoLetter(
+        number=63,
+        proposers=("赵丽华",),
+        title="关于发展社区居家养老助餐服务的建议",
+        department="民政局",
+        field="养老服务",
+        classification="B",
+        month=8,
+        day=14,
+        sections=(
+            DemoSection(
+                heading="关于“扩大助餐服务覆盖面”",
+                done="去年我们新建社区长者食堂46处，日均服务老年人5200人次。",
+                plan="下一步，我们将依托社区综合服务设施布点，到{year}年底前城市社区助餐服务覆盖率达到90%",
+            ),
+            DemoSection(
+                heading="关于“提高服务可持续性”",
+                done="我们对长者食堂给予建设补助和运营补贴，并引导餐饮企业参与运营。",
+                plan="我们将制定长者食堂运营评估办法，{year}年培育品牌化连锁运营主体10家",
+                due_next_year=True,
+            ),
+        ),
+    ),
+)
+
+
+def compose(letter: DemoLetter, *, year: int) -> str:
+    """The letter as its department would send it, dated in ``year``; its promises fall
+    due in ``year + 1`` and ``year + 2``."""
+    lines = [
+        f"关于市政协{SESSION}第{letter.number}号提案的答复",
+        "",
+        f"{'、'.join(letter.proposers)}委员：",
+        "",
+        f"您提出的《{letter.title}》收悉。感谢您对我市{letter.field}工作的关心和支持。"
+        "经认真研究，现答复如下：",
+        "",
+    ]
+    for number, section in enumerate(letter.sections, 1):
+        text = section.done
+        if section.plan:
+            due = year + (2 if section.due_next_year else 1)
+            text += section.plan.format(year=due) + "。"
+        lines += [f"{int_to_cn(number)}、{section.heading}", "", text, ""]
+    lines += [
+        f"再次感谢您对{letter.field}工作的关注，欢迎继续提出宝贵意见。",
+        "",
+        f"办理结果：{letter.classification}类",
+        "",
+        f"{REGION}{letter.department}",
+        f"{year}年{letter.month}月{letter.day}日",
+    ]
+    return "\n".join(lines)
+
+
+def demo_letters(today: datetime.date | None = None) -> list[str]:
+    """The demo letters, dated last year."""
+    today = today or timezone.localdate()
+    return [compose(letter, year=today.year - 1) for letter in LETTERS]

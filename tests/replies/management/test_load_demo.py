@@ -1,0 +1,77 @@
+"""The load_demo command: the sample letters of both folders when they are there; without
+them, the app's own demo letters through the same importer, with a banner saying so."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+from proposals.models import Proposal
+from replies.demo import LETTERS, demo_letters
+from replies.models import CommitmentItem, Reply
+from replies.parsing import parse_letter
+
+pytestmark = pytest.mark.django_db
+
+
+def test_both_sample_folders_are_imported(samples_dir, settings, capsys):
+    settings.SAMPLES_DIR = samples_dir
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    letters = list((samples_dir / "letters").glob("*.txt"))
+    more = list((samples_dir / "more" / "letters").glob("*.txt"))
+    assert str(samples_dir / "letters") in out
+    assert str(samples_dir / "more" / "letters") in out
+    assert f"导入 {len(letters) + len(more)}，" in out
+    assert Reply.objects.count() == len(letters) + len(more)
+    assert "未找到示例答复函" not in out
+
+
+def test_without_samples_demo_letters_are_imported_and_said_so(tmp_path, settings, capsys):
+    settings.SAMPLES_DIR = tmp_path / "no-samples-here"
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "未找到示例答复函，已导入系统生成的演示数据" in out
+    assert "Sample letters not found: imported generated demo letters" in out
+    assert str(tmp_path / "no-samples-here") in out
+    assert f"导入 {len(LETTERS)}，" in out
+    # Through the real importer: public proposals with commitments, promised dates kept.
+    assert Reply.objects.published().count() == len(LETTERS)
+    assert Proposal.objects.filter(is_public=True).count() == len(LETTERS)
+    sections = sum(len(letter.sections) for letter in LETTERS)
+    assert CommitmentItem.objects.count() == sections
+    assert not CommitmentItem.objects.filter(due_on__isnull=False, promised_on__isnull=True)
+
+    call_command("load_demo")  # make run runs it every time
+    assert f"未变 {len(LETTERS)}" in capsys.readouterr().out
+    assert Reply.objects.count() == len(LETTERS)
+
+
+def test_one_sample_folder_is_imported_and_the_other_reported(tmp_path, settings, capsys):
+    (tmp_path / "letters").mkdir()
+    (tmp_path / "letters" / "001.txt").write_text(demo_letters()[0], encoding="utf-8")
+    settings.SAMPLES_DIR = tmp_path
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert f"No sample letters in {tmp_path / 'more' / 'letters'}" in out
+    assert "导入 1，" in out
+    assert "未找到示例答复函" not in out
+
+
+def test_demo_letters_read_as_written():
+    """Every demo letter is read back whole: number, proposers, department, date, class and
+    one commitment per section, its promise due this year or next."""
+    today = datetime.date(2026, 3, 1)
+    for letter, text in zip(LETTERS, demo_letters(today), strict=True):
+        parsed = parse_letter(text)
+        assert parsed.proposal_number == str(letter.number)
+        assert list(parsed.proposers) == list(letter.proposers)
+        assert parsed.agency.endswith(letter.department)
+        assert parsed.reply_date.year == 2025
+        assert parsed.classification == letter.classification
+        assert parsed.proposal_title == letter.title
+        assert not parsed.warnings
+        assert len(parsed.sections) == len(letter.sections)
+        for section, read in zip(letter.sections, parsed.sections, strict=True):
+            if section.plan:
+                assert read.due_on.year == (2027 if section.due_next_year else 2026)
