@@ -1,6 +1,9 @@
 """Admin plumbing shared by the domain apps: every admin view reads through the model's
 access rule."""
 
+import logging
+from functools import wraps
+
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +15,9 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from core.roles import NO_DEPARTMENT_MESSAGE, clerk_without_department, is_office
+from core.views import bad_request
+
+logger = logging.getLogger(__name__)
 
 OTHER_DEPARTMENT = _("这项内容不属于您所在的承办单位，您不能查看或修改。")
 
@@ -109,6 +115,27 @@ class TrackerAdminSite(admin.AdminSite):
     site_header = _("提案答复追踪 · 管理")
     site_title = _("提案答复追踪")
     index_title = _("提案、答复与承诺事项")
+
+    def admin_view(self, view, cacheable=False):
+        """Every admin view: a value in the URL or the query that the admin cannot read (an
+        id that is no number, a year past 9999, a filter on a bad value) is a 400 page in
+        Chinese, never a server error."""
+        protected = super().admin_view(view, cacheable)
+
+        @wraps(protected)
+        def inner(request, *args, **kwargs):
+            try:
+                response = protected(request, *args, **kwargs)
+                if hasattr(response, "render") and not response.is_rendered:
+                    # Rendered here, not later in the handler: a form that reads a bad
+                    # value from the query (?committee=²) fails while it renders.
+                    response.render()
+                return response
+            except (ValueError, OverflowError, ValidationError) as error:
+                logger.warning("Admin refused %s: %r", request.path[:200], error)
+                return bad_request(request, error)
+
+        return inner
 
     def get_urls(self):
         urls = super().get_urls()

@@ -1,5 +1,7 @@
 """Atom feeds of newly published replies (all, and per department)."""
 
+import re
+
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -10,6 +12,13 @@ from proposals.models import Department
 from replies.selectors import public_replies
 
 FEED_SIZE = 30
+# XML 1.0 has no place for control characters other than tab and newlines: a stored row
+# with one (a letter imported before they were removed) must not break the feed.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    return _NOT_XML.sub("", str(text))
 
 
 class LatestRepliesFeed(Feed):
@@ -27,13 +36,14 @@ class LatestRepliesFeed(Feed):
         return self.replies().order_by("-published_at", "-pk")[:FEED_SIZE]
 
     def item_title(self, item):
-        return f"{item.department.name}：{item.proposal}"
+        return xml_safe(f"{item.department.name}：{item.proposal}")
 
     def item_description(self, item):
-        return item.public_body[:300]
+        return xml_safe(item.public_body[:300])
 
     def item_link(self, item):
-        return item.get_absolute_url()
+        # A row without a URL of its own still gets an entry, linked to the search page.
+        return item.get_absolute_url() or reverse("portal:search")
 
     def item_pubdate(self, item):
         return item.published_at
@@ -47,7 +57,7 @@ class DepartmentRepliesFeed(LatestRepliesFeed):
         return get_object_or_404(Department, pk=pk)
 
     def title(self, obj):
-        return _("%(department)s的最新公开答复") % {"department": obj.name}
+        return xml_safe(_("%(department)s的最新公开答复") % {"department": obj.name})
 
     def link(self, obj):
         return obj.get_absolute_url()

@@ -14,6 +14,7 @@ class ProposalSitemap(Sitemap):
             .select_related("session__committee")
             .only(
                 "number",
+                "slug",
                 "updated_at",
                 "session__term",
                 "session__meeting",

@@ -1,18 +1,31 @@
 """What was proposed and who must answer it."""
 
 import datetime
+import logging
+import re
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.numerals import int_to_cn as to_chinese
 from core.roles import Role, department_of, is_office, role_of
+
+logger = logging.getLogger(__name__)
+
+_UNSAFE_IN_URL = re.compile(r"[^0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+def number_slug(number: str) -> str:
+    """A proposal number as a URL part: the number as written where it is safe
+    (89, D022), other characters as hyphens (269/2 → 269-2)."""
+    folded = number.translate({code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)})
+    return _UNSAFE_IN_URL.sub("-", folded).strip("-")[:40] or "n"
 
 
 def split_aliases(value: str) -> list[str]:
@@ -278,6 +291,9 @@ class Proposal(models.Model):
         Session, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("会议")
     )
     number = models.CharField(_("编号"), max_length=30)
+    # The number as a URL part, made when the proposal is created and never changed: the
+    # number itself stays exactly as the letter writes it (269/2, D022) for display.
+    slug = models.CharField(_("网址标识"), max_length=60, editable=False, db_index=False)
     number_stated = models.BooleanField(
         _("编号见于答复函"),
         default=True,
@@ -344,6 +360,9 @@ class Proposal(models.Model):
             models.UniqueConstraint(
                 fields=["session", "number"], name="uniq_proposal_number_per_session"
             ),
+            models.UniqueConstraint(
+                fields=["session", "slug"], name="uniq_proposal_slug_per_session"
+            ),
             models.CheckConstraint(
                 condition=Q(reply_due__isnull=True)
                 | Q(assigned_on__isnull=True)
@@ -358,14 +377,19 @@ class Proposal(models.Model):
         return f"{self.number_label} {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse(
-            "portal:detail",
-            kwargs={
-                "committee": self.session.committee.slug,
-                "session": self.session.slug,
-                "number": self.number,
-            },
-        )
+        try:
+            return reverse(
+                "portal:detail",
+                kwargs={
+                    "committee": self.session.committee.slug,
+                    "session": self.session.slug,
+                    "number": self.slug or number_slug(self.number),
+                },
+            )
+        except NoReverseMatch:
+            # One odd row must not take a list down: it is shown without a link.
+            logger.warning("No URL for proposal %s (%r)", self.pk, self.number)
+            return ""
 
     @property
     def number_label(self) -> str:

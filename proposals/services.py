@@ -1,6 +1,7 @@
 """The handling workflow: allowed transitions only, deadlines in months and working days."""
 
 import datetime
+import hashlib
 from collections.abc import Mapping, Sequence
 
 import chinese_calendar
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from core.bulk import update_rows
 from core.versioning import bump_public_version
-from proposals.models import DeadlineExtension, Department, Proposal
+from proposals.models import DeadlineExtension, Department, Proposal, number_slug
 
 Status = Proposal.Status
 
@@ -27,12 +28,28 @@ PUBLIC_FIELDS = {"title", "number", "kind", "session", "lead_department", "statu
 TEXT_FIELDS = {"title", "number"}
 
 
+def free_slug(*, session_id: int, number: str, taken: set[str] | None = None) -> str:
+    """The URL part for a new proposal's number: the number made URL-safe, or, when another
+    proposal of the session has that already (269/2 and 269-2), with a stable suffix."""
+    base = number_slug(number)
+    taken = taken if taken is not None else set()
+    clash = base in taken or (
+        Proposal.objects.filter(session_id=session_id, slug=base).exclude(number=number).exists()
+    )
+    if not clash:
+        return base
+    return f"{base[:50]}-{hashlib.sha1(number.encode('utf-8')).hexdigest()[:6]}"
+
+
 @transaction.atomic
 def save_proposal(
     *, proposal: Proposal, changed: set[str] | list[str], actor: AbstractBaseUser | None = None
 ) -> Proposal:
     """Staff's edit of a proposal (the admin's form); a public proposal's change is
     reindexed and versioned in the same transaction."""
+    if not proposal.slug:
+        # Made once, with the proposal; never changed after (its public URL).
+        proposal.slug = free_slug(session_id=proposal.session_id, number=proposal.number)
     proposal.full_clean()
     if actor is not None and getattr(actor, "is_authenticated", False):
         proposal._history_user = actor

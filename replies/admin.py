@@ -37,6 +37,7 @@ from replies.models import (
     Target,
 )
 from replies.parsing import parse_letter
+from replies.parsing.text import remove_control_characters
 from replies.services import deadlines, privacy, progress, publication
 from replies.services.letters import importer, lookups, preview
 
@@ -333,7 +334,7 @@ class ReplyAdmin(AccessScopedMixin, SimpleHistoryAdmin):
         topics = lookups.topic_keywords()
         clerk_department = self._clerk_department(request)
         if request.method == "POST" and "save" in request.POST:
-            letter = request.POST.get("letter", "")
+            letter, _removed = remove_control_characters(request.POST.get("letter", ""))
             parsed = parse_letter(letter, topics=topics)
             view = preview.build(parsed, clerk_department=clerk_department)
             form = LetterPreviewForm(request.POST, committee_choices=view.committee_choices)
@@ -367,9 +368,14 @@ class ReplyAdmin(AccessScopedMixin, SimpleHistoryAdmin):
         if request.method == "POST":
             source = LetterSourceForm(request.POST, request.FILES)
             if source.is_valid():
-                letter = source.cleaned_data["letter"]
+                letter, removed = remove_control_characters(source.cleaned_data["letter"])
                 parsed = parse_letter(letter, topics=topics)
                 view = preview.build(parsed, clerk_department=clerk_department)
+                if removed:
+                    view.warnings.append(
+                        _("已删除原文中的 %(count)d 个控制字符（不可见的特殊字符）。")
+                        % {"count": removed}
+                    )
                 form = LetterPreviewForm(
                     initial=LetterPreviewForm.initial_from(
                         parsed,

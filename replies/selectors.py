@@ -98,24 +98,33 @@ def latest_replies(limit: int = 10) -> list[Reply]:
     )
 
 
+def _small_int(value: str) -> int | None:
+    """ASCII digits within a small int ("²".isdigit() is true, int("²") fails)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+
+
 def proposal_by_path(*, committee: str, session: str, number: str) -> Proposal | None:
-    """The proposal at /p/<committee>/<term-meeting or year>/<number>/, public or not."""
-    lookup = Q(session__committee__slug=committee, number=number)
+    """The proposal at /p/<committee>/<term-meeting or year>/<slug>/, public or not; an
+    older URL that names the number itself finds it too (the caller redirects)."""
+    lookup = Q(session__committee__slug=committee)
     if "-" in session:
         term, _sep, meeting = session.partition("-")
-        if not (term.isdigit() and meeting.isdigit()):
+        term, meeting = _small_int(term), _small_int(meeting)
+        if term is None or meeting is None:
             return None
-        lookup &= Q(session__term=int(term), session__meeting=int(meeting))
-    elif session.isdigit():
-        lookup &= Q(session__term=0, session__year=int(session))
+        lookup &= Q(session__term=term, session__meeting=meeting)
+    elif (year := _small_int(session)) is not None:
+        lookup &= Q(session__term=0, session__year=year)
     else:
         return None
-    return (
+    candidates = (
         Proposal.objects.filter(lookup)
+        .filter(Q(slug=number) | Q(number=number))
         .select_related("session__committee", "lead_department")
         .defer("search_vector")
-        .first()
     )
+    found = sorted(candidates[:2], key=lambda proposal: proposal.slug != number)
+    return found[0] if found else None
 
 
 def withdrawal_notices(proposal: Proposal) -> list[dict[str, Any]]:

@@ -3,7 +3,15 @@ import datetime
 import factory
 from django.utils import timezone
 
-from proposals.models import Committee, Department, Proposal, Proposer, Session, Topic
+from proposals.models import (
+    Committee,
+    Department,
+    Proposal,
+    Proposer,
+    Session,
+    Topic,
+    number_slug,
+)
 from replies.models import CommitmentItem, CommitmentUpdate, Reply, Target
 from replies.parsing.pii import mask_text
 from replies.services import indexing
@@ -58,6 +66,7 @@ class ProposalFactory(factory.django.DjangoModelFactory):
 
     session = factory.SubFactory(SessionFactory)
     number = factory.Sequence(lambda n: str(n + 1))
+    slug = factory.LazyAttribute(lambda o: number_slug(o.number))
     title = factory.Sequence(lambda n: f"关于加强科技创新工作的建议{n}")
     lead_department = factory.SubFactory(DepartmentFactory)
 

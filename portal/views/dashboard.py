@@ -1,12 +1,12 @@
 """The oversight dashboard and its CSV downloads."""
 
-import csv
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from core import spreadsheet
 from core.caching import public_page
 from portal.views.common import pk_from_query
 from proposals.models import Committee, Department, Session
@@ -119,7 +119,7 @@ def dashboard_csv(request, table: str):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="dashboard-{table}.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = spreadsheet.writer(response)
     if table in {"sessions", "departments"}:
         rows = data["by_group" if table == "sessions" else "by_department"]
         writer.writerow(

@@ -1,6 +1,5 @@
 """Open data: the commitments as CSV and JSON downloads."""
 
-import csv
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -8,6 +7,7 @@ from django.http import StreamingHttpResponse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from core import spreadsheet
 from portal.filters import CommitmentFilter
 from portal.serializers import commitment_row
 from replies import selectors
@@ -47,7 +47,7 @@ CSV_COLUMNS = [
 
 @require_safe
 def commitment_export_csv(request):
-    writer = csv.writer(_Echo())
+    writer = spreadsheet.writer(_Echo())
 
     def lines():
         # A byte-order mark so spreadsheet programs read the Chinese text as UTF-8.

@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django.db.models import F
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -145,6 +145,8 @@ def _proposal_page(request, committee: str, session: str, number: str):
     replies were withdrawn: then the page says so, with when and why, and nothing else.
     """
     proposal = selectors.proposal_by_path(committee=committee, session=session, number=number)
+    if proposal is not None and proposal.slug and proposal.slug != number:
+        raise Moved(proposal)
     if proposal is not None and proposal.is_public:
         return selectors.proposal_page(proposal), 200
     if proposal is not None:
@@ -154,10 +156,20 @@ def _proposal_page(request, committee: str, session: str, number: str):
     raise Http404(_("没有找到这件提案，或其答复尚未公开。"))
 
 
+class Moved(Exception):
+    """An older URL of a proposal (by its number): sent on to its URL for good."""
+
+    def __init__(self, proposal: Proposal) -> None:
+        self.proposal = proposal
+
+
 @require_safe
 @public_page
 def proposal_detail(request, committee: str, session: str, number: str):
-    context, status = _proposal_page(request, committee, session, number)
+    try:
+        context, status = _proposal_page(request, committee, session, number)
+    except Moved as moved:
+        return redirect(moved.proposal.get_absolute_url(), permanent=True)
     context["today"] = timezone.localdate()
     template = "portal/proposal_detail.html" if status == 200 else "portal/proposal_withdrawn.html"
     return render(request, template, context, status=status)
@@ -166,7 +178,10 @@ def proposal_detail(request, committee: str, session: str, number: str):
 @require_safe
 @public_page
 def proposal_json(request, committee: str, session: str, number: str):
-    context, status = _proposal_page(request, committee, session, number)
+    try:
+        context, status = _proposal_page(request, committee, session, number)
+    except Moved as moved:
+        return redirect(moved.proposal.get_absolute_url() + "data.json", permanent=True)
     data = proposal_data(request, context)
     return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False, "indent": 2})
 

@@ -123,3 +123,15 @@ def opens_bracket_run(norm: str) -> bool:
     last_open = max(norm.rfind("["), norm.rfind("【"))
     last_close = max(norm.rfind("]"), norm.rfind("】"))
     return last_open > last_close
+
+
+# Control characters have no place in a letter: they break feeds (XML) and terminals.
+# Tab and line breaks stay; a form feed marks a page break for the parser, and the stored
+# text has it as a line break.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def remove_control_characters(text: str) -> tuple[str, int]:
+    """The text without control characters (form feeds kept), and how many went."""
+    cleaned, count = _CONTROL.subn("", text)
+    return cleaned, count

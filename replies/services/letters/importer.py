@@ -1,5 +1,6 @@
 """Importing reply letters: one path for one letter or many."""
 
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Iterable, Sequence
@@ -23,7 +24,9 @@ from proposals.models import (
     Proposer,
     Session,
     Topic,
+    number_slug,
 )
+from proposals.services import free_slug
 from replies.models import (
     CommitmentItem,
     Reply,
@@ -31,6 +34,7 @@ from replies.models import (
     Target,
 )
 from replies.parsing import ParsedLetter, ParsedSection, parse_letter
+from replies.parsing.text import remove_control_characters
 from replies.services import privacy
 from replies.services.indexing import reindex_proposals
 from replies.services.letters.lookups import ImportCache, region_of
@@ -115,6 +119,7 @@ def _place_of(
         key = f"{title}|{'、'.join(parsed.proposers)}|{department.name}"
         number, stated = "N" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:7].upper(), False
     defaults = {
+        "slug": number_slug(number),
         "number_stated": stated,
         "kind": parsed.kind if parsed.kind in Proposal.Kind.values else Proposal.Kind.OTHER,
         "title": str(title)[:300],
@@ -160,11 +165,17 @@ class _Batch:
         if not first:
             return
         wanted = Q()
-        for session_id, number in first:
-            wanted |= Q(session_id=session_id, number=number)
+        for (session_id, number), place in first.items():
+            # The proposal itself, or another of its session holding the URL part its
+            # number would get (269/2 and 269-2): one query for both.
+            wanted |= Q(session_id=session_id) & (Q(number=number) | Q(slug=place.defaults["slug"]))
+        taken = set()
         # The search vector (18 kB on average) is rewritten by reindexing, never read here.
         for proposal in Proposal.objects.defer("search_vector").filter(wanted):
-            self.proposals[(proposal.session_id, proposal.number)] = proposal
+            key = (proposal.session_id, proposal.number)
+            if key in first:
+                self.proposals[key] = proposal
+            taken.add((proposal.session_id, proposal.slug))
         existing = [proposal.pk for proposal in self.proposals.values()]
         # In key order, so that two imports creating the same proposals wait rather than
         # deadlock.
@@ -173,6 +184,7 @@ class _Batch:
             for key, place in sorted(first.items())
             if key not in self.proposals
         ]
+        _free_slugs(new, taken)
         if new:
             bulk_create_with_history(new, Proposal)
             for proposal in new:
@@ -487,7 +499,13 @@ def import_letters(
     letters = [Letter(text=item) if isinstance(item, str) else item for item in letters]
     cache = ImportCache()
     keywords = cache.topic_keywords()
-    parsed = [letter.parsed or parse_letter(letter.text, topics=keywords) for letter in letters]
+    letters, removed = zip(
+        *(_without_control_characters(letter) for letter in letters), strict=True
+    )
+    parsed = [
+        _with_note(letter.parsed or parse_letter(letter.text, topics=keywords), count)
+        for letter, count in zip(letters, removed, strict=True)
+    ]
     outcomes: list[BatchOutcome] = []
     try:
         with transaction.atomic():
@@ -524,6 +542,20 @@ def import_letters(
         errors += [""] * (len(letters) - len(errors))
         return [BatchOutcome("failed", error=own or reason) for own in errors]
     return outcomes
+
+
+def _without_control_characters(letter: Letter) -> tuple[Letter, int]:
+    text, count = remove_control_characters(letter.text)
+    return (dataclasses.replace(letter, text=text) if count else letter), count
+
+
+def _with_note(parsed: ParsedLetter, removed: int) -> ParsedLetter:
+    if not removed:
+        return parsed
+    note = str(
+        _("已删除答复函中的 %(count)d 个控制字符（不可见的特殊字符）。") % {"count": removed}
+    )
+    return dataclasses.replace(parsed, warnings=(*parsed.warnings, note))
 
 
 def import_letter(
@@ -641,6 +673,21 @@ def _import_one_by_one(
     return outcomes
 
 
+def _free_slugs(proposals: list[Proposal], taken: set[tuple[int, str]]) -> None:
+    """New proposals' URL parts, unique in their session: ``taken`` holds the (session,
+    slug) pairs of the stored proposals they could clash with."""
+    for proposal in proposals:
+        key = (proposal.session_id, proposal.slug)
+        if key in taken:
+            proposal.slug = free_slug(
+                session_id=proposal.session_id,
+                number=proposal.number,
+                taken={slug for session_id, slug in taken if session_id == proposal.session_id},
+            )
+            key = (proposal.session_id, proposal.slug)
+        taken.add(key)
+
+
 def _get_or_create_proposal(*, session: Session, number: str, defaults: dict):
     """get_or_create that lets the unique constraint decide between simultaneous imports."""
     # The search vector (18 kB on average) is rewritten by reindexing, never read here.
@@ -648,6 +695,7 @@ def _get_or_create_proposal(*, session: Session, number: str, defaults: dict):
     proposal = proposals.filter(session=session, number=number).first()
     if proposal is not None:
         return proposal, False
+    defaults = {**defaults, "slug": free_slug(session_id=session.pk, number=number)}
     try:
         with transaction.atomic():
             return Proposal.objects.create(session=session, number=number, **defaults), True
