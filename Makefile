@@ -121,7 +121,8 @@ chaos: install
 	$(BIN)/python bench/chaos.py
 
 # Backups of the PostgreSQL database named by DATABASE_URL (pg_dump's custom format) and of
-# the uploaded files; see "Backup and restore" in README.md.
+# the uploaded files; see "Backup and restore" in README.md. They hold every member's and
+# clerk's personal data: umask 077 makes them readable by their owner only (mode 0600).
 #   make backup                              -> backups/tiantrack-YYYYmmdd-HHMMSS.dump (+ -media.tar.gz)
 #   make backup BACKUP=/path/file.dump
 #   make restore BACKUP=backups/tiantrack-….dump   (into DATABASE_URL, fresh or not)
@@ -131,7 +132,7 @@ MEDIA_DIR ?= $(or $(DJANGO_MEDIA_ROOT),media)
 backup:
 	@case "$$DATABASE_URL" in postgres://*|postgresql://*) ;; \
 	  *) echo "make backup: set DATABASE_URL=postgres://user@host:5432/dbname" >&2; exit 1;; esac
-	@set -eu; \
+	@set -eu; umask 077; \
 	dump="$(BACKUP)"; \
 	if [ -z "$$dump" ]; then mkdir -p "$(BACKUP_DIR)"; dump="$(BACKUP_DIR)/tiantrack-$$(date +%Y%m%d-%H%M%S).dump"; fi; \
 	pg_dump --format=custom --no-owner --no-privileges --file="$$dump.partial" "$$DATABASE_URL"; \
