@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A view that cannot reach the database answers the 503 page, not the 500 one.
+    "core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -152,6 +154,10 @@ SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000")
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:mine"
 LOGOUT_REDIRECT_URL = "portal:home"
+# Staff (the admin, clerks' pages) are logged out this many hours after they logged in,
+# however active they were: a session left open on a shared office computer ends the same
+# day (core.sessions). Members keep Django's default (SESSION_COOKIE_AGE, two weeks).
+STAFF_SESSION_HOURS = float(os.environ.get("DJANGO_STAFF_SESSION_HOURS") or "8")
 
 # A reply is due this many months after the proposal is assigned (交办).
 REPLY_DUE_MONTHS = int(os.environ.get("REPLY_DUE_MONTHS", "3"))

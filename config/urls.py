@@ -19,3 +19,4 @@ urlpatterns = [
 ]
 
 handler400 = "core.views.bad_request"
+handler500 = "core.views.server_error"

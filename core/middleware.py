@@ -1,6 +1,10 @@
 """Middleware of the whole site."""
 
-from core.views import bad_request
+import logging
+
+from core.views import DATABASE_UNAVAILABLE, bad_request, service_unavailable
+
+logger = logging.getLogger(__name__)
 
 
 class RejectNulInQueryMiddleware:
@@ -21,3 +25,28 @@ class RejectNulInQueryMiddleware:
             if "\x00" in key or any("\x00" in value for value in values):
                 return bad_request(request, None)
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that cannot reach the database answers the 503 page (in Chinese, with
+    Retry-After), not the 500 page: the database is restarting or unreachable, and the
+    user should try again shortly. Nothing was saved — a write's transaction never
+    committed, or the commit never returned.
+
+    Errors raised outside a view (a middleware saving the session) reach handler500,
+    which answers the same page (``core.views.server_error``).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_UNAVAILABLE):
+            logger.warning(
+                "database unavailable: %s %s: %s", request.method, request.path, exception
+            )
+            return service_unavailable(request)
+        return None

@@ -1,12 +1,21 @@
-"""Site plumbing views: the health check, the 400 page and django-axes' login hooks."""
+"""Site plumbing views: the health check, the 400, 500 and 503 pages and django-axes'
+login hooks."""
 
 import math
+import sys
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
+from django.views.defaults import server_error as default_server_error
+
+# What the database raises while it cannot be reached (refused, restarting, connection
+# lost mid-request): the site is unavailable for a while, not broken.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
 
 
 @never_cache
@@ -18,6 +27,26 @@ def healthz(request):
     except DatabaseError:
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def service_unavailable(request) -> HttpResponse:
+    """The 503 page: the database cannot be reached. Rendered without the request's
+    context, because the context processors (the user, the messages) read the session
+    from the database that is down."""
+    response = HttpResponse(
+        loader.render_to_string("503.html"), status=503, content_type="text/html; charset=utf-8"
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def server_error(request):
+    """handler500: a database outage raised outside a view (the session saved by its
+    middleware, say) is the 503 page too; anything else is the 500 page."""
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return service_unavailable(request)
+    return default_server_error(request)
 
 
 def bad_request(request, exception):

@@ -3,6 +3,7 @@ of every table, every sequence position and every uploaded file."""
 
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -83,6 +84,8 @@ def make(target: str, **variables: str) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=300,
+        # The usual permissive umask: the recipe must not depend on the caller's.
+        umask=0o022,
     )
 
 
@@ -157,6 +160,30 @@ def test_backup_restores_into_a_fresh_database_with_every_row(populated, fresh_d
         timeout=120,
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_backup_files_are_readable_by_their_owner_only(tmp_path):
+    """The dump and the archive of uploaded files hold every member's and clerk's personal
+    data: `make backup` writes them with mode 0600 (its folder 0700), whatever the caller's
+    umask."""
+    media = tmp_path / "media"
+    (media / "evidence").mkdir(parents=True)
+    (media / "evidence" / "证明.pdf").write_bytes(b"%PDF-1.4 evidence")
+    backups = tmp_path / "backups"
+    result = make(
+        "backup",
+        DATABASE_URL=url_for(connection.settings_dict["NAME"]),
+        BACKUP_DIR=str(backups),
+        DJANGO_MEDIA_ROOT=str(media),
+    )
+    assert result.returncode == 0, result.stderr
+    written = sorted(path.name for path in backups.iterdir())
+    assert len(written) == 2, written
+    assert {name.endswith(".dump") for name in written} == {True, False}, written
+    assert any(name.endswith("-media.tar.gz") for name in written), written
+    assert stat.S_IMODE(backups.stat().st_mode) == 0o700
+    for path in backups.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
 
 
 def test_restore_refuses_without_a_backup_file_or_a_postgres_url():

@@ -1,5 +1,6 @@
 """Open data: the commitments as CSV and JSON downloads."""
 
+import itertools
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -19,13 +20,17 @@ class _Echo:
 
 
 def _export_rows(request):
+    """The rows, streamed. The first is read here, before the response starts: when the
+    database cannot be reached, the visitor gets the 503 page instead of a 200 cut short."""
     filterset = CommitmentFilter(request.GET or None, queryset=selectors.public_commitments())
     commitments = (
         filterset.qs.select_related("reply__proposal__session__committee", "owner", "topic")
         .defer("reply__proposal__search_vector")
         .order_by("pk")
     )
-    return (commitment_row(request, item) for item in commitments.iterator(chunk_size=2000))
+    rows = (commitment_row(request, item) for item in commitments.iterator(chunk_size=2000))
+    first = next(rows, None)
+    return itertools.chain([first], rows) if first is not None else iter(())
 
 
 CSV_COLUMNS = [
@@ -48,11 +53,12 @@ CSV_COLUMNS = [
 @require_safe
 def commitment_export_csv(request):
     writer = spreadsheet.writer(_Echo())
+    rows = _export_rows(request)
 
     def lines():
         # A byte-order mark so spreadsheet programs read the Chinese text as UTF-8.
         yield "\ufeff" + writer.writerow([str(label) for _key, label in CSV_COLUMNS])
-        for row in _export_rows(request):
+        for row in rows:
             yield writer.writerow([row[key] for key, _label in CSV_COLUMNS])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
@@ -62,9 +68,11 @@ def commitment_export_csv(request):
 
 @require_safe
 def commitment_export_json(request):
+    rows = _export_rows(request)
+
     def chunks():
         yield "["
-        for index, row in enumerate(_export_rows(request)):
+        for index, row in enumerate(rows):
             yield ("," if index else "") + json.dumps(
                 row, ensure_ascii=False, cls=DjangoJSONEncoder
             )

@@ -85,3 +85,36 @@ def test_a_successful_login_resets_the_count(client, settings):
         ok = client.post(url, {"username": "qian", "password": "qian-password-1"})
         assert ok.status_code == 302
         client.logout()
+
+
+# ---------------------------------------------------------------------------
+# handler500: a database outage outside a view is the 503 page too
+# ---------------------------------------------------------------------------
+
+
+def test_server_error_is_the_503_page_when_the_database_is_unreachable(rf):
+    """An OperationalError or InterfaceError that a middleware raised (the session saved
+    after the view, say) reaches handler500: the user gets the 503 page, not the 500 one."""
+    from django.db import InterfaceError, OperationalError
+
+    from core.views import server_error
+
+    for error in (OperationalError("connection refused"), InterfaceError("connection closed")):
+        try:
+            raise error
+        except type(error):
+            response = server_error(rf.get("/"))
+        assert response.status_code == 503
+        assert response["Retry-After"] == "30"
+        assert "服务暂时不可用" in response.content.decode()
+
+
+def test_server_error_is_the_500_page_for_anything_else(rf):
+    from core.views import server_error
+
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "服务器暂时出错" in response.content.decode()
