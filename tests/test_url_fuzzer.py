@@ -138,7 +138,12 @@ def problem(response, url: str) -> str | None:
 
 
 def run(client: Client, urls: list[str]) -> None:
-    problems = [p for url in urls if (p := problem(client.get(url), url))]
+    problems = []
+    for url in urls:
+        response = client.get(url)
+        if found := problem(response, url):
+            problems.append(found)
+        response.close()  # a download left unread is closed, as a WSGI server does
     assert not problems, "\n".join(problems[:40]) + f"\n({len(problems)} in all)"
 
 

@@ -28,9 +28,25 @@ def _export_rows(request):
         .defer("reply__proposal__search_vector")
         .order_by("pk")
     )
-    rows = (commitment_row(request, item) for item in commitments.iterator(chunk_size=2000))
+    rows = (commitment_row(request, item) for item in _in_batches(commitments))
     first = next(rows, None)
     return itertools.chain([first], rows) if first is not None else iter(())
+
+
+EXPORT_BATCH = 2000
+
+
+def _in_batches(commitments):
+    """The rows in pk order, a batch of ordinary queries at a time (keyset pagination).
+    Not a server-side cursor: a download read slowly, or abandoned half-way, holds no
+    cursor or transaction open on a database connection that other queries share."""
+    last = 0
+    while True:
+        batch = list(commitments.filter(pk__gt=last)[:EXPORT_BATCH])
+        yield from batch
+        if len(batch) < EXPORT_BATCH:
+            return
+        last = batch[-1].pk
 
 
 CSV_COLUMNS = [
