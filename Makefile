@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install check-python migrate demo browsers ocr lint lint-imports format lock lock-check audit migrations-check ci clean
+.PHONY: run test install check-python migrate demo browsers ocr redis lint lint-imports format lock lock-check audit migrations-check ci clean
 
 run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -15,7 +15,7 @@ run: install
 	@echo "Serving http://$(HOST):$(PORT)/  (admin at http://$(HOST):$(PORT)/admin/)"
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: install browsers ocr
+test: install browsers ocr redis
 	$(BIN)/lint-imports
 	$(BIN)/pytest
 
@@ -68,6 +68,21 @@ ocr:
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
 
+# The integration tests (tests/test_worker.py, tests/test_two_nodes.py, the shared cache's)
+# start throwaway redis-server processes of their own; like `browsers`, apt-get runs only
+# when it is missing. The app itself needs Redis only when REDIS_URL is set.
+redis:
+	@command -v redis-server >/dev/null 2>&1 && exit 0; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "Please install redis-server for the integration tests." >&2; exit 1; \
+	fi; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	else echo "Installing redis-server needs root: run 'make redis' as root." >&2; exit 1; fi; \
+	echo "Installing redis-server with apt-get"; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
@@ -110,6 +125,13 @@ bench-parse: install
 # fixed recipe (target ≤ 2%); a few minutes on two cores. Needs no database.
 bench-ocr: install browsers ocr
 	$(BIN)/python bench/ocr.py
+
+# Two gunicorn nodes sharing PostgreSQL and Redis: a reply published or withdrawn through
+# node A is what node B serves on its next request, conditional requests included
+# (bench/two_nodes.py; tests/test_two_nodes.py runs the same checks in CI).
+.PHONY: two-nodes
+two-nodes: install
+	$(BIN)/python bench/two_nodes.py
 
 # --- Production hardening: a database crash under load, backup and restore ---------------
 .PHONY: chaos backup restore

@@ -371,7 +371,9 @@ def prepare(env: dict[str, str], plan: Plan, samples: Path) -> tuple[str, dict]:
     return password, seeded
 
 
-def start_gunicorn(env: dict[str, str], port: int, logs: Path) -> subprocess.Popen:
+def start_gunicorn(
+    env: dict[str, str], port: int, logs: Path, *, workers: int = WORKERS
+) -> subprocess.Popen:
     process = subprocess.Popen(
         [
             GUNICORN,
@@ -379,7 +381,7 @@ def start_gunicorn(env: dict[str, str], port: int, logs: Path) -> subprocess.Pop
             "--bind",
             f"{HOST}:{port}",
             "--workers",
-            str(WORKERS),
+            str(workers),
             "--timeout",
             "30",
             "--access-logfile",
@@ -545,9 +547,11 @@ class Browser:
         path: str,
         fields: list[tuple[str, str]] | None = None,
         files: list[tuple[str, str, bytes, str]] | None = None,
+        extra_headers: dict[str, str] | None = None,
     ) -> Response:
         origin = f"http://{HOST}:{self.port}"
         headers = {"Host": f"{HOST}:{self.port}", "User-Agent": "tiantrack-chaos"}
+        headers.update(extra_headers or {})
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -601,8 +605,10 @@ class Browser:
         finally:
             connection.close()
 
-    def get(self, path: str) -> Response:
-        return self.request("GET", path)
+    def get(self, path: str, **headers: str) -> Response:
+        """GET ``path``; ``if_none_match="…"`` becomes the If-None-Match header."""
+        extra = {name.replace("_", "-").title(): value for name, value in headers.items()}
+        return self.request("GET", path, extra_headers=extra)
 
     def said(self) -> str:
         """The message the last answer left for the next page, if it set one."""

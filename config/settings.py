@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -165,6 +166,71 @@ REPLY_DUE_MONTHS = int(os.environ.get("REPLY_DUE_MONTHS", "3"))
 RETURN_WORKING_DAYS = int(os.environ.get("RETURN_WORKING_DAYS", "10"))
 # Departments are reminded of commitments due within this many days.
 REMINDER_DAYS = int(os.environ.get("REMINDER_DAYS", "14"))
+
+# ---------------------------------------------------------------------------
+# Shared cache and background work (docs/scaling.md)
+#
+# REDIS_URL (for example redis://:password@redis:6379/0) makes Redis the cache shared by
+# every worker and node — the page cache and the dashboard's lists — and Celery's broker.
+# Without it: a per-process local-memory cache and tasks run eagerly in the caller, so
+# `make run` and the tests need nothing but Python.
+# ---------------------------------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+
+
+def redis_caches(url: str) -> dict:
+    """The CACHES setting for a Redis at ``url`` (tests/core/test_shared_cache.py uses it
+    with a throwaway Redis)."""
+    return {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "tiantrack"),
+            "OPTIONS": {
+                # Redis down or unreachable: every cache call is a miss and the site keeps
+                # serving, uncached. The short timeouts bound what an unreachable Redis
+                # costs a request.
+                "IGNORE_EXCEPTIONS": True,
+                "LOG_IGNORED_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.2")),
+                "SOCKET_TIMEOUT": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
+            },
+        }
+    }
+
+
+if REDIS_URL:
+    CACHES = redis_caches(REDIS_URL)
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+DJANGO_REDIS_LOGGER = "core.cache"
+
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL) or "memory://"
+# Results are not kept: a task reports through the database (ImportJob rows), never through
+# a result backend.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged after it ran, so a worker killed mid-task leaves it to another;
+# every task is written to be safe to run twice.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# The scheduler (`celery -A config beat`) instead of cron; times are Beijing time.
+CELERY_BEAT_SCHEDULE = {
+    "send-reminders": {
+        "task": "replies.tasks.send_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "remove-stale-uploads": {
+        "task": "replies.tasks.remove_stale_uploads",
+        "schedule": crontab(minute=17),
+    },
+}
 
 LOGGING = {
     "version": 1,

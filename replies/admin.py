@@ -18,6 +18,7 @@ from core.roles import can_publish, department_of, is_office
 from proposals.admin import ProposalAdmin, SessionFilter
 from proposals.models import Department, Proposal, Topic
 from replies.forms import (
+    BatchImportForm,
     DeadlineForm,
     LetterPreviewForm,
     LetterSourceForm,
@@ -31,6 +32,7 @@ from replies.models import (
     CommitmentStatus,
     CommitmentUpdate,
     DeadlineChange,
+    ImportJob,
     Reminder,
     Reply,
     ReplyRevision,
@@ -39,7 +41,14 @@ from replies.models import (
 from replies.parsing import parse_letter
 from replies.parsing.text import remove_control_characters
 from replies.services import deadlines, privacy, progress, publication
-from replies.services.letters import importer, lookups, preview
+from replies.services.letters import importer, jobs, lookups, preview
+
+OUTCOME_LABELS = [
+    ("imported", _("新导入")),
+    ("updated", _("已更新")),
+    ("unchanged", _("未变（已导入过）")),
+    ("failed", _("失败")),
+]
 
 
 class ReadOnlyInline:
@@ -319,6 +328,16 @@ class ReplyAdmin(AccessScopedMixin, SimpleHistoryAdmin):
                 self.admin_site.admin_view(self.import_letter_view),
                 name="replies_reply_import",
             ),
+            path(
+                "import/batch/",
+                self.admin_site.admin_view(self.import_batch_view),
+                name="replies_reply_import_batch",
+            ),
+            path(
+                "import/batch/<int:pk>/",
+                self.admin_site.admin_view(self.import_job_view),
+                name="replies_reply_import_job",
+            ),
             *super().get_urls(),
         ]
 
@@ -400,6 +419,83 @@ class ReplyAdmin(AccessScopedMixin, SimpleHistoryAdmin):
             source.fields["publish"].disabled = True
         return TemplateResponse(
             request, "admin/replies/import_letter.html", {**context, "source": source}
+        )
+
+    def import_batch_view(self, request):
+        """Many letters at once: stored, then imported in the background (``replies.tasks``);
+        the page lists the user's recent batches."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        self._clerk_department(request)  # a clerk without a department may not import
+        if request.method == "POST":
+            form = BatchImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                job = jobs.submit(
+                    files=form.cleaned_data["files"],
+                    actor=request.user,
+                    publish=form.cleaned_data["publish"],
+                    committee=form.cleaned_data["committee"],
+                    unknown_committee=form.cleaned_data["unknown_committee"],
+                )
+                return redirect(reverse("admin:replies_reply_import_job", args=[job.pk]))
+        else:
+            form = BatchImportForm(initial={"publish": False})
+        if not can_publish(request.user):
+            form.fields["publish"].disabled = True
+            form.fields["publish"].help_text = _("只有提案委可以公开答复；保存为草稿。")
+        recent = ImportJob.objects.visible_to(request.user).select_related("created_by")[:20]
+        return TemplateResponse(
+            request,
+            "admin/replies/import_batch.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("批量导入答复函"),
+                "form": form,
+                "recent": recent,
+                "single_url": reverse("admin:replies_reply_import"),
+            },
+        )
+
+    def import_job_view(self, request, pk: int):
+        """One batch's progress (the page reloads itself until the batch is done) and each
+        letter's outcome, linked to the reply it made."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        job = (
+            ImportJob.objects.visible_to(request.user)
+            .select_related("created_by", "committee")
+            .filter(pk=pk)
+            .first()
+        )
+        if job is None:
+            raise Http404(_("没有这个导入任务。"))
+        readable = set(
+            Reply.objects.visible_to(request.user)
+            .filter(pk__in=[row.get("reply") for row in job.results if row.get("reply")])
+            .values_list("pk", flat=True)
+        )
+        outcomes = dict(OUTCOME_LABELS)
+        rows = [
+            {
+                **row,
+                "label": outcomes.get(row.get("outcome"), row.get("outcome")),
+                "url": reverse("admin:replies_reply_change", args=[row["reply"]])
+                if row.get("reply") in readable
+                else "",
+            }
+            for row in job.results
+        ]
+        return TemplateResponse(
+            request,
+            "admin/replies/import_job.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("批量导入进度"),
+                "job": job,
+                "rows": rows,
+            },
         )
 
     def _clerk_department(self, request) -> Department | None:

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.numerals import parse_session_label
-from proposals.models import Proposal, Topic
+from proposals.models import Committee, Proposal, Topic
 from replies.models import Classification, CommitmentStatus, Reply, Satisfaction
 from replies.parsing import ParsedLetter, ParsedSection, ParsedTarget, read_letter_bytes
 
@@ -93,6 +93,93 @@ class LetterSourceForm(forms.Form):
             raise ValidationError(_("请粘贴答复函全文或上传文件。"), code="empty")
         cleaned["letter"] = text
         return cleaned
+
+
+class _MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class _MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            _MultipleFileInput(
+                attrs={"accept": ",".join(sorted(TEXT_EXTENSIONS | DOCUMENT_EXTENSIONS))}
+            ),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        items = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        if not items:
+            super().clean(None, initial)  # "required"
+            return []
+        return [super(_MultipleFileField, self).clean(item, initial) for item in items]
+
+
+# Files of one batch: Django refuses more than DATA_UPLOAD_MAX_NUMBER_FILES (100) anyway.
+MAX_BATCH_FILES = 100
+
+
+class BatchImportForm(forms.Form):
+    """Many letters at once, imported in the background with a progress page."""
+
+    files = _MultipleFileField(
+        label=_("答复函文件"),
+        error_messages={"required": _("请选择要导入的答复函文件。")},
+    )
+    committee = forms.ModelChoiceField(
+        label=_("委员会"),
+        queryset=None,
+        required=False,
+        empty_label=_("按答复单位所在地区识别"),
+        help_text=_("选择后，这批答复函都归入这个委员会。"),
+    )
+    unknown_committee = forms.BooleanField(
+        label=_("地区不明时归入“未注明地区”"),
+        required=False,
+        help_text=_("不勾选时，读不出地区的答复函导入失败并列出原因，可改为单独导入。"),
+    )
+    publish = forms.BooleanField(
+        label=_("导入后立即公开"),
+        required=False,
+        help_text=_("取消勾选则保存为草稿，公众看不到。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["committee"].queryset = Committee.objects.order_by("name")
+        self.fields["files"].help_text = _(
+            "可一次选择多个文件（最多 %(count)s 个）：文本、网页、Word（.docx）、PDF 或扫描图片，"
+            "每个最大 %(mb)s MB。扫描件在后台识别，不限页数。"
+        ) % {"count": MAX_BATCH_FILES, "mb": settings.LETTER_UPLOAD_MAX_BYTES // (1024 * 1024)}
+
+    def clean_files(self) -> list[tuple[str, bytes]]:
+        uploads = self.cleaned_data.get("files") or []
+        if len(uploads) > MAX_BATCH_FILES:
+            raise ValidationError(
+                _("一次最多导入 %(count)s 个文件。") % {"count": MAX_BATCH_FILES}, code="too_many"
+            )
+        problems, files = [], []
+        for upload in uploads:
+            name = PurePath(upload.name).name
+            suffix = PurePath(name).suffix.lower()
+            if suffix not in LETTER_EXTENSIONS:
+                problems.append(_("%(name)s：文件类型不支持。") % {"name": name})
+            elif suffix in TEXT_EXTENSIONS and upload.size > MAX_UPLOAD_BYTES:
+                problems.append(_("%(name)s：文本文件超过 2 MB。") % {"name": name})
+            elif upload.size > settings.LETTER_UPLOAD_MAX_BYTES:
+                problems.append(
+                    _("%(name)s：超过 %(mb)s MB。")
+                    % {"name": name, "mb": settings.LETTER_UPLOAD_MAX_BYTES // (1024 * 1024)}
+                )
+            else:
+                files.append((name, upload.read()))
+        if problems:
+            raise ValidationError(problems, code="file")
+        return files
 
 
 class LetterPreviewForm(forms.Form):

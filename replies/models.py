@@ -644,3 +644,106 @@ class PersonalDataDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}：{self.text}"
+
+
+class ImportJobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ImportJobQuerySet":
+        """The office reads every batch; a clerk the batches of their own department; nobody
+        else any (a clerk without a department: none)."""
+        role = role_of(user)
+        if role == Role.OFFICE:
+            return self
+        if role == Role.CLERK and (department := department_of(user)) is not None:
+            return self.filter(department_id=department)
+        return self.none()
+
+
+class ImportJob(models.Model):
+    """A batch of uploaded letters imported in the background (``replies.tasks``): the
+    admin shows its progress; each letter's outcome is kept here once its upload is gone."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("导入中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("未完成")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("提交人"),
+    )
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    # How the letters are filed: as the import command's options.
+    publish = models.BooleanField(_("导入后公开"), default=False)
+    committee = models.ForeignKey(
+        "proposals.Committee",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("委员会"),
+    )
+    unknown_committee = models.BooleanField(_("未注明地区时归入“未注明地区”"), default=False)
+    # A clerk's batch: every letter is the clerk's department's, whatever it says.
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("承办单位"),
+    )
+    total = models.PositiveIntegerField(_("文件数"), default=0)
+    processed = models.PositiveIntegerField(_("已处理"), default=0)
+    imported = models.PositiveIntegerField(_("新导入"), default=0)
+    updated = models.PositiveIntegerField(_("已更新"), default=0)
+    unchanged = models.PositiveIntegerField(_("未变"), default=0)
+    failed = models.PositiveIntegerField(_("失败"), default=0)
+    # [{"name", "outcome", "reason", "warnings", "reply"}] in upload order.
+    results = models.JSONField(_("结果"), default=list, blank=True, encoder=ReadableJSONEncoder)
+    error = models.CharField(_("错误"), max_length=300, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("批量导入")
+        verbose_name_plural = _("批量导入")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+
+    @property
+    def percent(self) -> int:
+        return 100 * self.processed // self.total if self.total else 100
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class ImportUpload(models.Model):
+    """One uploaded letter waiting for its batch: kept in the database (every web node and
+    worker reads it, no shared disk needed) and deleted once it has been imported."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="uploads")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=255)
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["job", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "position"], name="uniq_upload_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

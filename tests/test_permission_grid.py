@@ -37,7 +37,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core import roles
 from proposals.models import Clerk, DeadlineExtension, Proposer
-from replies.models import Reminder, Reply
+from replies.models import ImportJob, Reminder, Reply
 from replies.services import deadlines, progress, publication
 from tests import factories
 
@@ -192,7 +192,28 @@ def _build(media_root) -> World:
                     revision,
                 )
             )
-    return World(users=users, objects=objects)
+    # A batch import of each department, naming its draft (the file and the reply made).
+    jobs = {}
+    for dept in DEPARTMENTS:
+        draft = next(o for o in objects if o.dept == dept and o.state == "draft")
+        jobs[dept] = ImportJob.objects.create(
+            created_by=users[f"clerk_{dept}"],
+            department=draft.reply.department,
+            total=1,
+            processed=1,
+            imported=1,
+            status=ImportJob.Status.DONE,
+            results=[
+                {
+                    "name": f"{draft.marker}.txt",
+                    "outcome": "imported",
+                    "reason": "",
+                    "warnings": [],
+                    "reply": draft.reply.pk,
+                }
+            ],
+        )
+    return World(users=users, objects=objects, extra={"jobs": jobs})
 
 
 @pytest.fixture(scope="module")
@@ -706,6 +727,8 @@ ROWS: list[Row] = [
     Row("admin:view_on_site", view_on_site_cells),
     Row("admin:app_list", app_list_cells),
     Row("admin:replies_reply_import", import_cells),
+    Row("admin:replies_reply_import_batch", lambda w, r: _batch_cells(w, r)),
+    Row("admin:replies_reply_import_job", lambda w, r: _job_cells(w, r)),
     Row("admin:replies_reply_changelist#publish", publish_action_cells),
     Row("admin:auth_user_password_change", lambda w, r: _user_password_cells(w, r)),
     Row("admin:replies_commitmentitem_deadline", lambda w, r: _deadline_cells(w, r)),
@@ -747,6 +770,31 @@ def _privacy_cells(world: World, role: str) -> Iterator[Cell]:
         elif role == f"clerk_{obj.dept}":
             yield Cell("GET", url, {200}, set(), True)
             yield Cell("POST", url, set(), {403}, False, data=data)
+        else:
+            yield Cell("GET", url, set(), {403}, False)
+
+
+def _batch_cells(world: World, role: str) -> Iterator[Cell]:
+    """The batch import page (the form and the user's recent batches): who may import."""
+    url = reverse("admin:replies_reply_import_batch")
+    if role in NON_STAFF:
+        yield Cell("GET", url, set(), {302}, False)
+    elif "a" in perms("replies.reply", role, None) and role != "clerk_none":
+        yield Cell("GET", url, {200}, set(), True)
+    else:
+        yield Cell("GET", url, set(), {403}, False)
+
+
+def _job_cells(world: World, role: str) -> Iterator[Cell]:
+    """A batch's progress page: the office's, and the department's own clerks'."""
+    for dept, job in world.extra["jobs"].items():
+        url = reverse("admin:replies_reply_import_job", args=[job.pk])
+        if role in NON_STAFF:
+            yield Cell("GET", url, set(), {302}, False)
+        elif role == "office" or role == f"clerk_{dept}":
+            yield Cell("GET", url, {200}, set(), True)
+        elif role.startswith("clerk_") and role != "clerk_none":
+            yield Cell("GET", url, set(), {404}, False)
         else:
             yield Cell("GET", url, set(), {403}, False)
 

@@ -1,6 +1,5 @@
 """The oversight dashboard and its CSV downloads."""
 
-
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _

@@ -315,3 +315,39 @@ def test_no_inline_script_anywhere(client, seed, office_user):
     preview = client.post(reverse("admin:replies_reply_import"), {"text": seed.reply.body})
     assert preview.status_code == 200
     assert_no_inline_code(preview)
+
+
+# ---------------------------------------------------------------------------
+# Shared cache and background work
+# ---------------------------------------------------------------------------
+
+SHOW_CACHE_AND_TASKS = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.CACHES['default']['BACKEND'], s.CELERY_BROKER_URL, s.CELERY_TASK_ALWAYS_EAGER)"
+)
+
+
+def _show(**env_overrides: str) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CELERY_BROKER_URL")}
+    env.update(env_overrides, DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEBUG="1")
+    result = subprocess.run(
+        [sys.executable, "-c", SHOW_CACHE_AND_TASKS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_without_redis_nothing_but_python_is_needed():
+    backend, broker, eager = _show()
+    assert backend.endswith("LocMemCache") and broker == "memory://" and eager == "True"
+
+
+def test_redis_url_makes_redis_the_cache_and_the_broker():
+    backend, broker, eager = _show(REDIS_URL="redis://:secret@cache.internal:6379/0")
+    assert backend == "django_redis.cache.RedisCache"
+    assert broker == "redis://:secret@cache.internal:6379/0" and eager == "False"

@@ -1,0 +1,39 @@
+"""Background work (Celery, ``config/celery.py``): each task takes ids, never letter text,
+and is safe to run twice (tasks are acknowledged after they ran). Without ``REDIS_URL``
+they run eagerly inside the caller."""
+
+from celery import shared_task
+from django.db import transaction
+
+from proposals.models import Proposal
+from replies.services import indexing, reminders
+from replies.services.letters import jobs
+from replies.services.letters.jobs import import_batch
+
+__all__ = ["import_batch", "reindex", "remove_stale_uploads", "send_reminders"]
+
+REINDEX_BATCH = 500
+
+
+@shared_task(name="replies.tasks.send_reminders")
+def send_reminders() -> dict[str, int]:
+    """The daily reminder e-mails (beat, 08:00 Beijing time); idempotent per day."""
+    return reminders.send_reminders()
+
+
+@shared_task(name="replies.tasks.reindex")
+def reindex(proposal_ids: list[int] | None = None) -> int:
+    """Refresh the search index of these proposals, or of all of them: a batch of 500 per
+    transaction, so searches see each batch old or new, never half-written."""
+    if proposal_ids is None:
+        proposal_ids = list(Proposal.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(proposal_ids), REINDEX_BATCH):
+        with transaction.atomic():
+            indexing.reindex_proposals(proposal_ids[start : start + REINDEX_BATCH])
+    return len(proposal_ids)
+
+
+@shared_task(name="replies.tasks.remove_stale_uploads")
+def remove_stale_uploads() -> int:
+    """Uploads of batches no worker finished within a day are deleted (hourly)."""
+    return jobs.remove_stale()
