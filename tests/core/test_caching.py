@@ -72,3 +72,13 @@ def test_commitment_counts_are_shared_by_the_pages_of_a_filter(client, public_da
     progress.post_update(commitment=item, status=CommitmentStatus.FULFILLED)
     again = client.get(url, {"status": "in_progress", "page": 2})
     assert again.context["counts"]["total"] == 51
+
+
+def test_the_page_cache_says_whether_it_answered(client):
+    """X-Cache: miss when the view ran, hit when the page cache answered (the benchmark's
+    hit ratio is counted from it); a write makes the next answer a miss again."""
+    reply = _publish("关于建设口袋公园的建议", "建设口袋公园")
+    assert client.get("/")["X-Cache"] == "miss"
+    assert client.get("/")["X-Cache"] == "hit"
+    publication.withdraw_reply(reply=reply, reason="测试：撤回", actor=None)
+    assert client.get("/")["X-Cache"] == "miss"
