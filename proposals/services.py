@@ -22,6 +22,19 @@ Status = Proposal.Status
 # Sent, inside the writer's transaction, when a public proposal's own text changed (title,
 # number, proposers): the replies app reindexes it (a lower layer may not call up).
 public_text_changed = Signal()
+# Public proposals changed in what the roll-ups count (reply due dates, the session): the
+# replies app recounts their cells in the same transaction. ``sessions_before`` maps a
+# proposal moved to another session to the one it left.
+public_counts_changed = Signal()
+
+
+def _public_change(proposal_ids, *, sessions_before: dict[int, int] | None = None) -> None:
+    """Roll-ups, then the public-data version (the last write)."""
+    public_counts_changed.send(
+        sender=Proposal, proposal_ids=list(proposal_ids), sessions_before=sessions_before or {}
+    )
+    bump_public_version()
+
 
 # What a proposal's page shows of the proposal itself.
 PUBLIC_FIELDS = {"title", "number", "kind", "session", "lead_department", "status", "reply_due"}
@@ -53,12 +66,16 @@ def save_proposal(
     proposal.full_clean()
     if actor is not None and getattr(actor, "is_authenticated", False):
         proposal._history_user = actor
-    proposal.save()
     changed = set(changed)
+    moved = {}
+    if proposal.pk is not None and "session" in changed:
+        before = Proposal.objects.filter(pk=proposal.pk).values_list("session_id", flat=True)
+        moved = {proposal.pk: before.first()}
+    proposal.save()
     if proposal.is_public and changed & PUBLIC_FIELDS:
         if changed & TEXT_FIELDS:
             public_text_changed.send(sender=Proposal, proposal_ids=[proposal.pk])
-        bump_public_version()
+        _public_change([proposal.pk], sessions_before=moved)
     return proposal
 
 
@@ -124,7 +141,7 @@ def transition(*, proposal: Proposal, to: str, today: datetime.date | None = Non
     proposal.status = to
     proposal.save(update_fields=["status", "updated_at"])
     if proposal.is_public:
-        bump_public_version()
+        _public_change([proposal.pk])
     return proposal
 
 
@@ -153,7 +170,7 @@ def transition_all(*, proposals: Sequence[Proposal], to: str) -> list[Proposal]:
         )
         Proposal.history.bulk_history_create(proposals, update=True, batch_size=500)
     if any(proposal.is_public for proposal in proposals):
-        bump_public_version()
+        _public_change([proposal.pk for proposal in proposals if proposal.is_public])
     return list(proposals)
 
 
@@ -203,7 +220,8 @@ def record_assignments(assignments: Mapping[int, datetime.date]) -> list[Proposa
     update_rows(proposals, ["assigned_on", "reply_due", "updated_at"])
     Proposal.history.bulk_history_create(proposals, update=True, batch_size=500)
     if any(proposal.is_public for proposal in proposals):
-        bump_public_version()  # the on-time rate counts against the reply due dates
+        # The on-time rate counts against the reply due dates.
+        _public_change([proposal.pk for proposal in proposals if proposal.is_public])
     return proposals
 
 
@@ -291,5 +309,5 @@ def approve_extension(*, extension: DeadlineExtension, user: AbstractBaseUser) -
     proposal.reply_due = max(extension.new_due, proposal.reply_due or extension.new_due)
     proposal.save(update_fields=["reply_due", "updated_at"])
     if proposal.is_public:
-        bump_public_version()  # the on-time rate counts against the approved date
+        _public_change([proposal.pk])  # the on-time rate counts against the approved date
     return extension

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,13 +9,35 @@ def _reindex(sender, proposal_ids, **kwargs) -> None:
     reindex_proposals(proposal_ids)
 
 
+def _recount(sender, proposal_ids, sessions_before, **kwargs) -> None:
+    from replies.services import rollups
+
+    cells = rollups.cells_of(proposals=proposal_ids)
+    # A proposal moved to another session: the cells it left are recounted too.
+    left = {session for session in sessions_before.values() if session is not None}
+    cells |= {(session, department) for session in left for _s, department in cells}
+    rollups.refresh(cells)
+
+
+def _build_tallies(sender, **kwargs) -> None:
+    """After migrate: count the roll-ups once, if they were never counted (a new database,
+    or the migration that adds them on an existing one)."""
+    from replies.models import TallyState
+    from replies.services import rollups
+
+    if not TallyState.objects.exists():
+        rollups.rebuild()
+
+
 class RepliesConfig(AppConfig):
     name = "replies"
     verbose_name = _("答复与承诺")
 
     def ready(self) -> None:
-        from proposals.services import public_text_changed
+        from proposals.services import public_counts_changed, public_text_changed
 
         # A public proposal's own text changed: its search entry follows, in the same
         # transaction (the proposals app cannot call the replies app's indexing).
         public_text_changed.connect(_reindex, dispatch_uid="replies.reindex_proposal")
+        public_counts_changed.connect(_recount, dispatch_uid="replies.recount_proposal")
+        post_migrate.connect(_build_tallies, sender=self, dispatch_uid="replies.build_tallies")

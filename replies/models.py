@@ -747,3 +747,68 @@ class ImportUpload(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Tally(models.Model):
+    """Roll-ups of the public data (``replies.services.rollups``), kept current by the
+    services in each write's transaction, at six levels: a (committee, session,
+    department) cell, and its sums by session, by committee and department, by committee,
+    by department and overall — 0 stands for "all". The home page, the dashboard and the
+    commitment counts read a few rows instead of every commitment in scope.
+
+    Overdue is counted as of ``TallyState.as_of``; readers add the open commitments that
+    fell due since (a day's worth, read from an index: see ``rollups.overdue_since``)."""
+
+    committee_id = models.BigIntegerField(default=0)
+    session_id = models.BigIntegerField(default=0)
+    department_id = models.BigIntegerField(default=0)
+    # Public commitments (of published replies, withdrawn ones excluded), by owner.
+    commitments = models.PositiveIntegerField(default=0)
+    not_started = models.PositiveIntegerField(default=0)
+    in_progress = models.PositiveIntegerField(default=0)
+    fulfilled = models.PositiveIntegerField(default=0)
+    partial = models.PositiveIntegerField(default=0)
+    not_fulfilled = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    # ... and of the overdue ones, by status (fulfilled is never overdue).
+    overdue_not_started = models.PositiveIntegerField(default=0)
+    overdue_in_progress = models.PositiveIntegerField(default=0)
+    overdue_partial = models.PositiveIntegerField(default=0)
+    overdue_not_fulfilled = models.PositiveIntegerField(default=0)
+    progress_sum = models.BigIntegerField(default=0)
+    # Published replies, by replying department: all of them, then the current answers
+    # (co-handlers' opinions and superseded letters left out) the rates count.
+    public_replies = models.PositiveIntegerField(default=0)
+    answers = models.PositiveIntegerField(default=0)
+    due_known = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    classified = models.PositiveIntegerField(default=0)
+    class_a = models.PositiveIntegerField(default=0)
+    class_b = models.PositiveIntegerField(default=0)
+    class_c = models.PositiveIntegerField(default=0)
+    class_d = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["committee_id", "session_id", "department_id"], name="uniq_tally_cell"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["department_id", "session_id"], name="tally_department"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.committee_id}/{self.session_id}/{self.department_id}"
+
+
+class TallyState(models.Model):
+    """The one row saying as of which day ``Tally.overdue`` counts; its lock serialises
+    the writers of the tallies."""
+
+    as_of = models.DateField()
+
+    def __str__(self) -> str:
+        return self.as_of.isoformat()

@@ -9,10 +9,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import (
-    Avg,
     Count,
     Exists,
-    F,
     OuterRef,
     Prefetch,
     Q,
@@ -21,7 +19,6 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from core.caching import cached_until_write
 from proposals import search
 from proposals.models import Committee, Department, Proposal, Session, Topic
 from replies.models import (
@@ -31,9 +28,10 @@ from replies.models import (
     CommitmentUpdate,
     DeadlineChange,
     Reply,
-    Satisfaction,
+    Tally,
     Target,
 )
+from replies.services import rollups
 
 OVERDUE = "overdue"
 
@@ -82,11 +80,57 @@ def status_counts(
     return commitments.aggregate(**aggregates)
 
 
-def home_figures() -> dict[str, Any]:
+def home_figures(today: datetime.date | None = None) -> dict[str, Any]:
+    """The home page's figures, from the overall tally row (``rollups``): a couple of
+    queries however many replies there are."""
+    today = today or timezone.localdate()
+    row = Tally.objects.filter(committee_id=0, session_id=0, department_id=0).first()
+    correction = rollups.overdue_correction(today).get((), {})
     return {
-        "replies": public_replies().count(),
-        "commitments": status_counts(public_commitments()),
+        "replies": row.public_replies if row else 0,
+        "commitments": rollups.status_counts(row, correction),
     }
+
+
+def commitment_counts(filterset, today: datetime.date | None = None) -> dict[str, int] | None:
+    """``status_counts`` of the commitment list's filter, from one tally row when the
+    filter is by committee, session, department and status only; None otherwise (the
+    caller counts)."""
+    today = today or timezone.localdate()
+    filterset.errors  # noqa: B018  (validates: values that are not valid are ignored)
+    data = {name: value for name, value in filterset.form.cleaned_data.items() if value}
+    if set(data) - {"committee", "session", "department", "status"}:
+        return None
+    committee, session = data.get("committee"), data.get("session")
+    department, status = data.get("department"), data.get("status")
+    empty = rollups.status_counts(None)
+    if committee is not None and session is not None and session.committee_id != committee.pk:
+        return empty
+    key = {
+        "committee_id": session.committee_id if session else committee.pk if committee else 0,
+        "session_id": session.pk if session else 0,
+        "department_id": department.pk if department else 0,
+    }
+    row = Tally.objects.filter(**key).first()
+    scope = Q()
+    if key["committee_id"]:
+        scope &= Q(reply__proposal__session__committee_id=key["committee_id"])
+    if key["session_id"]:
+        scope &= Q(reply__proposal__session_id=key["session_id"])
+    if key["department_id"]:
+        scope &= Q(owner_id=key["department_id"])
+    correction = rollups.overdue_correction(today, scope=scope).get((), {})
+    counts = rollups.status_counts(row, correction)
+    if not status:
+        return counts
+    if status == OVERDUE:
+        counts = rollups.overdue_by_status(row, correction)
+        counts[OVERDUE] = counts["total"] = sum(counts.values())
+        return counts
+    only = dict.fromkeys(counts, 0)
+    only[status] = only["total"] = counts[status]
+    only[OVERDUE] = rollups.overdue_by_status(row, correction)[status]
+    return only
 
 
 def latest_replies(limit: int = 10) -> list[Reply]:
@@ -353,73 +397,44 @@ def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _reply_rows(replies: QuerySet[Reply], key: str, label_fields: list[str]) -> dict[Any, dict]:
-    rows = (
-        # NOT EXISTS, not a LEFT JOIN ... IS NULL: PostgreSQL estimates the anti-join well,
-        # while the outer-join form was estimated at one row and joined by nested loops
-        # (50 s at 200,000 replies).
-        replies.filter(role=Reply.Role.ANSWER)
-        .exclude(Exists(Reply.objects.filter(supersedes=OuterRef("pk"))))
-        .values(key, *label_fields)
-        .annotate(
-            replies=Count("pk"),
-            due_known=Count(
-                "pk", filter=Q(proposal__reply_due__isnull=False, letter_date__isnull=False)
-            ),
-            on_time=Count("pk", filter=Q(letter_date__lte=F("proposal__reply_due"))),
-            rated=Count("pk", filter=~Q(satisfaction="")),
-            satisfied=Count(
-                "pk", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY])
-            ),
-            classified=Count("pk", filter=~Q(classification="")),
-            **{f"class_{c}": Count("pk", filter=Q(classification=c)) for c in CLASSES},
-        )
-        .order_by()
+def _table_row(key: int, label: str, row: Tally, overdue_extra: int) -> dict[str, Any]:
+    return {
+        "key": key,
+        "label": label,
+        "replies": row.answers,
+        "on_time_rate": _rate(row.on_time, row.due_known),
+        "satisfaction_rate": _rate(row.satisfied, row.rated),
+        "rated": row.rated,
+        "classes": {
+            c: _rate(getattr(row, rollups.CLASS_COLUMNS[c]), row.classified) for c in CLASSES
+        },
+        "commitments": row.commitments,
+        "overdue": row.overdue + overdue_extra,
+        "progress": round(row.progress_sum / row.commitments) if row.commitments else None,
+        "statuses": {s: getattr(row, s) for s in CommitmentStatus.values},
+    }
+
+
+def _overdue_extra(today: datetime.date, scope: Q) -> dict[tuple[int, int, int], int]:
+    """The tallies' overdue counts' correction for today (see ``rollups``), for every
+    (committee, session, department) level key."""
+    extra: dict[tuple[int, int, int], int] = Counter()
+    found = rollups.overdue_correction(
+        today,
+        scope=scope,
+        keys=("reply__proposal__session__committee_id", "reply__proposal__session_id", "owner_id"),
     )
-    return {row[key]: row for row in rows}
-
-
-def _commitment_rows(commitments: QuerySet[CommitmentItem], key: str, today: datetime.date) -> dict:
-    rows = (
-        commitments.values(key)
-        .annotate(
-            commitments=Count("pk"),
-            overdue=Count("pk", filter=Q(due_on__lt=today) & ~Q(status=CommitmentStatus.FULFILLED)),
-            progress=Avg("progress"),
-            **{f"status_{s}": Count("pk", filter=Q(status=s)) for s in CommitmentStatus.values},
-        )
-        .order_by()
-    )
-    return {row[key]: row for row in rows}
-
-
-def _merge(reply_rows: dict, commitment_rows: dict, label) -> list[dict[str, Any]]:
-    table = []
-    for key in set(reply_rows) | set(commitment_rows):
-        if key is None:
-            continue
-        replies = reply_rows.get(key, {})
-        commitments = commitment_rows.get(key, {})
-        row = {
-            "key": key,
-            "label": label(replies) if replies else None,
-            "replies": replies.get("replies", 0),
-            "on_time_rate": _rate(replies.get("on_time", 0), replies.get("due_known", 0)),
-            "satisfaction_rate": _rate(replies.get("satisfied", 0), replies.get("rated", 0)),
-            "rated": replies.get("rated", 0),
-            "classes": {
-                c: _rate(replies.get(f"class_{c}", 0), replies.get("classified", 0))
-                for c in CLASSES
-            },
-            "commitments": commitments.get("commitments", 0),
-            "overdue": commitments.get("overdue", 0),
-            "progress": round(commitments["progress"])
-            if commitments.get("progress") is not None
-            else None,
-            "statuses": {s: commitments.get(f"status_{s}", 0) for s in CommitmentStatus.values},
-        }
-        table.append(row)
-    return table
+    for (committee, session, department), statuses in found.items():
+        for level in (
+            (committee, session, department),
+            (committee, session, 0),
+            (committee, 0, department),
+            (committee, 0, 0),
+            (0, 0, department),
+            (0, 0, 0),
+        ):
+            extra[level] += sum(statuses.values())
+    return extra
 
 
 # Without a committee chosen, the department table shows the departments with the most
@@ -437,132 +452,105 @@ def dashboard(
 ) -> dict[str, Any]:
     """Rates per committee (or per session of one committee) and per department,
     commitments by status, overdue and oldest: of published replies only, for every
-    visitor (draft figures are the proposal office's, in the admin), so that one cached
-    roll-up serves everyone and its key holds nothing about who asks.
+    visitor (draft figures are the proposal office's, in the admin).
 
-    The roll-ups read every commitment in scope (a second at province scale), so the
-    result is cached until anything is written (``public_data_version``) or the day
-    changes; the two lists come from partial indexes in a millisecond.
-    """
+    The tables are read from the roll-ups (``Tally``, kept current by the services), a
+    few hundred rows at most whatever the number of commitments; the two lists come from
+    partial indexes in a millisecond. Also returned: the committees and the chosen
+    committee's sessions, for the page's choices (read once, here)."""
     today = today or timezone.localdate()
     if session is not None:
         committee = session.committee
-    scope = (
-        today.isoformat(),
-        committee.pk if committee else "",
-        session.pk if session else "",
-        department.pk if department else "",
-        all_departments,
-    )
-    return cached_until_write(
-        "dashboard",
-        scope,
-        lambda: _dashboard(
-            committee=committee,
-            session=session,
-            department=department,
-            today=today,
-            all_departments=all_departments,
-        ),
-    )
-
-
-def _dashboard(*, committee, session, department, today, all_departments) -> dict:
-    replies = Reply.objects.published()
-    commitments = CommitmentItem.objects.public()
-    if session is not None:
-        replies = replies.filter(proposal__session=session)
-        commitments = commitments.filter(reply__proposal__session=session)
-    elif committee is not None:
-        replies = replies.filter(proposal__session__committee=committee)
-        commitments = commitments.filter(reply__proposal__session__committee=committee)
-    if department is not None:
-        replies = replies.filter(department=department)
-        commitments = commitments.filter(owner=department)
-
+    c = committee.pk if committee else 0
+    s = session.pk if session else 0
+    d = department.pk if department else 0
+    committees = dict(Committee.objects.order_by("name").values_list("pk", "name"))
+    sessions = list(Session.objects.filter(committee_id=c).select_related("committee")) if c else []
     if committee is None:
         group = "committee"
-        group_replies = _reply_rows(
-            replies, "proposal__session__committee", ["proposal__session__committee__name"]
-        )
-        group_commitments = _commitment_rows(
-            commitments, "reply__proposal__session__committee", today
-        )
-        missing = set(group_commitments) - set(group_replies)
-        labels = (
-            dict(Committee.objects.filter(pk__in=missing).values_list("pk", "name"))
-            if missing
-            else {}
-        )
-        by_group = _merge(
-            group_replies,
-            group_commitments,
-            lambda row: row["proposal__session__committee__name"],
-        )
+        in_group = Q(committee_id__gt=0, session_id=0, department_id=d)
     else:
         group = "session"
-        group_replies = _reply_rows(
-            replies,
-            "proposal__session",
-            [
-                "proposal__session__committee__name",
-                "proposal__session__term",
-                "proposal__session__meeting",
-                "proposal__session__year",
-            ],
+        in_group = Q(committee_id=c, department_id=d) & (
+            Q(session_id=s) if s else Q(session_id__gt=0)
         )
-        group_commitments = _commitment_rows(commitments, "reply__proposal__session", today)
-        # Sessions that only have commitments still need a label: take it from the session row.
-        missing = set(group_commitments) - set(group_replies)
-        labels = (
-            {
-                s.pk: str(s)
-                for s in Session.objects.filter(pk__in=missing).select_related("committee")
-            }
-            if missing
-            else {}
+    in_departments = Q(committee_id=c, session_id=s) & (
+        Q(department_id=d) if d else Q(department_id__gt=0)
+    )
+    rows = list(
+        Tally.objects.filter(in_group | in_departments).filter(
+            Q(commitments__gt=0) | Q(answers__gt=0)
         )
+    )
+    scope = Q()
+    if c:
+        scope &= Q(reply__proposal__session__committee_id=c)
+    if s:
+        scope &= Q(reply__proposal__session_id=s)
+    if d:
+        scope &= Q(owner_id=d)
+    extra = _overdue_extra(today, scope)
 
-        def session_label(row: dict) -> str:
-            probe = Session(
-                term=row["proposal__session__term"],
-                meeting=row["proposal__session__meeting"],
-                year=row["proposal__session__year"],
-            )
-            return f"{row['proposal__session__committee__name']}{probe.label}"
+    def key(row: Tally) -> tuple[int, int, int]:
+        return (row.committee_id, row.session_id, row.department_id)
 
-        by_group = _merge(group_replies, group_commitments, session_label)
-    for row in by_group:
-        row["label"] = row["label"] or labels.get(row["key"], "")
+    session_labels = {item.pk: f"{item.committee.name}{item.label}" for item in sessions}
+    by_group = []
+    for row in rows:
+        if committee is None and row.session_id == 0 and row.department_id == d:
+            label = committees.get(row.committee_id, "")
+            by_group.append(_table_row(row.committee_id, label, row, extra.get(key(row), 0)))
+        elif (
+            committee is not None
+            and row.committee_id == c
+            and row.department_id == d
+            and (row.session_id == s if s else row.session_id > 0)
+        ):
+            label = session_labels.get(row.session_id, "")
+            by_group.append(_table_row(row.session_id, label, row, extra.get(key(row), 0)))
     by_group.sort(key=lambda row: row["label"])
 
-    department_replies = _reply_rows(replies, "department", ["department__name"])
-    department_commitments = _commitment_rows(commitments, "owner", today)
-    by_department = _merge(
-        department_replies, department_commitments, lambda row: row["department__name"]
+    department_rows = [
+        row
+        for row in rows
+        if row.committee_id == c
+        and row.session_id == s
+        and (row.department_id == d if d else row.department_id > 0)
+    ]
+    names = dict(
+        Department.objects.filter(
+            pk__in=[row.department_id for row in department_rows]
+        ).values_list("pk", "name")
     )
-    if set(department_commitments) - set(department_replies):
-        names = dict(
-            Department.objects.filter(
-                pk__in=set(department_commitments) - set(department_replies)
-            ).values_list("pk", "name")
-        )
-        for row in by_department:
-            row["label"] = row["label"] or names.get(row["key"], "")
+    by_department = [
+        _table_row(row.department_id, names.get(row.department_id, ""), row, extra.get(key(row), 0))
+        for row in department_rows
+    ]
     by_department.sort(key=lambda row: (-row["commitments"], row["label"]))
     department_count = len(by_department)
     if committee is None and department is None and not all_departments:
         by_department = by_department[:TOP_DEPARTMENTS]
 
+    commitments = CommitmentItem.objects.public()
+    if session is not None:
+        commitments = commitments.filter(reply__proposal__session=session)
+    elif committee is not None:
+        commitments = commitments.filter(reply__proposal__session__committee=committee)
+    if department is not None:
+        commitments = commitments.filter(owner=department)
     related = ["reply__proposal__session__committee", "owner"]
     # Both lists walk a partial index of open commitments (migration 0004 of replies)
-    # and stop at the 20th: constant time whatever the number of commitments.
-    overdue = list(
-        commitments.overdue(today).select_related(*related).order_by("due_on", "pk")[:20]
+    # and stop at the 20th.
+    lists = commitments.select_related(*related).defer(
+        "text",
+        "statements",
+        "promises",
+        "reply__body",
+        "reply__public_body",
+        "reply__proposal__search_vector",
     )
-    oldest_open = list(
-        commitments.open().select_related(*related).order_by("reply__letter_date", "pk")[:20]
-    )
+    overdue = list(lists.overdue(today).order_by("due_on", "pk")[:20])
+    oldest_open = list(lists.open().order_by("reply__letter_date", "pk")[:20])
     totals = {
         "commitments": sum(row["commitments"] for row in by_group),
         "overdue": sum(row["overdue"] for row in by_group),
@@ -579,6 +567,8 @@ def _dashboard(*, committee, session, department, today, all_departments) -> dic
         "oldest_open": oldest_open,
         "totals": totals,
         "today": today,
+        "committee_choices": list(committees.items()),
+        "session_choices": sessions,
     }
 
 

@@ -14,7 +14,7 @@ from proposals.models import (
 )
 from replies.models import CommitmentItem, CommitmentUpdate, Reply, Target
 from replies.parsing.pii import mask_text
-from replies.services import indexing
+from replies.services import indexing, rollups
 
 
 class CommitteeFactory(factory.django.DjangoModelFactory):
@@ -91,11 +91,13 @@ class ReplyFactory(factory.django.DjangoModelFactory):
         flag, date and search entry follow its published replies."""
         if create:
             indexing.reindex_proposals([obj.proposal_id])
+            rollups.refresh(rollups.cells_of(replies=[obj.pk]))
 
 
 class CommitmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CommitmentItem
+        skip_postgeneration_save = True
 
     reply = factory.SubFactory(ReplyFactory)
     number = factory.Sequence(lambda n: n + 1)
@@ -104,6 +106,12 @@ class CommitmentFactory(factory.django.DjangoModelFactory):
     text = "下一步，我们将持续深化科技体制机制改革。"
     public_text = factory.LazyAttribute(lambda o: mask_text(o.text))
     owner = factory.SelfAttribute("reply.department")
+
+    @factory.post_generation
+    def recount(obj, create, extracted, **kwargs):
+        """What the services do after writing a public commitment: the roll-ups follow."""
+        if create:
+            rollups.refresh(rollups.cells_of(commitments=[obj.pk]))
 
 
 class TargetFactory(factory.django.DjangoModelFactory):

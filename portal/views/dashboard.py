@@ -1,5 +1,7 @@
 """The oversight dashboard and its CSV downloads."""
 
+from types import SimpleNamespace
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -21,12 +23,15 @@ def _dashboard_scope(request):
     committee_id = pk_from_query(request.GET.get("committee"))
     session_id = pk_from_query(request.GET.get("session"))
     department_id = pk_from_query(request.GET.get("department"))
-    if committee_id is not None:
-        committee = Committee.objects.filter(pk=committee_id).first()
     if session_id is not None:
         session = Session.objects.select_related("committee").filter(pk=session_id).first()
-        if session is not None and committee is not None and session.committee_id != committee.pk:
-            session = None  # a session of another committee: the committee decides
+    if committee_id is not None:
+        if session is not None and session.committee_id == committee_id:
+            committee = session.committee
+        else:
+            committee = Committee.objects.filter(pk=committee_id).first()
+            if session is not None and committee is not None:
+                session = None  # a session of another committee: the committee decides
     if department_id is not None:
         department = Department.objects.filter(pk=department_id).first()
     return committee, session, department
@@ -45,10 +50,12 @@ def dashboard(request):
             row["y"] = index * ROW_HEIGHT
         heights[table] = max(len(data[table]), 1) * ROW_HEIGHT
     # The choices stay short at province scale: every committee (a few hundred), the
-    # sessions of the chosen committee only, and the departments in the table.
-    department_ids = [row["key"] for row in data["by_department"]]
+    # sessions of the chosen committee only, and the departments in the table — all read
+    # by the selector already.
+    shown = {row["key"]: row["label"] for row in data["by_department"]}
     if department is not None:
-        department_ids.append(department.pk)
+        shown[department.pk] = department.name
+    departments = sorted(shown.items(), key=lambda item: item[1])
     return render(
         request,
         "portal/dashboard.html",
@@ -57,13 +64,11 @@ def dashboard(request):
             "committee": committee,
             "session": session,
             "department": department,
-            "committees": Committee.objects.order_by("name").only("pk", "name"),
-            "sessions": Session.objects.filter(committee=committee).select_related("committee")
-            if committee
-            else [],
-            "departments": Department.objects.filter(pk__in=department_ids)
-            .order_by("name")
-            .only("pk", "name"),
+            "committees": [
+                SimpleNamespace(pk=pk, name=name) for pk, name in data["committee_choices"]
+            ],
+            "sessions": data["session_choices"],
+            "departments": [SimpleNamespace(pk=pk, name=name) for pk, name in departments],
             "status_choices": CommitmentStatus.choices,
             "legend": [(label, STATUS_COLOURS[value]) for value, label in CommitmentStatus.choices],
             "heights": heights,

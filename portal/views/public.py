@@ -198,11 +198,15 @@ def commitment_list(request):
     )
     # Counting a million commitments takes a second: every page of one filter shares
     # the counts, and the total serves the paginator too.
-    counts = cached_until_write(
-        "commitment-counts",
-        [query_without(request, "format")],
-        lambda: selectors.status_counts(filterset.qs),
-    )
+    counts = selectors.commitment_counts(filterset)
+    if counts is None:
+        # A filter the roll-ups do not hold (a topic, due dates): counted, and shared by
+        # every page of the filter until the next write.
+        counts = cached_until_write(
+            "commitment-counts",
+            [query_without(request, "format")],
+            lambda: selectors.status_counts(filterset.qs),
+        )
     paginator = KnownCountPaginator(
         commitments, COMMITMENTS_PER_PAGE, count=counts["total"], capped=False
     )

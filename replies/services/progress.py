@@ -22,6 +22,7 @@ from replies.models import (
     Reply,
     Target,
 )
+from replies.services import rollups
 
 
 def latest_update(commitment: CommitmentItem) -> CommitmentUpdate | None:
@@ -98,6 +99,7 @@ def post_update(
     update.save()
     refresh_commitment(commitment=commitment)
     if Reply.objects.filter(pk=commitment.reply_id).published().exists():
+        rollups.refresh(rollups.cells_of(commitments=[commitment.pk]))
         bump_public_version()  # the public page shows the update
     return update
 
@@ -176,6 +178,7 @@ def post_updates(updates: Sequence[ProgressUpdate]) -> list[CommitmentUpdate]:
     _refresh_commitments(commitments.values(), targets.values())
     replies = {item.reply_id for item in commitments.values()}
     if Reply.objects.filter(pk__in=replies).published().exists():
+        rollups.refresh(rollups.cells_of(commitments=ids))
         bump_public_version()  # the public pages show the updates
     return rows
 

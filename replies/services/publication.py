@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from core.roles import is_office
 from core.versioning import bump_public_version
 from replies.models import CommitmentItem, Reply, ReplyRevision, Target
-from replies.services import privacy
+from replies.services import privacy, rollups
 from replies.services.indexing import reindex_proposals
 from replies.services.notifications import notify_proposers_of_reply
 from replies.services.progress import claim_version, refresh_commitment
@@ -52,9 +52,12 @@ def _history_user(obj, actor) -> None:
         obj._history_user = actor
 
 
-def _public_change(reply: Reply) -> None:
-    """The reply's public text changed: search entries, then the version (last write)."""
+def _public_change(reply: Reply, *, before: set | None = None) -> None:
+    """The reply's public text changed: search entries, roll-ups (``before``: the cells
+    its rows counted in before the change, when they may have moved), then the version
+    (last write)."""
     reindex_proposals([reply.proposal_id])
+    rollups.refresh((before or set()) | rollups.cells_of(replies=[reply.pk]))
     bump_public_version()
 
 
@@ -169,6 +172,7 @@ def edit_commitment(
     if reply.was_published and not (actor is None or is_office(actor)):
         serialised = {name: getattr(value, "pk", value) for name, value in changes.items()}
         return _propose(reply=reply, commitment_changes={current.pk: serialised}, actor=actor)
+    before = rollups.cells_of(commitments=[current.pk])  # its owner may change
     for name, value in changes.items():
         setattr(current, name, value)
     current.full_clean(exclude=["reply"])
@@ -176,7 +180,7 @@ def edit_commitment(
     _history_user(current, actor)
     current.save()
     if reply.is_published:
-        _public_change(reply)
+        _public_change(reply, before=before)
     return current
 
 
@@ -302,6 +306,7 @@ def publish_revision(*, revision: ReplyRevision, actor: AbstractBaseUser) -> Rep
     if revision.status != ReplyRevision.Status.PENDING:
         raise ValidationError(_("这份修订已经处理过了。"), code="decided")
     reply = Reply.objects.select_for_update().get(pk=revision.reply_id)
+    before = rollups.cells_of(replies=[reply.pk])  # a commitment's owner may change
     for name, value in revision.changes.get("reply", {}).items():
         setattr(reply, name, value)
     reply.full_clean(exclude=["proposal", "department", "supersedes"])
@@ -325,7 +330,7 @@ def publish_revision(*, revision: ReplyRevision, actor: AbstractBaseUser) -> Rep
     revision.decided_at = timezone.now()
     revision.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
     if reply.is_published:
-        _public_change(reply)
+        _public_change(reply, before=before)
     return reply
 
 

@@ -16,6 +16,7 @@ from replies.models import (
     Reply,
     Satisfaction,
 )
+from replies.services import rollups
 from replies.services.notifications import notify_department_of_rehandling
 
 
@@ -49,6 +50,7 @@ def rate_reply(*, reply: Reply, satisfaction: str, comment: str = "") -> Reply:
         if _reopened(proposal):
             transition(proposal=proposal, to=Status.ASSIGNED)
         transaction.on_commit(lambda: notify_department_of_rehandling(reply))
+    rollups.refresh(rollups.cells_of(replies=[reply.pk]))
     bump_public_version()  # the dashboard's satisfaction rates
     return reply
 
@@ -89,5 +91,6 @@ def rate_replies(ratings: Sequence[Rating]) -> list[Reply]:
     transition_all(proposals=list(reopened.values()), to=Status.ASSIGNED)
     for reply in unsatisfied:
         transaction.on_commit(lambda reply=reply: notify_department_of_rehandling(reply))
+    rollups.refresh(rollups.cells_of(replies=[reply.pk for reply in replies]))
     bump_public_version()  # the dashboard's satisfaction rates
     return replies

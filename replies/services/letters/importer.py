@@ -35,7 +35,7 @@ from replies.models import (
 )
 from replies.parsing import ParsedLetter, ParsedSection, parse_letter
 from replies.parsing.text import remove_control_characters
-from replies.services import privacy
+from replies.services import privacy, rollups
 from replies.services.indexing import reindex_proposals
 from replies.services.letters.lookups import ImportCache, region_of
 from replies.services.progress import STATUS_PROGRESS, refresh_commitment, target_progress
@@ -525,6 +525,15 @@ def import_letters(
             }
             if touched:
                 reindex_proposals(list(touched))
+                rollups.refresh(
+                    rollups.cells_of(
+                        replies=[
+                            outcome.result.reply.pk
+                            for outcome in outcomes
+                            if outcome.result is not None and outcome.outcome != "unchanged"
+                        ]
+                    )
+                )
             if any(
                 outcome.result.reply.published_at is not None
                 for outcome in outcomes
