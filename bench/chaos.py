@@ -361,7 +361,7 @@ def prepare(env: dict[str, str], plan: Plan, samples: Path) -> tuple[str, dict]:
     letters = sorted((samples / "letters").glob("*.txt"))
     if plan.letters:
         letters = letters[: plan.letters]
-    manage(env, "import_letters", *map(str, letters))
+    manage(env, "import_letters", "--unknown-committee", *map(str, letters))
     password = secrets.token_urlsafe(16)
     seeded = json.loads(
         manage(env, "shell", "-c", f"PASSWORD = {password!r}\n" + SEED_CODE)

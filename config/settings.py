@@ -226,6 +226,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "replies.tasks.send_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
+    "advance-rollups": {
+        "task": "replies.tasks.advance_rollups",
+        "schedule": crontab(hour=0, minute=5),
+    },
     "remove-stale-uploads": {
         "task": "replies.tasks.remove_stale_uploads",
         "schedule": crontab(minute=17),

@@ -345,9 +345,18 @@ class Proposal(models.Model):
     # Overlapping-bigram tokens of the public text (title, proposers, published replies),
     # maintained by proposals.search.reindex_proposals; indexed on PostgreSQL only.
     search_vector = SearchVectorField(null=True, editable=False)
+    # The public text was longer than PostgreSQL's index allows: only its beginning is
+    # searchable (proposals.search.vector_of); the page says so.
+    search_partial = models.BooleanField(_("仅部分可检索"), default=False, editable=False)
 
     history = HistoricalRecords(
-        excluded_fields=["search_vector", "replied_on", "is_public", "updated_at"]
+        excluded_fields=[
+            "search_vector",
+            "search_partial",
+            "replied_on",
+            "is_public",
+            "updated_at",
+        ]
     )
 
     objects = ProposalQuerySet.as_manager()

@@ -9,6 +9,12 @@ issue: segmenting with jieba missed 创客人才 for 人才 and over-matched phr
 The trailing single character lets one-character queries and run boundaries match:
 a query's edge runs become prefix tokens (才 → 才:*), which match 才X or a final 才.
 
+A word of letters and digits is also indexed by each of its proper suffixes, marked with
+``~`` (189 → 189, ~89, ~9, at one position), so that a query's word matches inside a
+word as substring matching would: 89号 finds 第189号 (~89 then 号), G基站 finds 5G基站.
+Where the query's word is closed on the left (a Chinese character before it) only whole
+words match, so 号89 does not find 号189.
+
 Tokens are written straight into a ``tsvector`` literal (no parser, no locale), stored
 in ``Proposal.search_vector`` with a GIN index, on PostgreSQL only; SQLite falls back to
 substring matching over the same public text.
@@ -78,21 +84,57 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
-def tsvector_literal(text: str) -> str:
-    """A tsvector in its text form, built from ``tokenize`` (tokens never need quoting)."""
+# The mark of a word's proper suffix in the index: not a word character, so no token
+# of a text is ever one.
+SUFFIX = "~"
+# PostgreSQL refuses a tsvector whose lexemes take more than 1 MiB ("string is too long for
+# tsvector"); a text that would need more is indexed up to this many bytes of lexemes.
+MAX_LEXEME_BYTES = 1_000_000
+_CJK_CHAR = re.compile(rf"[{_CJK}]")
+
+
+def vector_of(text: str) -> tuple[str, bool]:
+    """A tsvector in its text form, built from ``tokenize`` (tokens never need quoting),
+    and whether it holds the whole text: a text past PostgreSQL's limit is indexed up to
+    the token where the limit would be crossed (and False says so)."""
     positions: dict[str, list[str]] = {}
     get = positions.get
+    size = 0
+    complete = True
     # zip stops at MAX_POSITION; positions are kept as text, ready to join.
     for position, token in zip(_POSITIONS, tokenize(text), strict=False):
-        places = get(token)
-        if places is None:
-            positions[token] = [position]
-        else:
-            places.append(position)
-    return " ".join(
+        lexemes = [token]
+        if len(token) > 1 and (token.isascii() or not _CJK_CHAR.match(token)):
+            lexemes += [SUFFIX + token[start:] for start in range(1, len(token))]
+        # What PostgreSQL counts against the limit: each lexeme's bytes (aligned to two),
+        # its count of positions and its positions, two bytes each.
+        grown = size
+        for lexeme in lexemes:
+            places = get(lexeme)
+            if places is None:
+                grown += len(lexeme.encode("utf-8")) + 5
+            elif len(places) < 256:
+                grown += 2
+        if grown > MAX_LEXEME_BYTES:
+            complete = False
+            break
+        size = grown
+        for lexeme in lexemes:
+            places = get(lexeme)
+            if places is None:
+                positions[lexeme] = [position]
+            elif places[-1] != position:
+                places.append(position)
+    literal = " ".join(
         f"'{token}':{','.join(places if len(places) <= 256 else places[:256])}"
         for token, places in positions.items()
     )
+    return literal, complete
+
+
+def tsvector_literal(text: str) -> str:
+    """The tsvector of ``vector_of`` (within PostgreSQL's limit whatever the text)."""
+    return vector_of(text)[0]
 
 
 def query_terms(query: str) -> list[str]:
@@ -107,8 +149,14 @@ def term_tsquery(term: str) -> str:
     for index, (run, is_cjk) in enumerate(runs):
         last = index == len(runs) - 1
         if not is_cjk:
-            # A query's last word may be the start of a longer word in the text.
-            parts.append(f"'{run[:60]}':*" if last else f"'{run[:60]}'")
+            word = run[:60]
+            # A query's last word may be the start of a longer word in the text; its first
+            # word the end of one (a word's suffixes are indexed with SUFFIX before them).
+            whole = f"'{word}':*" if last else f"'{word}'"
+            if index == 0:
+                suffix = f"'{SUFFIX}{word}':*" if last else f"'{SUFFIX}{word}'"
+                whole = f"({whole} | {suffix})"
+            parts.append(whole)
         elif len(run) == 1:
             # At the query's end the text's run may go on (才 in 人才队伍): match a prefix.
             # Anywhere else a non-Chinese token follows, so the text's run ends here too and

@@ -97,8 +97,10 @@ def commitment_counts(filterset, today: datetime.date | None = None) -> dict[str
     filter is by committee, session, department and status only; None otherwise (the
     caller counts)."""
     today = today or timezone.localdate()
-    filterset.errors  # noqa: B018  (validates: values that are not valid are ignored)
-    data = {name: value for name, value in filterset.form.cleaned_data.items() if value}
+    data = {}
+    if filterset.is_bound:
+        filterset.errors  # noqa: B018  (validates: values that are not valid are ignored)
+        data = {name: value for name, value in filterset.form.cleaned_data.items() if value}
     if set(data) - {"committee", "session", "department", "status"}:
         return None
     committee, session = data.get("committee"), data.get("session")
@@ -497,7 +499,7 @@ def dashboard(
     session_labels = {item.pk: f"{item.committee.name}{item.label}" for item in sessions}
     by_group = []
     for row in rows:
-        if committee is None and row.session_id == 0 and row.department_id == d:
+        if committee is None and row.committee_id and not row.session_id and row.department_id == d:
             label = committees.get(row.committee_id, "")
             by_group.append(_table_row(row.committee_id, label, row, extra.get(key(row), 0)))
         elif (

@@ -6,11 +6,11 @@ from celery import shared_task
 from django.db import transaction
 
 from proposals.models import Proposal
-from replies.services import indexing, reminders
+from replies.services import indexing, reminders, rollups
 from replies.services.letters import jobs
 from replies.services.letters.jobs import import_batch
 
-__all__ = ["import_batch", "reindex", "remove_stale_uploads", "send_reminders"]
+__all__ = ["advance_rollups", "import_batch", "reindex", "remove_stale_uploads", "send_reminders"]
 
 REINDEX_BATCH = 500
 
@@ -37,3 +37,10 @@ def reindex(proposal_ids: list[int] | None = None) -> int:
 def remove_stale_uploads() -> int:
     """Uploads of batches no worker finished within a day are deleted (hourly)."""
     return jobs.remove_stale()
+
+
+@shared_task(name="replies.tasks.advance_rollups")
+def advance_rollups() -> int:
+    """Just after midnight: the roll-ups count overdue as of the new day (until it runs,
+    readers add the day's change themselves: ``rollups.overdue_correction``)."""
+    return rollups.advance()

@@ -11,6 +11,8 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -143,8 +145,21 @@ def run(client: Client, urls: list[str]) -> None:
         response = client.get(url)
         if found := problem(response, url):
             problems.append(found)
-        response.close()  # a download left unread is closed, as a WSGI server does
+        if response.streaming:
+            close_unread(response)
     assert not problems, "\n".join(problems[:40]) + f"\n({len(problems)} in all)"
+
+
+def close_unread(response) -> None:
+    """Close a download left unread, as a WSGI server does. The test client already closed
+    every other response; closing fires request_finished, and Django's own receiver would
+    close the database connection inside the test's transaction, so it is held off here
+    exactly as the test client holds it off."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
 
 
 def client_for(user) -> Client:
@@ -176,7 +191,13 @@ def test_every_url_with_hostile_query_values(users, who, seed):
         url = re.sub(r"<(?:str:)?table>", "sessions", url)
         url = re.sub(r"<[^>]+>", "1", url)
         urls.append(url)
+    # Every parameter on every URL, the hostile values taking turns (each pair of parameter
+    # and value still comes up, on several URLs): bounded to a few minutes a database.
     run(
         client_for(users[who]),
-        [f"{url}?{name}={value}" for url in urls for name in QUERY_NAMES for value in QUERY_VALUES],
+        [
+            f"{url}?{name}={QUERY_VALUES[(row + column) % len(QUERY_VALUES)]}"
+            for row, url in enumerate(urls)
+            for column, name in enumerate(QUERY_NAMES)
+        ],
     )

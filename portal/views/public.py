@@ -13,10 +13,11 @@ from django.views.decorators.http import require_safe
 from core.caching import cached_until_write, public_page
 from portal.filters import CommitmentFilter, ProposalFilter
 from portal.serializers import proposal_data
-from portal.views.common import KnownCountPaginator, paginate, pk_from_query, query_without
+from portal.views.common import KnownCountPaginator, paginate, query_without
 from proposals import search
-from proposals.models import Committee, Department, Proposal, Session
+from proposals.models import Department, Proposal, Session
 from replies import selectors
+from replies.models import Tally
 
 RESULTS_PER_PAGE = 20
 FACETED_FILTERS = [
@@ -218,7 +219,7 @@ def commitment_list(request):
             "filter": filterset,
             "page": page,
             "counts": counts,
-            **_commitment_choices(request),
+            **_commitment_choices(request, filterset),
             "today": timezone.localdate(),
             "page_query": query_without(request),
             "export_query": query_without(request, "format"),
@@ -226,28 +227,31 @@ def commitment_list(request):
     )
 
 
-def _commitment_choices(request) -> dict[str, list[tuple[str, str]]]:
+def _commitment_choices(request, filterset) -> dict[str, list[tuple[str, str]]]:
     """Session and department choices that stay short at province scale (thousands of
-    each): those of the chosen committee, and whatever is selected now."""
-    slug = request.GET.get("committee")
-    committee = Committee.objects.filter(slug=slug).first() if slug else None
+    each): those of the chosen committee, and whatever is selected now. The committee and
+    the selections are the filter's own (already read)."""
+    cleaned = {}
+    if filterset.is_bound:
+        filterset.errors  # noqa: B018  (validates)
+        cleaned = filterset.form.cleaned_data
+    committee = cleaned.get("committee")
     sessions: list = []
     departments: list = []
     if committee is not None:
         sessions = list(Session.objects.filter(committee=committee).select_related("committee"))
-        owners = selectors.public_commitments().filter(
-            reply__proposal__session__committee=committee
-        )
+        # The departments with public commitments in the committee: its roll-up rows.
         departments = list(
-            Department.objects.filter(pk__in=owners.values("owner_id")).order_by("name")
+            Department.objects.filter(
+                pk__in=Tally.objects.filter(
+                    committee_id=committee.pk, session_id=0, department_id__gt=0, commitments__gt=0
+                ).values("department_id")
+            ).order_by("name")
         )
-    for name, rows, model in (
-        ("session", sessions, Session.objects.select_related("committee")),
-        ("department", departments, Department.objects.all()),
-    ):
-        selected = pk_from_query(request.GET.get(name))
-        if selected is not None and selected not in {row.pk for row in rows}:
-            rows += list(model.filter(pk=selected))
+    for name, rows in (("session", sessions), ("department", departments)):
+        selected = cleaned.get(name)
+        if selected is not None and selected.pk not in {row.pk for row in rows}:
+            rows.append(selected)
     return {
         "session_choices": [(str(row.pk), str(row)) for row in sessions],
         "department_choices": [(str(row.pk), row.name) for row in departments],

@@ -6,16 +6,18 @@ from django.db import connection
 from django.utils import timezone
 
 from proposals.models import Proposal, ProposalProposer
-from proposals.search import document_text, tsvector_literal, uses_tsvector
+from proposals.search import document_text, uses_tsvector, vector_of
 from replies.models import Reply
 
 
-def reindex_proposals(proposal_ids: Iterable[int]) -> None:
+def reindex_proposals(proposal_ids: Iterable[int]) -> set[int]:
     """Refresh what is derived from a proposal's published replies.
 
     ``is_public`` (it has one) and ``replied_on`` (the newest one's date) on every database; the search
     vector on PostgreSQL only (SQLite searches the text itself). Three reads for any
     number of proposals, then one write for all of them on PostgreSQL (one each on SQLite).
+    Returns the proposals whose public text is too long for the index: searchable only up
+    to PostgreSQL's limit (``Proposal.search_partial``).
     """
     ids = list(proposal_ids)
     proposals = {
@@ -61,17 +63,20 @@ def reindex_proposals(proposal_ids: Iterable[int]) -> None:
             proposers=proposers[pk],
             replies=[tuple(reply[2:]) for reply in replies[pk]],
         )
-        rows.append((pk, replied_on, bool(dates), tsvector_literal(text)))
+        vector, complete = vector_of(text)
+        rows.append((pk, replied_on, bool(dates), vector, not complete))
     if rows:
         # One statement for all (a batch import reindexes a hundred proposals at once).
-        pks, dates, public, vectors = zip(*rows, strict=True)
+        pks, dates, public, vectors, partial = zip(*rows, strict=True)
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE proposals_proposal AS p"
                 " SET replied_on = v.replied_on, is_public = v.is_public,"
-                " search_vector = v.vector::tsvector"
-                " FROM unnest(%s::bigint[], %s::date[], %s::boolean[], %s::text[])"
-                " AS v(id, replied_on, is_public, vector)"
+                " search_vector = v.vector::tsvector, search_partial = v.partial"
+                " FROM unnest(%s::bigint[], %s::date[], %s::boolean[], %s::text[],"
+                " %s::boolean[]) AS v(id, replied_on, is_public, vector, partial)"
                 " WHERE p.id = v.id",
-                [list(pks), list(dates), list(public), list(vectors)],
+                [list(pks), list(dates), list(public), list(vectors), list(partial)],
             )
+    # The proposals whose text is searchable only in part (too long for the index).
+    return {row[0] for row in rows if row[4]}

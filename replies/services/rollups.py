@@ -117,6 +117,10 @@ def _commitment_counts(commitments, as_of: datetime.date) -> dict:
             for status, column in STATUS_COLUMNS.items()
         },
         "overdue": Count("pk", filter=Q(due_on__lt=as_of) & ~Q(status=CommitmentStatus.FULFILLED)),
+        **{
+            column: Count("pk", filter=Q(due_on__lt=as_of, status=status))
+            for status, column in OVERDUE_COLUMNS.items()
+        },
         "progress_sum": Sum("progress"),
     }
 
@@ -228,19 +232,16 @@ def _apply(counts: dict[Cell, dict[str, int]]) -> None:
         (committees.get(session, 0), session, department): values
         for (session, department), values in counts.items()
     }
-    old = _rows(base.keys())
+    rows = _rows({level for key in base for level in _levels(*key)})  # one read for all
     deltas: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTED, 0))
     for key, values in base.items():
-        before = old.get(key)
+        before = rows.get(key)
         change = {name: values[name] - (getattr(before, name) if before else 0) for name in COUNTED}
         if not any(change.values()):
             continue
         for level in _levels(*key):
             for name, value in change.items():
                 deltas[level][name] += value
-    if not deltas:
-        return
-    rows = _rows(deltas.keys())
     changed, new = [], []
     for key, change in deltas.items():
         row = rows.get(key)

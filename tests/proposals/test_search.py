@@ -97,3 +97,70 @@ def test_bitmap_only_matching_leaves_the_planner_as_it_was(client):
     with pytest.raises(Exception):  # noqa: B017, PT011 - the database's division error
         search.first_matches(selectors.search_proposals(broken, "孵化器"), searched=True)
     assert settings() == ("on", "on")
+
+
+def test_a_query_word_may_begin_or_end_inside_a_word():
+    """A word of the text is indexed with its suffixes (marked ~): a query's first word may
+    be the end of a word, its last word the start of one; a word between two Chinese
+    characters is whole."""
+    assert search.to_tsquery("89号") == "(('89' | '~89') <-> '号':*)"
+    assert search.to_tsquery("G基站") == "(('g' | '~g') <-> '基站')"
+    assert search.to_tsquery("5G") == "(('5g':* | '~5g':*))"
+    assert search.tsvector_literal("第189号") == "'第':1 '189':2 '~89':2 '~9':2 '号':3"
+
+
+def test_an_oversized_text_is_indexed_up_to_the_limit():
+    words = " ".join(f"{index:060d}" for index in range(2000))
+    vector, complete = search.vector_of("人才" + words)
+    assert not complete
+    assert len(vector.encode("utf-8")) > search.MAX_LEXEME_BYTES / 2
+    assert vector.startswith("'人才':1 '才':2 ")
+    assert search.vector_of("人才" + words[:600]) == (
+        search.tsvector_literal("人才" + words[:600]),
+        True,
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("89号", {"第189号", "第89号"}),
+        ("第89号", {"第89号"}),
+        ("号189", {"号1890"}),
+        ("号89", set()),
+        ("G基站", {"5G基站"}),
+        ("5g", {"5G基站", "15G网络"}),
+        ("D022", {"编号D0221"}),
+        ("022", {"编号D0221"}),
+        ("基站", {"5G基站"}),
+    ],
+)
+def test_a_substring_of_any_script_finds_exactly_the_texts_that_contain_it(query, found):
+    """As LIKE would, on PostgreSQL from the index (SQLite matches the text itself)."""
+    texts = ["第189号", "第89号", "5G基站", "15G网络", "编号D0221", "号1890"]
+    proposals = {}
+    for text in texts:
+        reply = factories.ReplyFactory(body=f"答复内容：{text}。", published_at=None)
+        publication.publish_reply(reply=reply)
+        proposals[reply.proposal_id] = text
+    matched = selectors.search_proposals(Proposal.objects.all(), query)
+    assert {proposals[proposal.pk] for proposal in matched} == found
+
+
+@pytest.mark.django_db
+def test_the_reindex_command_rebuilds_every_vector():
+    """After an upgrade that changes the index format, ``manage.py reindex_search`` brings
+    the stored vectors up to it."""
+    import io
+
+    from django.core.management import call_command
+
+    reply = factories.ReplyFactory(body="答复内容：5G基站。", published_at=None)
+    publication.publish_reply(reply=reply)
+    Proposal.objects.update(search_vector=None, replied_on=None)
+    out = io.StringIO()
+    call_command("reindex_search", stdout=out)
+    assert "已重建 1 件" in out.getvalue()
+    assert Proposal.objects.get().replied_on is not None
+    assert list(selectors.search_proposals(Proposal.objects.all(), "G基站")) == [reply.proposal]

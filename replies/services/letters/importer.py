@@ -524,14 +524,28 @@ def import_letters(
                 if outcome.result is not None and outcome.outcome != "unchanged"
             }
             if touched:
-                reindex_proposals(list(touched))
+                partial = reindex_proposals(list(touched))
+                for outcome in outcomes:
+                    if outcome.result is not None and outcome.result.proposal.pk in partial:
+                        outcome.result.warnings.append(
+                            str(
+                                _(
+                                    "答复函过长，超出检索索引的上限：站内搜索只能检索到其前面部分，"
+                                    "提案页面上会注明。"
+                                )
+                            )
+                        )
+                # The new replies' cells, and those of the replies they supersede (no
+                # longer counted as the answer; their department may differ).
+                written = [
+                    outcome.result.reply
+                    for outcome in outcomes
+                    if outcome.result is not None and outcome.outcome != "unchanged"
+                ]
                 rollups.refresh(
                     rollups.cells_of(
-                        replies=[
-                            outcome.result.reply.pk
-                            for outcome in outcomes
-                            if outcome.result is not None and outcome.outcome != "unchanged"
-                        ]
+                        replies=[reply.pk for reply in written]
+                        + [reply.supersedes_id for reply in written if reply.supersedes_id]
                     )
                 )
             if any(

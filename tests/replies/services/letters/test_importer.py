@@ -6,6 +6,7 @@ import json
 import logging
 
 import pytest
+from django.db import connection
 
 from proposals.models import Committee, Proposal, Session
 from replies.models import CommitmentItem, CommitmentStatus, Reply, Target
@@ -97,7 +98,8 @@ def test_import_queries_do_not_grow_with_sections(seed, seed_letter):
         counts.append(len(queries))
     # The same queries (the two-section letter has no targets: one insert fewer).
     assert counts[1] <= counts[0] <= counts[1] + 1
-    assert counts[0] <= 24
+    # 24 for the letter itself, and the roll-ups' recount of its cells (rollups.refresh).
+    assert counts[0] <= 35
 
 
 def test_new_letter_after_unsatisfied_rating_supersedes_old_reply(seed, seed_letter):
@@ -310,3 +312,26 @@ def test_batch_reindexes_once_and_the_letters_are_searchable(seed_letter):
     for reply in Reply.objects.filter(proposal=proposal):
         words = reply.commitments.order_by("number").first().text[:6]
         assert list(search_proposals(public, words).values_list("pk", flat=True)) == [proposal.pk]
+
+
+def test_a_letter_too_long_for_the_search_index_fails_no_one(seed_letter, samples_dir, client):
+    """A letter whose words would pass PostgreSQL's tsvector limit is imported with a
+    warning, searchable up to the limit, with a note on its page; its neighbour in the
+    batch is imported as usual."""
+    words = " ".join(f"ref{index:057d}" for index in range(2000))
+    huge = seed_letter.replace("收悉。", f"收悉（{words}）。", 1)
+    assert huge != seed_letter
+    neighbour = (samples_dir / "letters" / "003.txt").read_text(encoding="utf-8")
+    outcomes = importer.import_letters([huge, neighbour], unnamed_committee=True)
+    assert [outcome.outcome for outcome in outcomes] == ["imported", "imported"]
+    big, small = (outcome.result.proposal for outcome in outcomes)
+    big.refresh_from_db()
+    small.refresh_from_db()
+    if connection.vendor == "postgresql":
+        assert big.search_partial and not small.search_partial
+        assert any("答复函过长" in warning for warning in outcomes[0].result.warnings)
+        response = client.get(big.get_absolute_url())
+        assert "站内搜索只能检索到其前面部分" in response.content.decode()
+        assert big in public_proposals().filter(pk=big.pk)
+    else:  # SQLite searches the text itself: nothing is partial
+        assert not big.search_partial
