@@ -26,7 +26,7 @@ from proposals.models import (
     Topic,
     number_slug,
 )
-from proposals.services import free_slug
+from proposals.services import free_slug, save_proposal
 from replies.models import (
     CommitmentItem,
     Reply,
@@ -319,11 +319,20 @@ def _import_letter(
             proposal.co_departments.add(department)
         else:
             batch.add_handler(proposal=proposal, department=department)
-    if not proposal_created and (proposal.title != title or proposal.lead_department_id is None):
+    # The proposal's title and lead department follow the lead department's answer only: a
+    # co-handler's opinion, or another department's letter, never renames the proposal.
+    leads = proposal.lead_department_id in (None, department.pk) and role == Reply.Role.ANSWER
+    if (
+        not proposal_created
+        and leads
+        and (proposal.title != title or proposal.lead_department_id is None)
+    ):
+        changed = {"title"} if proposal.title != title else set()
         proposal.title = title
         if proposal.lead_department_id is None:
             proposal.lead_department = department
-        proposal.save(update_fields=["title", "lead_department", "updated_at"])
+            changed.add("lead_department")
+        save_proposal(proposal=proposal, changed=changed, actor=actor)
     proposers = cache.proposers(parsed.proposers)
     if batch is None:
         _link_proposers(proposal=proposal, proposers=proposers, created=proposal_created)

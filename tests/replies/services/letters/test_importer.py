@@ -335,3 +335,20 @@ def test_a_letter_too_long_for_the_search_index_fails_no_one(seed_letter, sample
         assert big in public_proposals().filter(pk=big.pk)
     else:  # SQLite searches the text itself: nothing is partial
         assert not big.search_partial
+
+
+def test_another_departments_letter_does_not_rename_the_proposal(seed, seed_letter):
+    """Only the lead department's answer sets the proposal's title: a letter from another
+    department about the same proposal (a co-handler's) keeps it."""
+    proposal = seed.proposal
+    other = (
+        seed_letter.replace("临沂市科学技术局", "临沂市财政局")
+        .replace("临沂市科技学技术局", "临沂市财政局")  # the signature's spelling
+        .replace("关于强化科技创新引领", "关于改一改标题")
+    )
+    result = importer.import_letter(text=other)
+    assert result.reply.department.name == "临沂市财政局"
+    assert result.proposal.pk == proposal.pk
+    proposal.refresh_from_db()
+    assert proposal.title == "关于强化科技创新引领 推动全市经济高质量发展的建议"
+    assert result.reply.department in proposal.co_departments.all()
