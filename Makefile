@@ -121,6 +121,12 @@ bench: install
 bench-parse: install
 	$(BIN)/python bench/run.py parse
 
+# Traffic as users make it: every URL different per page kind, and the seeded Zipf mix,
+# beside the bare view, with one progress update a second (bench/traffic.py).
+.PHONY: bench-traffic
+bench-traffic: install
+	$(BIN)/python bench/run.py traffic
+
 # Character error rate of OCR on every sample letter scanned with bench/ocr_recipe.py's
 # fixed recipe (target ≤ 2%); a few minutes on two cores. Needs no database.
 bench-ocr: install browsers ocr

@@ -2,6 +2,7 @@
 
     python bench/run.py all      # data, search, HTTP, parse/import, memory, size
     python bench/run.py parse    # letters per second: parse_letter and import_letter
+    python bench/run.py traffic  # every URL different and the Zipf mix (bench/traffic.py)
 
 Everything runs on this machine against 127.0.0.1 only, and every loop is bounded (a fixed
 query list, fixed wrk durations). Results also go to bench/data/results.json (git-ignored),
@@ -291,7 +292,7 @@ def http_bench() -> None:
         subprocess.run(["apt-get", "update", "-q"], check=True)
         subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True)
     proposal = psql(
-        "SELECT c.slug || '/' || s.term || '-' || s.meeting || '/' || p.number"
+        "SELECT c.slug || '/' || s.term || '-' || s.meeting || '/' || p.slug"
         " FROM proposals_proposal p JOIN proposals_session s ON s.id = p.session_id"
         " JOIN proposals_committee c ON c.id = s.committee_id"
         " WHERE p.replied_on IS NOT NULL ORDER BY p.id LIMIT 1"
@@ -358,6 +359,207 @@ def http_bench() -> None:
         # Quick shutdown: a worker may still be inside a slow page.
         server.send_signal(signal.SIGQUIT)
         server.wait(timeout=60)
+
+
+def traffic_bench() -> None:
+    """Every URL different per page kind, and the Zipf mix, each beside the bare view, with
+    one progress update a second through the service (bench/traffic.py); then the cold
+    figures and the workers' peak memory."""
+    import random
+
+    from bench import traffic
+
+    if not shutil.which("wrk"):
+        subprocess.run(["apt-get", "update", "-q"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True)
+    seed = int(os.environ.get("BENCH_SEED", "20261201"))
+    rng = random.Random(seed)
+    redis = _bench_redis()
+    setup_django()
+    from django.db.models import Q
+
+    from proposals.models import Committee, Proposal
+    from replies.models import CommitmentItem, Tally
+
+    proposals = list(
+        Proposal.objects.public()
+        .order_by()
+        .values_list(
+            "session__committee__slug", "session__term", "session__meeting", "session__year", "slug"
+        )
+    )
+    urls = {
+        "proposal": traffic.proposal_urls(
+            [
+                (c, f"{term}-{meeting}" if term else str(year), slug)
+                for c, term, meeting, year, slug in proposals
+            ]
+        )
+    }
+    titles = [
+        title for (title,) in Proposal.objects.public().order_by("?").values_list("title")[:20000]
+    ]
+    urls["search"] = traffic.search_urls(
+        traffic.sample_queries(titles, traffic.SEARCH_QUERIES, rng)
+    )
+    slugs = dict(Committee.objects.values_list("pk", "slug"))
+    cells = Tally.objects.filter(commitments__gt=0, committee_id__gt=0)
+    sessions = [
+        (slugs[c], s)
+        for c, s in cells.filter(session_id__gt=0, department_id=0).values_list(
+            "committee_id", "session_id"
+        )
+    ]
+    departments = [
+        (slugs[c], d)
+        for c, d in cells.filter(session_id=0, department_id__gt=0).values_list(
+            "committee_id", "department_id"
+        )
+    ]
+    committees = sorted({committee for committee, _ in sessions})
+    urls["commitments"] = traffic.commitment_urls(committees, sessions, departments)
+    urls["dashboard"] = traffic.dashboard_urls(committees, sessions, departments)
+    urls["home"] = ["/"]
+    for kind in ("proposal", "search", "commitments", "dashboard"):
+        rng.shuffle(urls[kind])
+    ids = list(
+        CommitmentItem.objects.public()
+        .filter(~Q(status="fulfilled"))
+        .order_by("?")
+        .values_list("pk", flat=True)[:5000]
+    )
+    print(
+        f"traffic: seed {seed} (BENCH_SEED), {len(urls['proposal']):,} proposal pages, "
+        f"{len(urls['search']):,} searches, {len(urls['commitments']):,} commitment filters, "
+        f"{len(urls['dashboard']):,} dashboard scopes; cache: {redis or 'per-process memory'}"
+    )
+    from django.db import connection
+
+    connection.close()
+    base = f"http://127.0.0.1:{PORT}"
+    writer = traffic.ProgressWriter(ids, random.Random(seed + 1))
+    server = start_gunicorn()
+    runs = []
+    try:
+        writer.start()
+        for kind in ("proposal", "search", "commitments", "dashboard"):
+            bare = traffic.wrk_paths(base, ["/bench/ok"], 10, "bare")
+            paths = urls[kind]
+            warm, measured = paths[-len(paths) // 5 :], paths[: -len(paths) // 5]
+            traffic.wrk_paths(base, warm, 3, "warm-up")
+            run = traffic.wrk_paths(base, measured, traffic.KIND_SECONDS, kind)
+            runs.append((f"{kind}, every URL different", run, bare, traffic.TARGETS[kind]))
+            if run.requests > len(measured):
+                print(
+                    f"note: {kind}: {run.requests} requests over {len(measured)} URLs (some repeated)"
+                )
+        sequence = traffic.zipf_mix(urls, 200_000, random.Random(seed + 2))
+        bare = traffic.wrk_paths(base, ["/bench/ok"], 10, "bare")
+        traffic.wrk_paths(base, sequence, traffic.WARM_UP, "warm-up")
+        run = traffic.wrk_paths(base, sequence, traffic.MEASURED, "zipf")
+        runs.append(("Zipf mix (60/25/5/5/5, s = 1.1)", run, bare, traffic.TARGETS["zipf"]))
+        one = traffic.wrk_paths(base, [urls["proposal"][0]], 10, "one URL")
+        runs.append(("one proposal URL again and again (page cache)", one, bare, None))
+        peaks = _worker_peaks(server)
+    finally:
+        writer.stop.set()
+        server.send_signal(signal.SIGQUIT)
+        server.wait(timeout=60)
+    writer.join(timeout=5)
+    command = f"bench/run.py traffic (wrk -t2 -c8, bench/traffic.lua, BENCH_SEED={seed})"
+    for name, run, bare, target in runs:
+        share = run.rps / bare.rps
+        hit = f"{run.hit_ratio:.0%}" if run.hit_ratio is not None else "n/a"
+        p99 = f"{run.p99_ms:.0f} ms" if run.p99_ms is not None else "n/a"
+        result = (
+            f"{run.rps:,.0f} req/s = {share:.1%} of bare ({bare.rps:,.0f}), p99 {p99}, "
+            f"cache hits {hit}, errors {run.errors}"
+        )
+        goal = ""
+        if target is not None:
+            goal = f"≥ {target:.0%} of bare" + ("" if share >= target else " (MISSED)")
+        rows.append((f"HTTP {name}", result, goal, command))
+    rows.append(
+        (
+            "progress updates during the runs",
+            f"{writer.written} written, {writer.failed} failed",
+            "1 a second",
+            "progress.post_update",
+        )
+    )
+    worst = max(peaks) / 1024
+    rows.append(
+        (
+            "worker peak memory (VmHWM) after the varied runs",
+            f"{worst:.0f} MiB",
+            "≤ 120 MiB" + ("" if worst <= 120 else " (MISSED)"),
+            f"/proc/PID/status of the {WORKERS} gunicorn workers",
+        )
+    )
+    cold_figures()
+
+
+def _bench_redis() -> str | None:
+    """The shared cache for the traffic runs: Redis database 5 on 127.0.0.1, emptied first,
+    when a Redis answers there; otherwise each worker caches for itself (said so)."""
+    if "REDIS_URL" in os.environ:
+        ENV["REDIS_URL"] = os.environ["REDIS_URL"]
+        return ENV["REDIS_URL"]
+    ping = subprocess.run(
+        ["redis-cli", "-n", "5", "ping"], capture_output=True, text=True, check=False
+    )
+    if ping.returncode or "PONG" not in ping.stdout:
+        return None
+    subprocess.run(["redis-cli", "-n", "5", "flushdb"], capture_output=True, check=False)
+    ENV["REDIS_URL"] = "redis://127.0.0.1:6379/5"
+    os.environ["REDIS_URL"] = ENV["REDIS_URL"]
+    return ENV["REDIS_URL"]
+
+
+def _worker_peaks(server: subprocess.Popen) -> list[int]:
+    workers = subprocess.run(
+        ["pgrep", "-P", str(server.pid)], capture_output=True, text=True
+    ).stdout.split()
+    peaks = []
+    for pid in workers:
+        status = Path(f"/proc/{pid}/status").read_text()
+        peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)))
+    return peaks
+
+
+def cold_figures() -> None:
+    """Home, the dashboard and the commitment counts with nothing cached (in process,
+    cache cleared before each), at the data set's size: median of 5."""
+    setup_django()
+    from django.core.cache import cache
+    from django.test import Client
+
+    from proposals.models import Committee
+
+    committee = Committee.objects.order_by("pk").values_list("slug", flat=True).first()
+    client = Client()
+    client.get("/")
+    for name, path in (
+        ("home", "/"),
+        ("dashboard", "/dashboard/"),
+        ("commitments (counts of a committee)", f"/commitments/?committee={committee}"),
+    ):
+        times = []
+        for _ in range(5):
+            cache.clear()
+            started = time.perf_counter()
+            response = client.get(path)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, path
+        ms = statistics.median(times)
+        rows.append(
+            (
+                f"cold {name}, server time",
+                f"{ms:.0f} ms",
+                "≤ 50 ms" + ("" if ms <= 50 else " (MISSED)"),
+                f"GET {path} in process, cache cleared, median of 5",
+            )
+        )
 
 
 def parse_bench() -> None:
@@ -488,6 +690,8 @@ def main() -> None:
             search_bench()
         if what in ("all", "http"):
             http_bench()
+        if what in ("all", "traffic"):
+            traffic_bench()
         if what == "all":
             parse_bench()
     print_table(header)
