@@ -393,6 +393,7 @@ def with_public_commitment_status(queryset: QuerySet[Proposal], status: str) -> 
 # ---------------------------------------------------------------------------
 
 CLASSES = [value for value, _label in Classification.choices]
+STATUS_VALUES = list(CommitmentStatus.values)
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -413,7 +414,7 @@ def _table_row(key: int, label: str, row: Tally, overdue_extra: int) -> dict[str
         "commitments": row.commitments,
         "overdue": row.overdue + overdue_extra,
         "progress": round(row.progress_sum / row.commitments) if row.commitments else None,
-        "statuses": {s: getattr(row, s) for s in CommitmentStatus.values},
+        "statuses": {s: getattr(row, s) for s in STATUS_VALUES},
     }
 
 
@@ -519,9 +520,17 @@ def dashboard(
         and row.session_id == s
         and (row.department_id == d if d else row.department_id > 0)
     ]
+    department_count = len(department_rows)
+    if committee is None and department is None and not all_departments:
+        # The most commitments first (names break ties below); only those shown are named
+        # and turned into table rows — a province has thousands of departments.
+        department_rows.sort(key=lambda row: -row.commitments)
+        if len(department_rows) > TOP_DEPARTMENTS:
+            least = department_rows[TOP_DEPARTMENTS - 1].commitments
+            department_rows = [row for row in department_rows if row.commitments >= least]
     names = dict(
         Department.objects.filter(
-            pk__in=[row.department_id for row in department_rows]
+            pk__in=search.id_list([row.department_id for row in department_rows])
         ).values_list("pk", "name")
     )
     by_department = [
@@ -529,7 +538,6 @@ def dashboard(
         for row in department_rows
     ]
     by_department.sort(key=lambda row: (-row["commitments"], row["label"]))
-    department_count = len(by_department)
     if committee is None and department is None and not all_departments:
         by_department = by_department[:TOP_DEPARTMENTS]
 
