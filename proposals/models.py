@@ -380,7 +380,11 @@ class Proposal(models.Model):
             ),
             models.CheckConstraint(condition=~Q(number=""), name="proposal_number_not_blank"),
         ]
-        indexes = [models.Index(fields=["-replied_on", "-id"], name="proposal_replied_on_idx")]
+        indexes = [
+            models.Index(fields=["-replied_on", "-id"], name="proposal_replied_on_idx"),
+            # A search for a number puts that proposal first (portal.views.public).
+            models.Index(fields=["number"], name="proposal_number_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number_label} {self.title}"

@@ -137,6 +137,15 @@ def tsvector_literal(text: str) -> str:
     return vector_of(text)[0]
 
 
+_NUMBER_QUERY = re.compile(r"^第?\s*([a-z]{0,3}\d[a-z0-9/\-]{0,20})\s*号?$")
+
+
+def number_of(query: str) -> str | None:
+    """The proposal number a query consists of (89, 第89号, D022, 269/2), or None."""
+    match = _NUMBER_QUERY.match(normalize(query).strip())
+    return match.group(1) if match else None
+
+
 def query_terms(query: str) -> list[str]:
     """Whitespace separates terms (all must match); each term is matched as a phrase."""
     return [term for term in normalize(query)[:MAX_QUERY_LENGTH].split() if _TOKEN_RUN.search(term)]

@@ -50,6 +50,37 @@ def home(request):
     )
 
 
+class PinnedFirst:
+    """``items`` (a list or a queryset of ids) with ``pinned`` ids moved to the front, sliced
+    lazily as the paginator asks (a queryset is read one page at a time)."""
+
+    def __init__(self, pinned: list[int], items) -> None:
+        self.pinned = pinned
+        self.rest = (
+            items.exclude(pk__in=pinned)
+            if hasattr(items, "exclude")
+            else [pk for pk in items if pk not in set(pinned)]
+        )
+
+    def __getitem__(self, window: slice) -> list[int]:
+        start, stop = window.start or 0, window.stop
+        head = self.pinned[start:stop]
+        skip = len(self.pinned)
+        tail = (
+            []
+            if stop is not None and stop <= skip
+            else list(self.rest[max(start - skip, 0) : None if stop is None else stop - skip])
+        )
+        return head + tail
+
+    def __len__(self) -> int:
+        return len(self.pinned) + (
+            self.rest.count()
+            if hasattr(self.rest, "count") and not isinstance(self.rest, list)
+            else len(self.rest)
+        )
+
+
 @require_safe
 @public_page
 def proposal_search(request):
@@ -64,9 +95,12 @@ def proposal_search(request):
         matches, search.match_limit(query), searched=bool(search.to_tsquery(query))
     )
     count = len(rows)
-    ranked = sort == "relevance" and query and search.uses_tsvector()
-    if capped and not ranked:
-        # Dates order all the matches, not just the first ones: let the database do it.
+    ranked = sort == "relevance" and query and search.uses_tsvector() and not capped
+    if capped:
+        # Dates order all the matches, not just the first ones the index yields: let the
+        # database do it. A common word (more matches than are ranked) is shown newest
+        # first under "relevance" too: ranking the index's first matches would put the
+        # lowest ids on page 1.
         order = (
             [F("replied_on").asc(nulls_last=True), "pk"]
             if sort == "oldest"
@@ -76,6 +110,13 @@ def proposal_search(request):
     else:
         ranks = search.relevance([row["pk"] for row in rows], query) if ranked else {}
         items = search.sort_matches(rows, sort, ranks)
+    number = search.number_of(query) if sort == "relevance" else None
+    if number is not None:
+        # A query that is a proposal's number puts that proposal first.
+        written = {number, number.upper()}  # as letters write it (D022), or as typed
+        pinned = list(matches.filter(number__in=written).values_list("pk", flat=True)[:5])
+        if pinned:
+            items = PinnedFirst(pinned, items)
     paginator = KnownCountPaginator(items, RESULTS_PER_PAGE, count=count, capped=capped)
     page = paginate(request, items, RESULTS_PER_PAGE, paginator)
     page_ids = list(page.object_list)

@@ -158,3 +158,46 @@ def test_every_sort_pages_through_all_matches_below_the_limit(client, monkeypatc
             if t in html.content.decode().replace("<mark>", "").replace("</mark>", "")
         }
     assert seen == titles
+
+
+@pytest.mark.django_db
+def test_a_query_that_is_a_proposal_number_puts_that_proposal_first(client):
+    """第89号, 89 or D022 (as typed, any case) puts the proposal with that number first,
+    whatever the sort by relevance would say; other matches follow."""
+    numbered = {}
+    for number in ("89", "189", "D022"):
+        proposal = factories.ProposalFactory(number=number, title=f"关于第{number}号事项的建议")
+        reply = factories.ReplyFactory(
+            proposal=proposal, body=f"答复内容，提及第{number}号和89号。", published_at=None
+        )
+        publication.publish_reply(reply=reply)
+        numbered[number] = proposal
+    for query, first in (("第89号", "89"), ("89", "89"), ("d022", "D022"), ("189", "189")):
+        response = client.get("/proposals/", {"q": query})
+        assert response.status_code == 200
+        results = list(response.context["page"].object_list)
+        assert results and results[0].pk == numbered[first].pk, query
+    # Not a number: no pinning, ordinary results.
+    response = client.get("/proposals/", {"q": "事项"})
+    assert len(response.context["page"].object_list) == 3
+
+
+@pytest.mark.django_db
+def test_a_common_word_lists_the_newest_matches_first_not_the_lowest_ids(client, monkeypatch):
+    """More matches than are ranked (a common word): page 1 is the newest of all matches,
+    not a ranking of the first ones the index yields (the lowest ids)."""
+    import datetime
+
+    monkeypatch.setattr(search, "MATCH_LIMIT", 2)
+    monkeypatch.setattr(search, "PHRASE_MATCH_LIMIT", 2)
+    proposals = []
+    for day in (1, 2, 3, 4, 5):  # the lowest id is the oldest letter
+        reply = factories.ReplyFactory(
+            body="加强人才队伍建设。", letter_date=datetime.date(2021, 3, day), published_at=None
+        )
+        publication.publish_reply(reply=reply)
+        proposals.append(reply.proposal)
+    response = client.get("/proposals/", {"q": "人才"})
+    shown = [proposal.pk for proposal in response.context["page"].object_list]
+    # The page lists as many as were counted ("2+"), the newest of all five.
+    assert shown == [proposals[4].pk, proposals[3].pk]
