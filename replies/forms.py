@@ -463,7 +463,6 @@ class ProgressForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), choices=CommitmentStatus.choices)
     note = forms.CharField(
         label=_("进展说明"),
-        required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )

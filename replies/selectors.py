@@ -9,16 +9,21 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import (
+    Case,
     Count,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Value,
+    When,
     prefetch_related_objects,
 )
 from django.utils import timezone
 
+from core.roles import department_of
 from proposals import search
 from proposals.models import Committee, Department, Proposal, Session, Topic
 from replies.models import (
@@ -713,3 +718,77 @@ def member_proposals(user) -> list[Proposal]:
         .distinct()
         .order_by("-pk")
     )
+
+
+# ---------------------------------------------------------------------------
+# A department clerk's work queue
+# ---------------------------------------------------------------------------
+
+QUEUE_LIMIT = 50
+
+
+def clerk_queue(user, today: datetime.date | None = None) -> dict[str, Any] | None:
+    """What a department clerk has to do, read through the models' ``visible_to`` rules:
+    their department's open commitments (overdue first, then by due date; a withdrawn
+    reply's are no longer anyone's work), the proposals
+    assigned to the department that still await its letter, and the department's deadline
+    change requests with their state. None for anyone who is not a clerk of a department.
+
+    Five queries whatever the numbers (the lists stop at ``QUEUE_LIMIT``)."""
+    department = department_of(user)
+    if department is None:
+        return None
+    today = today or timezone.localdate()
+    commitments = (
+        CommitmentItem.objects.visible_to(user)
+        .filter(owner_id=department, reply__withdrawn_at__isnull=True)
+        .open()
+        .select_related("reply__proposal__session__committee", "owner")
+        .defer(
+            "text",
+            "statements",
+            "promises",
+            "reply__body",
+            "reply__public_body",
+            "reply__proposal__search_vector",
+        )
+        .annotate(late=Case(When(due_on__lt=today, then=Value(0)), default=Value(1)))
+        .order_by("late", F("due_on").asc(nulls_last=True), "pk")
+    )
+    counts = commitments.aggregate(
+        total=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today))
+    )
+    answered = Reply.objects.filter(proposal=OuterRef("pk"), department_id=department)
+    awaiting = (
+        Proposal.objects.visible_to(user)
+        .handled_by(department)
+        .filter(status=Proposal.Status.ASSIGNED)
+        .exclude(Exists(answered))
+        .select_related("session__committee", "lead_department")
+        .defer("search_vector")
+        .order_by(F("reply_due").asc(nulls_last=True), "pk")
+    )
+    changes = (
+        DeadlineChange.objects.visible_to(user)
+        .filter(commitment__owner_id=department)
+        .select_related("commitment__reply__proposal__session__committee")
+        .defer(
+            "commitment__text",
+            "commitment__statements",
+            "commitment__promises",
+            "commitment__reply__body",
+            "commitment__reply__public_body",
+            "commitment__reply__proposal__search_vector",
+        )
+        .order_by("-requested_at", "-pk")
+    )
+    return {
+        "department": Department.objects.get(pk=department),
+        "commitments": list(commitments[:QUEUE_LIMIT]),
+        "open_count": counts["total"],
+        "overdue_count": counts["overdue"],
+        "awaiting": list(awaiting[:QUEUE_LIMIT]),
+        "changes": list(changes[:QUEUE_LIMIT]),
+        "limit": QUEUE_LIMIT,
+        "today": today,
+    }

@@ -5,10 +5,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from core.roles import Role, role_of
 from replies import selectors
 from replies.forms import RatingForm
 from replies.models import Reply
@@ -18,6 +20,13 @@ from replies.services import rating
 class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        """Without a ``next``: a department clerk lands on their work queue; everyone else
+        where ``LOGIN_REDIRECT_URL`` says (a member: their proposals)."""
+        if role_of(self.request.user) == Role.CLERK:
+            return reverse("portal:queue")
+        return super().get_default_redirect_url()
 
 
 @login_required
