@@ -33,6 +33,7 @@ from replies.models import (
     CommitmentUpdate,
     DeadlineChange,
     Reply,
+    Satisfaction,
     Tally,
     Target,
 )
@@ -689,8 +690,9 @@ def dashboard(
 
 def member_proposals(user) -> list[Proposal]:
     """A member's own proposals with every reply they may read (their drafts included) and
-    the replies' commitments."""
-    return list(
+    the replies' commitments. ``rehandling`` marks a proposal sent back by the member's
+    不满意 and not answered again yet (退回重办, not a step back to 已交办)."""
+    proposals = list(
         Proposal.objects.visible_to(user)
         .filter(proposers__user=user)
         .select_related("session__committee", "lead_department")
@@ -718,6 +720,12 @@ def member_proposals(user) -> list[Proposal]:
         .distinct()
         .order_by("-pk")
     )
+    for proposal in proposals:
+        proposal.rehandling = proposal.status == Proposal.Status.ASSIGNED and any(
+            reply.satisfaction == Satisfaction.UNSATISFIED and not reply.superseded_by.all()
+            for reply in proposal.replies.all()
+        )
+    return proposals
 
 
 # ---------------------------------------------------------------------------

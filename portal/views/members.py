@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from core.roles import Role, role_of
 from replies import selectors
 from replies.forms import RatingForm
-from replies.models import Reply
+from replies.models import Reply, Satisfaction
 from replies.services import rating
 
 
@@ -48,10 +48,24 @@ def my_proposals(request):
 def rate_reply(request, pk: int):
     # Only the proposal's own proposers may rate its replies; others get a 404, not a hint.
     reply = get_object_or_404(
-        Reply.objects.visible_to(request.user).filter(proposal__proposers__user=request.user),
+        Reply.objects.visible_to(request.user)
+        .filter(proposal__proposers__user=request.user)
+        .select_related("proposal__session__committee", "department")
+        .distinct(),
         pk=pk,
     )
     form = RatingForm(request.POST)
+    if (
+        form.is_valid()
+        and form.cleaned_data["satisfaction"] == Satisfaction.UNSATISFIED
+        and request.POST.get("confirm") != "yes"
+    ):
+        # 不满意 sends the proposal back to the department: say so, and ask once more.
+        return render(
+            request,
+            "portal/rate_confirm.html",
+            {"reply": reply, "comment": form.cleaned_data["comment"]},
+        )
     if form.is_valid():
         try:
             rating.rate_reply(
