@@ -76,7 +76,14 @@ def rate_reply(request, pk: int):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("感谢您的评价。"))
+            if form.cleaned_data["satisfaction"] == Satisfaction.UNSATISFIED:
+                messages.success(
+                    request,
+                    _("感谢您的评价。提案已退回%(department)s重新办理。")
+                    % {"department": reply.department.name},
+                )
+            else:
+                messages.success(request, _("感谢您的评价。"))
     elif "satisfaction" in form.errors:
         messages.error(request, _("请选择满意程度后再提交。"))
     else:

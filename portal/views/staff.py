@@ -90,7 +90,7 @@ def post_progress(request, pk: int):
             if from_queue:
                 messages.success(
                     request,
-                    _("“%(item)s”的进展已保存。")
+                    _("进展已保存：%(item)s")
                     % {"item": commitment.heading or commitment.marker or commitment.number},
                 )
                 return redirect("portal:queue")

@@ -117,7 +117,7 @@ def test_a_note_from_the_queue_takes_two_clicks(client, queue_world):
         follow=True,
     )
     assert response.redirect_chain[-1][0] == reverse("portal:queue")
-    assert "“早已逾期的承诺”的进展已保存。" in body(response)
+    assert "进展已保存：早已逾期的承诺" in body(response)
     assert CommitmentUpdate.objects.filter(commitment=item, note="已完成选址").exists()
 
 
