@@ -6,6 +6,7 @@ import re
 from bisect import bisect_right
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from .result import ParsedTarget
 from .text import cn_to_int, words
@@ -179,6 +180,7 @@ def plain_number(value: Decimal) -> str:
     return figure
 
 
+@lru_cache(maxsize=4096)
 def target_phrase(text: str, quantity: Decimal, unit: str) -> tuple[str, str]:
     """``(what, amount)``: a stored target read as people write it, e.g.
     ("建设众创空间", "30家以上") for "建设30家以上创新与创业相结合……的众创空间".
