@@ -13,6 +13,7 @@ from core.numerals import parse_session_label
 from proposals.models import Committee, Proposal, Topic
 from replies.models import Classification, CommitmentStatus, Reply, Satisfaction
 from replies.parsing import ParsedLetter, ParsedSection, ParsedTarget, read_letter_bytes
+from replies.parsing.targets import plain_number
 
 # Text and saved web pages: a letter is a few thousand characters, so 2 MB is plenty.
 # Word, PDF and scanned letters are bounded by settings.LETTER_UPLOAD_MAX_BYTES instead.
@@ -462,7 +463,6 @@ class ProgressForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), choices=CommitmentStatus.choices)
     note = forms.CharField(
         label=_("进展说明"),
-        required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
@@ -481,7 +481,7 @@ class ProgressForm(forms.Form):
                 label=_("%(text)s 已完成（目标 %(quantity)s%(unit)s）")
                 % {
                     "text": target.text,
-                    "quantity": target.quantity.normalize(),
+                    "quantity": plain_number(target.quantity),
                     "unit": target.unit,
                 },
                 required=False,

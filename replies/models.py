@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from core.roles import Role, department_of, is_office, role_of
 from proposals.models import Department, Proposal, Topic
+from replies.parsing.targets import plain_number, target_phrase
 
 
 class ReadableJSONEncoder(DjangoJSONEncoder):
@@ -403,13 +404,30 @@ class Target(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.text}（{self.quantity.normalize():f}{self.unit}）"
+        return f"{self.text}（{plain_number(self.quantity)}{self.unit}）"
 
     @property
     def percent(self) -> int:
         if self.achieved is None:
             return 0
         return max(0, min(100, int(self.achieved * 100 / self.quantity)))
+
+    @property
+    def what(self) -> str:
+        """What is promised, without its amount: 新增省级科技企业孵化器."""
+        return target_phrase(self.text, self.quantity, self.unit)[0]
+
+    @property
+    def amount(self) -> str:
+        """The amount as the letter writes it: 20家, 260万平方米以上."""
+        return target_phrase(self.text, self.quantity, self.unit)[1]
+
+    @property
+    def achieved_label(self) -> str:
+        """The reported value with the unit (12家), or "" when nothing was reported."""
+        if self.achieved is None:
+            return ""
+        return f"{plain_number(self.achieved)}{self.unit}"
 
 
 class CommitmentUpdate(models.Model):

@@ -9,16 +9,21 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import (
+    Case,
     Count,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Value,
+    When,
     prefetch_related_objects,
 )
 from django.utils import timezone
 
+from core.roles import department_of
 from proposals import search
 from proposals.models import Committee, Department, Proposal, Session, Topic
 from replies.models import (
@@ -28,6 +33,7 @@ from replies.models import (
     CommitmentUpdate,
     DeadlineChange,
     Reply,
+    Satisfaction,
     Tally,
     Target,
 )
@@ -218,14 +224,122 @@ def proposal_page(proposal: Proposal) -> dict[str, Any]:
         )
     )
     replies = list(replies)
+    published = [reply for reply in replies if reply.is_published]
+    for reply in published:
+        for item in reply.commitments.all():
+            item.public_promises, item.done_work, item.statements_hidden = public_statements(item)
     return {
         "proposal": proposal,
         "proposers": list(proposal.proposers.order_by("proposalproposer__position")),
         "co_departments": list(proposal.co_departments.all()),
         "topics": list(proposal.topics.all()),
-        "replies": [reply for reply in replies if reply.is_published],
+        "replies": published,
         "withdrawn": [_notice(reply) for reply in replies if reply.is_withdrawn],
+        "summary": commitment_summary(published),
     }
+
+
+# The stacked bar's segments, in the order drawn: each commitment falls in exactly one.
+SUMMARY_SEGMENTS = [
+    ("fulfilled", "已完成"),
+    ("in_progress", "进行中"),
+    ("not_started", "未开始"),
+    ("not_fulfilled", "未完成"),
+    (OVERDUE, "已逾期"),
+]
+
+
+def commitment_summary(replies: list[Reply], today: datetime.date | None = None) -> dict[str, Any]:
+    """The proposal page's summary band, from the replies already read (no query): the
+    commitments per segment of the stacked bar (overdue counted apart from the status it
+    has, partial with in progress), the earliest deadline of an open commitment, and the
+    date of the last public change (publication, progress update, approved deadline
+    change, rating)."""
+    today = today or timezone.localdate()
+    counts = dict.fromkeys((key for key, _label in SUMMARY_SEGMENTS), 0)
+    open_due: list[datetime.date] = []
+    changes: list[datetime.datetime] = []
+    for reply in replies:
+        changes.extend(moment for moment in (reply.published_at, reply.rated_at) if moment)
+        for item in reply.commitments.all():
+            if item.is_overdue(today):
+                counts[OVERDUE] += 1
+            elif item.status == CommitmentStatus.PARTIAL:
+                counts["in_progress"] += 1
+            else:
+                counts[item.status] += 1
+            if item.status != CommitmentStatus.FULFILLED and item.due_on is not None:
+                open_due.append(item.due_on)
+            changes.extend(update.created_at for update in item.updates.all())
+            changes.extend(
+                change.decided_at
+                for change in getattr(item, "approved_changes", [])
+                if change.decided_at
+            )
+    total = sum(counts.values())
+    segments = []
+    offset = 0
+    for key, label in SUMMARY_SEGMENTS:
+        if not counts[key] and key == "not_fulfilled":
+            continue
+        # Per mille of the bar's width; the last drawn segment takes what rounding left.
+        width = round(1000 * counts[key] / total) if total else 0
+        segments.append(
+            {"key": key, "label": label, "count": counts[key], "x": offset, "width": width}
+        )
+        offset += width
+    drawn = [segment for segment in segments if segment["count"]]
+    if drawn:
+        drawn[-1]["width"] += 1000 - offset
+    next_due = min(open_due) if open_due else None
+    return {
+        "total": total,
+        "counts": counts,
+        "segments": segments,
+        "next_due": next_due,
+        "next_due_passed": next_due is not None and next_due < today,
+        "last_change": timezone.localdate(max(changes)) if changes else None,
+    }
+
+
+def public_statements(item: CommitmentItem) -> tuple[list[dict], list[str], bool]:
+    """``(promises, done work, hidden)`` of a published commitment as the public may read
+    them: the parser's promises (text and deadline) and its sentences reporting work done
+    or under way that are not promises.
+
+    The parser keeps the letter's original wording; only sentences that read the same in
+    the public (masked) text are shown, so that no personal data reaches the page through
+    them. ``hidden`` says that some were left out for that reason (the section's public
+    text still holds them, masked)."""
+    public_text = item.public_text or ""
+    hidden = False
+
+    def readable(text: str) -> bool:
+        nonlocal hidden
+        if text and text in public_text:
+            return True
+        hidden = hidden or bool(text)
+        return False
+
+    promises = []
+    for promise in item.promises or []:
+        text = (promise.get("text") or "").strip()
+        if readable(text):
+            deadline = promise.get("deadline")
+            promises.append(
+                {
+                    "text": text,
+                    "deadline": datetime.date.fromisoformat(deadline) if deadline else None,
+                }
+            )
+    promised = {promise["text"] for promise in promises}
+    done = []
+    for statement in item.statements or []:
+        text = (statement.get("text") or "").strip()
+        work = statement.get("modality") in ("done", "ongoing") and text not in promised
+        if work and readable(text):
+            done.append(text)
+    return promises, done, hidden
 
 
 def department_summary(department: Department) -> dict[str, Any]:
@@ -584,8 +698,9 @@ def dashboard(
 
 def member_proposals(user) -> list[Proposal]:
     """A member's own proposals with every reply they may read (their drafts included) and
-    the replies' commitments."""
-    return list(
+    the replies' commitments. ``rehandling`` marks a proposal sent back by the member's
+    不满意 and not answered again yet (退回重办, not a step back to 已交办)."""
+    proposals = list(
         Proposal.objects.visible_to(user)
         .filter(proposers__user=user)
         .select_related("session__committee", "lead_department")
@@ -613,3 +728,83 @@ def member_proposals(user) -> list[Proposal]:
         .distinct()
         .order_by("-pk")
     )
+    for proposal in proposals:
+        proposal.rehandling = proposal.status == Proposal.Status.ASSIGNED and any(
+            reply.satisfaction == Satisfaction.UNSATISFIED and not reply.superseded_by.all()
+            for reply in proposal.replies.all()
+        )
+    return proposals
+
+
+# ---------------------------------------------------------------------------
+# A department clerk's work queue
+# ---------------------------------------------------------------------------
+
+QUEUE_LIMIT = 50
+
+
+def clerk_queue(user, today: datetime.date | None = None) -> dict[str, Any] | None:
+    """What a department clerk has to do, read through the models' ``visible_to`` rules:
+    their department's open commitments (overdue first, then by due date; a withdrawn
+    reply's are no longer anyone's work), the proposals
+    assigned to the department that still await its letter, and the department's deadline
+    change requests with their state. None for anyone who is not a clerk of a department.
+
+    Five queries whatever the numbers (the lists stop at ``QUEUE_LIMIT``)."""
+    department = department_of(user)
+    if department is None:
+        return None
+    today = today or timezone.localdate()
+    commitments = (
+        CommitmentItem.objects.visible_to(user)
+        .filter(owner_id=department, reply__withdrawn_at__isnull=True)
+        .open()
+        .select_related("reply__proposal__session__committee", "owner")
+        .defer(
+            "text",
+            "statements",
+            "promises",
+            "reply__body",
+            "reply__public_body",
+            "reply__proposal__search_vector",
+        )
+        .annotate(late=Case(When(due_on__lt=today, then=Value(0)), default=Value(1)))
+        .order_by("late", F("due_on").asc(nulls_last=True), "pk")
+    )
+    counts = commitments.aggregate(
+        total=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today))
+    )
+    answered = Reply.objects.filter(proposal=OuterRef("pk"), department_id=department)
+    awaiting = (
+        Proposal.objects.visible_to(user)
+        .handled_by(department)
+        .filter(status=Proposal.Status.ASSIGNED)
+        .exclude(Exists(answered))
+        .select_related("session__committee", "lead_department")
+        .defer("search_vector")
+        .order_by(F("reply_due").asc(nulls_last=True), "pk")
+    )
+    changes = (
+        DeadlineChange.objects.visible_to(user)
+        .filter(commitment__owner_id=department)
+        .select_related("commitment__reply__proposal__session__committee")
+        .defer(
+            "commitment__text",
+            "commitment__statements",
+            "commitment__promises",
+            "commitment__reply__body",
+            "commitment__reply__public_body",
+            "commitment__reply__proposal__search_vector",
+        )
+        .order_by("-requested_at", "-pk")
+    )
+    return {
+        "department": Department.objects.get(pk=department),
+        "commitments": list(commitments[:QUEUE_LIMIT]),
+        "open_count": counts["total"],
+        "overdue_count": counts["overdue"],
+        "awaiting": list(awaiting[:QUEUE_LIMIT]),
+        "changes": list(changes[:QUEUE_LIMIT]),
+        "limit": QUEUE_LIMIT,
+        "today": today,
+    }

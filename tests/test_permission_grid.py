@@ -446,6 +446,21 @@ def progress_cells(world: World, role: str) -> Iterator[Cell]:
             yield Cell("GET", url, set(), {403}, False)
 
 
+def queue_cells(world: World, role: str) -> Iterator[Cell]:
+    """The work queue: a clerk of a department reads their own (the markers check keeps
+    the other department's drafts off it); the office is sent to the admin; everyone else
+    is refused with the reason."""
+    url = reverse("portal:queue")
+    if role == "anonymous":
+        yield Cell("GET", url, set(), {302}, False)
+    elif role in ("clerk_a", "clerk_b"):
+        yield Cell("GET", url, {200}, set(), True)
+    elif role == "office":
+        yield Cell("GET", url, {302}, set(), True)
+    else:
+        yield Cell("GET", url, set(), {403}, False)
+
+
 def evidence_cells(world: World, role: str) -> Iterator[Cell]:
     for obj in objects_for(world):
         url = obj.update.attachment.url
@@ -712,6 +727,7 @@ ROWS: list[Row] = [
     # Members, clerks and files.
     Row("portal:mine", member_page),
     Row("portal:rate", rate_cells),
+    Row("portal:queue", queue_cells),
     Row("portal:progress", progress_cells),
     Row("portal:login", login_cells),
     Row("portal:logout", logout_cells),

@@ -43,12 +43,12 @@ def dashboard(request):
     committee, session, department = _dashboard_scope(request)
     data = selectors.dashboard(committee=committee, session=session, department=department)
     committee = committee or (session.committee if session else None)
-    heights = {}
     for table in ("by_group", "by_department"):
-        for index, row in enumerate(data[table]):
-            row["status_bars"] = _stacked_bar(row["statuses"], row["commitments"])
-            row["y"] = index * ROW_HEIGHT
-        heights[table] = max(len(data[table]), 1) * ROW_HEIGHT
+        # Bars share one scale per chart: a row's length is its number of commitments.
+        scale = max((row["commitments"] for row in data[table]), default=0)
+        for row in data[table]:
+            row["status_bars"] = _stacked_bar(row["statuses"], scale)
+            row["overdue_width"] = round(BAR_WIDTH * row["overdue"] / scale, 2) if scale else 0
     # The choices stay short at province scale: every committee (a few hundred), the
     # sessions of the chosen committee only, and the departments in the table — all read
     # by the selector already.
@@ -71,7 +71,6 @@ def dashboard(request):
             "departments": [SimpleNamespace(pk=pk, name=name) for pk, name in departments],
             "status_choices": CommitmentStatus.choices,
             "legend": [(label, STATUS_COLOURS[value]) for value, label in CommitmentStatus.choices],
-            "heights": heights,
             "class_labels": CLASS_LABELS,
             "filter_query": request.GET.urlencode(),
         },
@@ -86,12 +85,14 @@ STATUS_COLOURS = {
     "partial": "#bf8700",
     "not_fulfilled": "#cf222e",
 }
-BAR_LEFT, BAR_WIDTH, ROW_HEIGHT = 110, 280, 12
+BAR_WIDTH = 1000
 
 
-def _stacked_bar(statuses: dict[str, int], total: int) -> list[dict]:
-    """Segments of one SVG bar in status order, in the chart's own units."""
-    segments, offset = [], float(BAR_LEFT)
+def _stacked_bar(statuses: dict[str, int], scale: int) -> list[dict]:
+    """Segments of one SVG bar in status order, in the bar's own units (``BAR_WIDTH`` for
+    ``scale`` commitments)."""
+    segments, offset = [], 0.0
+    total = scale
     for status, label in CommitmentStatus.choices:
         count = statuses.get(status, 0)
         width = BAR_WIDTH * count / total if total else 0
@@ -127,7 +128,7 @@ def dashboard_csv(request, table: str):
     if table in {"sessions", "departments"}:
         rows = data["by_group" if table == "sessions" else "by_department"]
         writer.writerow(
-            [_("名称"), _("答复数"), _("办复率（%）"), _("满意率（%）"), _("已评价")]
+            [_("名称"), _("答复数"), _("按时办复率（%）"), _("满意率（%）"), _("已评价")]
             + [_("%(cls)s类占比（%%）") % {"cls": c} for c in CLASS_LABELS]
             + [_("承诺数")]
             + [label for _value, label in CommitmentStatus.choices]

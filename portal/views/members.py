@@ -5,19 +5,28 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from core.roles import Role, role_of
 from replies import selectors
 from replies.forms import RatingForm
-from replies.models import Reply
+from replies.models import Reply, Satisfaction
 from replies.services import rating
 
 
 class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        """Without a ``next``: a department clerk lands on their work queue; everyone else
+        where ``LOGIN_REDIRECT_URL`` says (a member: their proposals)."""
+        if role_of(self.request.user) == Role.CLERK:
+            return reverse("portal:queue")
+        return super().get_default_redirect_url()
 
 
 @login_required
@@ -39,10 +48,24 @@ def my_proposals(request):
 def rate_reply(request, pk: int):
     # Only the proposal's own proposers may rate its replies; others get a 404, not a hint.
     reply = get_object_or_404(
-        Reply.objects.visible_to(request.user).filter(proposal__proposers__user=request.user),
+        Reply.objects.visible_to(request.user)
+        .filter(proposal__proposers__user=request.user)
+        .select_related("proposal__session__committee", "department")
+        .distinct(),
         pk=pk,
     )
     form = RatingForm(request.POST)
+    if (
+        form.is_valid()
+        and form.cleaned_data["satisfaction"] == Satisfaction.UNSATISFIED
+        and request.POST.get("confirm") != "yes"
+    ):
+        # 不满意 sends the proposal back to the department: say so, and ask once more.
+        return render(
+            request,
+            "portal/rate_confirm.html",
+            {"reply": reply, "comment": form.cleaned_data["comment"]},
+        )
     if form.is_valid():
         try:
             rating.rate_reply(
@@ -53,7 +76,14 @@ def rate_reply(request, pk: int):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("感谢您的评价。"))
+            if form.cleaned_data["satisfaction"] == Satisfaction.UNSATISFIED:
+                messages.success(
+                    request,
+                    _("感谢您的评价。提案已退回%(department)s重新办理。")
+                    % {"department": reply.department.name},
+                )
+            else:
+                messages.success(request, _("感谢您的评价。"))
     elif "satisfaction" in form.errors:
         messages.error(request, _("请选择满意程度后再提交。"))
     else:

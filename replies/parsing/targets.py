@@ -6,6 +6,7 @@ import re
 from bisect import bisect_right
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from .result import ParsedTarget
 from .text import cn_to_int, words
@@ -64,6 +65,7 @@ def extract_targets(orig: str, norm: str, deadline: date | None) -> list[ParsedT
             # each target then names its own 、-segment; a single one names the clause.
             segments = _segments(clause) if len(hits) > 1 else [(0, len(clause))]
             seg_starts = [start for start, _end in segments]
+            first_text = ""
             for hit in hits:
                 quantity = _quantity(hit.group("n"))
                 if quantity is None or quantity <= 0 or _is_location(clause, hit):
@@ -71,6 +73,10 @@ def extract_targets(orig: str, norm: str, deadline: date | None) -> list[ParsedT
                 k = bisect_right(seg_starts, hit.start("n")) - 1
                 seg_start, seg_end = segments[k] if k >= 0 else (0, len(clause))
                 text = _target_text(orig, norm, clause_start + seg_start, clause_start + seg_end)
+                if first_text and k > 0:
+                    text = _complete_elided(text, first_text)
+                elif not first_text:
+                    first_text = text
                 targets.append(
                     ParsedTarget(
                         text=text, quantity=quantity, unit=hit.group("unit"), deadline=deadline
@@ -116,8 +122,95 @@ def _segments(clause: str) -> list[tuple[int, int]]:
     return spans
 
 
+# The verbs a promised quantity starts with (新增国家级科技企业孵化器3家).
+_LEAD_VERB_RE = re.compile(
+    r"(?:新增|新建|建设|建成|培育|引进|打造|创建|争创|认定|设立|增加|完成|实施|开展|改造)"
+)
+_NUMBER_RE = re.compile(
+    r"\d|[两二三四五六七八九十百千]+\s*(?:[余多]\s*)?(?:[万亿])?(?:" + _UNIT_ALT + ")"
+)
+
+
+def _complete_elided(text: str, first: str) -> str:
+    """An enumeration's later item that leaves out what the first one names: in
+    "新增国家级科技企业孵化器3家、省级20家" the second item is "新增省级科技企业孵化器20家".
+
+    The later item's qualifier (省级) takes the place of the first item's (国家级) when
+    both end in the same character (级, 类, 型 ...); otherwise the item stays as written.
+    """
+    number = _NUMBER_RE.search(text)
+    if number is None or number.start() == 0 or number.start() > 6:
+        return text
+    qualifier = text[: number.start()]
+    first_number = _NUMBER_RE.search(first)
+    head = first[: first_number.start()] if first_number else first
+    if qualifier in head:
+        return text
+    verb = _LEAD_VERB_RE.match(head)
+    rest = head[verb.end() :] if verb else head
+    # The first item's qualifier: up to the first occurrence of the character that ends
+    # the later item's (国家级 for 省级).
+    end = rest.find(qualifier[-1])
+    if end < 0 or end == len(rest) - 1:
+        return text
+    return (verb.group() if verb else "") + qualifier + rest[end + 1 :] + text[number.start() :]
+
+
 def _target_text(orig: str, norm: str, start: int, end: int) -> str:
     lead = _LEAD_WORDS_RE.match(norm, start, end)
     if lead and lead.end() < end:
         start = lead.end()
     return orig[start:end].strip()
+
+
+# ---------------------------------------------------------------------------
+# Reading a target back: "全市孵化面积 260万平方米以上"
+# ---------------------------------------------------------------------------
+
+_QUALIFIER = r"(?:以上|左右|以内|以下|余|多)?"
+# Verbs that only link a measure to its amount: 孵化面积达到260万平方米 reads 孵化面积 260万平方米.
+_LINK_TAIL_RE = re.compile(r"(?:达到|达|增至|增加到|提高到|提升到|超过|突破|不少于|不低于|至|到)$")
+
+
+def plain_number(value: Decimal) -> str:
+    """20 for Decimal("20.00") (never "2E+1"), 1.5 for "1.50"."""
+    figure = format(value, "f")
+    if "." in figure:
+        figure = figure.rstrip("0").rstrip(".")
+    return figure
+
+
+@lru_cache(maxsize=4096)
+def target_phrase(text: str, quantity: Decimal, unit: str) -> tuple[str, str]:
+    """``(what, amount)``: a stored target read as people write it, e.g.
+    ("建设众创空间", "30家以上") for "建设30家以上创新与创业相结合……的众创空间".
+
+    The amount keeps the figure as the letter wrote it (1,000 / 三) with its unit and any
+    qualifier (以上, 左右); what is promised is the text around it, without a linking verb
+    (达到) and, when the amount sits inside a long description, with the noun after its
+    last 的. A text that does not hold the amount is returned whole beside the figure.
+    """
+    figure = plain_number(quantity)
+    written = [re.escape(figure)]
+    if quantity == quantity.to_integral_value() and quantity >= 1000:
+        written.insert(0, re.escape(f"{int(quantity):,}"))
+    pattern = re.compile(
+        r"(?P<n>"
+        + "|".join(written)
+        + r"|[两二三四五六七八九十百千][一二两三四五六七八九十百千]{0,5})"
+        + r"\s*(?P<pre>[余多])?\s*"
+        + re.escape(unit)
+        + r"(?P<q>"
+        + _QUALIFIER
+        + ")"
+    )
+    match = pattern.search(text) if unit else None
+    if match is None:
+        return text.strip(), f"{figure}{unit}"
+    amount = f"{match.group('n')}{match.group('pre') or ''}{unit}{match.group('q')}"
+    before = _LINK_TAIL_RE.sub("", text[: match.start()].strip()).strip()
+    after = text[match.end() :].strip()
+    if "的" in after:
+        after = after.rsplit("的", 1)[1]
+    what = (before + after).strip(" ,，、")
+    return (what or text.strip()), amount

@@ -27,7 +27,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORTS = {
-    "desktop": {"width": 1280, "height": 900},
+    "desktop": {"width": 1366, "height": 900},
     # The narrowest phone the pages are made for.
     "phone": {"width": 360, "height": 740},
 }

@@ -124,8 +124,10 @@ def test_citizen_finds_the_seed_reply_and_reads_its_commitments(new_page, live_s
     expect(carriers).to_contain_text("2025年12月31日")
     targets = carriers.get_by_role("table", name="量化指标")
     expect(targets.locator("tbody tr")).to_have_count(4)
-    expect(targets).to_contain_text("新增国家级科技企业孵化器3家")
-    expect(targets).to_contain_text("260万平方米")
+    first = targets.locator("tbody tr").first
+    expect(first.locator("th")).to_have_text("新增国家级科技企业孵化器")
+    expect(first.locator("td").first).to_have_text("3家")
+    expect(targets).to_contain_text("260万平方米以上")
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])

@@ -74,3 +74,22 @@ def test_dashboard_runs_constant_queries(client, world, member_proposals, uncach
     few = count_queries(client, url)
     member_proposals(9)
     assert count_queries(client, url) == few
+
+
+def test_dashboard_states_its_rates_and_scales_its_bars(client, world):
+    """The page says how 按时办复率 and 办复率 are computed; chart labels are page text (not
+    SVG text scaled down on a phone); each bar is as long as its number of commitments."""
+    extra = factories.CommitmentFactory(reply=world["own"]["reply"], number=2)
+    assert extra.reply.is_published
+    response = client.get(reverse("portal:dashboard"))
+    html = response.content.decode()
+    assert "按时办复率" in html and "答复日期不晚于答复期限（含经批准的延期）" in html
+    assert "已答复的提案 ÷ 已交办的提案" in html
+    assert "<text" not in html
+    assert 'class="bar-label"' in html
+    rows = {row["label"]: row for row in response.context["by_department"]}
+    own = rows[world["own"]["department"].name]
+    other = rows[world["other"]["department"].name]
+    assert own["commitments"] == 2 and other["commitments"] == 1
+    assert sum(s["width"] for s in own["status_bars"]) == pytest.approx(1000)
+    assert sum(s["width"] for s in other["status_bars"]) == pytest.approx(500)

@@ -55,3 +55,35 @@ def test_own_proposals_page_runs_constant_queries(client, world, member_proposal
     few = count_queries(client, reverse("portal:mine"))
     member_proposals(9)
     assert count_queries(client, reverse("portal:mine")) == few
+
+
+def test_unsatisfied_goes_through_a_confirmation_step(client, world):
+    """不满意 first shows what will happen (sent back to the department for re-handling)
+    and stores nothing; confirmed, the rating is stored and the proposal reads 退回重办."""
+    reply = world["own"]["reply"]
+    proposal = world["own"]["proposal"]
+    client.force_login(world["users"]["member"])
+    url = reverse("portal:rate", args=[reply.pk])
+    response = client.post(url, {"satisfaction": "unsatisfied", "comment": "措施不具体"})
+    assert response.status_code == 200
+    html = body(response)
+    assert "确认评价为“不满意”" in html
+    assert f"退回{reply.department.name}重新办理" in html
+    assert 'name="confirm" value="yes"' in html and "措施不具体" in html
+    reply.refresh_from_db()
+    assert reply.satisfaction == ""
+    response = client.post(
+        url,
+        {"satisfaction": "unsatisfied", "comment": "措施不具体", "confirm": "yes"},
+        follow=True,
+    )
+    assert response.redirect_chain == [(reverse("portal:mine"), 302)]
+    reply.refresh_from_db()
+    proposal.refresh_from_db()
+    assert reply.satisfaction == Satisfaction.UNSATISFIED
+    assert proposal.status == "assigned"
+    html = body(response)
+    assert "退回重办" in html
+    assert f"已退回{reply.department.name}重新办理" in html
+    meta = html[html.index(proposal.title) :]
+    assert "已交办" not in meta[: meta.index("</p>")]
