@@ -139,6 +139,7 @@ def test_the_image_recipe_installs_from_the_lock_and_starts_offline(tmp_path):
         "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
         "GUNICORN_BIND": f"unix:{sock}",
         "WEB_CONCURRENCY": "2",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
     }
     if _unshare_works():
         isolate = ["unshare", "-n"]
@@ -192,6 +193,26 @@ def test_the_image_recipe_installs_from_the_lock_and_starts_offline(tmp_path):
             sock, stylesheet.group(1).decode(), **{"X-Forwarded-Proto": "https"}
         )
         assert status == 200 and css
+
+        # /metrics in multiprocess mode: the workers' figures, summed from the folder
+        # deploy/gunicorn.conf.py prepared (read here as the /metrics view reads it).
+        summed = run(
+            [
+                python,
+                "-c",
+                "import sys; from prometheus_client import CollectorRegistry, generate_latest,"
+                " multiprocess; r = CollectorRegistry();"
+                " multiprocess.MultiProcessCollector(r, sys.argv[1]);"
+                " print(generate_latest(r).decode())",
+                env["PROMETHEUS_MULTIPROC_DIR"],
+            ],
+            env=base,
+        ).stdout
+        counted = re.search(
+            r'django_http_requests_total_by_method_total\{method="GET"\} (\S+)', summed
+        )
+        # /healthz and / (whitenoise answers the stylesheet before the counting middleware).
+        assert counted and float(counted.group(1)) >= 2, summed[:2000]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
