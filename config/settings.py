@@ -248,8 +248,8 @@ CELERY_BEAT_SCHEDULE = {
 # ---------------------------------------------------------------------------
 # Observability (docs/deployment.md, "Monitoring")
 # ---------------------------------------------------------------------------
-# The request log (core.requests) and failed jobs (config.celery) are JSON lines on stderr;
-# the rest stays plain text. DJANGO_REQUEST_LOG_LEVEL=WARNING keeps only slow requests.
+# The request log (core.requests), server errors (django.request) and failed jobs
+# (config.celery) are JSON lines on stderr; the rest stays plain text. DJANGO_REQUEST_LOG_LEVEL=WARNING keeps only slow requests.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -267,6 +267,9 @@ LOGGING = {
             "propagate": False,
         },
         "config.celery": {"handlers": ["json"], "level": "INFO", "propagate": False},
+        # Server errors with their traceback and request id; 4xx answers are in the
+        # request log already.
+        "django.request": {"handlers": ["json"], "level": "ERROR", "propagate": False},
     },
 }
 # A request slower than this is logged at WARNING with "slow": true.

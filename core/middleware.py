@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import DatabaseError
 
+from core.logs import current_request_id
 from core.roles import Role, role_of
 from core.views import DATABASE_UNAVAILABLE, bad_request, service_unavailable
 
@@ -41,6 +42,7 @@ class RequestLogMiddleware:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id
+        token = current_request_id.set(request_id)
         response = None
         try:
             response = self.get_response(request)
@@ -62,6 +64,7 @@ class RequestLogMiddleware:
                 fields["slow"] = True
                 level = logging.WARNING
             request_logger.log(level, "request", extra={"fields": fields})
+            current_request_id.reset(token)
         return response
 
 

@@ -11,8 +11,10 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.urls import path
 
 from config.celery import app as celery_app
+from config.urls import urlpatterns as site_urlpatterns
 from core import roles
 
 User = get_user_model()
@@ -130,6 +132,33 @@ def test_a_slow_request_is_a_warning(client, request_log, settings):
     (entry,) = lines(request_log)
     assert entry["level"] == "WARNING"
     assert entry["slow"] is True
+
+
+def boom(request):
+    raise RuntimeError("something broke")
+
+
+# A URL that fails, beside the site's (pytest.mark.urls below).
+urlpatterns = [path("boom/", boom), *site_urlpatterns]
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.core.test_observability")
+def test_a_server_error_is_one_json_line_with_the_requests_id(client, request_log):
+    logger, handler, errors = _json_handler("django.request")
+    try:
+        client.raise_request_exception = False
+        response = client.get("/boom/?q=秘密")
+    finally:
+        logger.removeHandler(handler)
+    assert response.status_code == 500
+    (error,) = lines(errors)
+    assert error["level"] == "ERROR"
+    assert error["request_id"] == response["X-Request-ID"]
+    assert "RuntimeError: something broke" in error["traceback"]
+    assert "秘密" not in errors.getvalue()
+    (request,) = lines(request_log)
+    assert request["status"] == 500 and request["request_id"] == response["X-Request-ID"]
 
 
 @pytest.fixture
