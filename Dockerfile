@@ -1,10 +1,12 @@
-# syntax=docker/dockerfile:1
 # The app's one image: built once, started offline, run as a non-root user
 # (docs/deployment.md). Every RUN line calls a script under deploy/ that
 # tests/deploy/test_offline_start.py runs too, so the test cannot drift from the image.
 #
 #   docker build --build-arg VERSION=1.2.0 --build-arg COMMIT=$(git rev-parse HEAD) \
 #       -t tiantrack:1.2.0 .
+#
+# It needs BuildKit (Docker 23 and later use it by default) for the RUN --mount below, and
+# nothing else: no `# syntax=` line, which would fetch a frontend image from a registry.
 #
 # The base images are build arguments: where public registries are unreachable, name the
 # internal registry's copies. Both must carry the same Python minor version, since the

@@ -3,6 +3,7 @@ from base images given as build arguments, every RUN line calling a deploy/ scri
 tests/deploy/test_offline_start.py runs too, a non-root user, a health check, the labels."""
 
 import re
+import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,3 +105,13 @@ def test_the_image_leaves_development_state_out():
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     for name in (".git", ".venv", "db.sqlite3", "media", "staticfiles", "tests", "backups"):
         assert name in ignored
+
+
+def test_builds_offline_with_the_engines_own_frontend_and_an_executable_entry_point():
+    """A `# syntax=` line would make BuildKit fetch a frontend image from a registry."""
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert not re.search(r"^#\s*syntax\s*=", text, re.M | re.I)
+    mode = subprocess.run(
+        ["git", "ls-files", "-s", "deploy/start.sh"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.split()
+    assert mode and mode[0] == "100755"
