@@ -25,7 +25,8 @@ class RequestLogMiddleware:
     """One JSON line per request (logger ``core.requests``), with a request id.
 
     Fields: request_id, method, path (never the query string: search terms stay out of the
-    logs), status, duration_ms, role (anonymous, member, clerk, office or staff). No IP
+    logs), status, duration_ms, role (anonymous, member, clerk, office or staff; unknown
+    while the database cannot be reached). No IP
     address, no user name, no request or response body. A request slower than
     SLOW_REQUEST_SECONDS is the same line at WARNING with ``"slow": true``.
 
