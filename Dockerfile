@@ -23,12 +23,6 @@ RUN sh deploy/build_wheels.sh requirements/app.txt /wheels
 
 # --- runtime: only what runs ---------------------------------------------------------------
 FROM ${RUNTIME_IMAGE} AS runtime
-ARG VERSION=unknown
-ARG COMMIT=unknown
-LABEL org.opencontainers.image.title="tiantrack" \
-      org.opencontainers.image.description="提案答复追踪: proposals, replies and the commitments in them" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${COMMIT}"
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:${PATH} \
@@ -43,6 +37,13 @@ RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
     sh deploy/install_runtime.sh /wheels /opt/venv
 COPY . .
 RUN sh deploy/collect_static.sh
+# Last, so that a new version or commit reuses every layer above from the build cache.
+ARG VERSION=unknown
+ARG COMMIT=unknown
+LABEL org.opencontainers.image.title="tiantrack" \
+      org.opencontainers.image.description="提案答复追踪: proposals, replies and the commitments in them" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${COMMIT}"
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \
