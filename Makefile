@@ -127,6 +127,12 @@ bench-parse: install
 bench-traffic: install
 	$(BIN)/python bench/run.py traffic
 
+# What the JSON request log and the Prometheus middleware cost per request: CPU time in
+# process, with and without them, alternating (bench/observability.py; no database needed).
+.PHONY: bench-observability
+bench-observability: install
+	$(BIN)/python bench/observability.py
+
 # Character error rate of OCR on every sample letter scanned with bench/ocr_recipe.py's
 # fixed recipe (target ≤ 2%); a few minutes on two cores. Needs no database.
 bench-ocr: install browsers ocr

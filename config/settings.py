@@ -5,6 +5,7 @@ production refuses to start without its secret (see ``_require_secret_key``).
 """
 
 import datetime
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -43,6 +44,9 @@ def _require_secret_key() -> str:
 
 
 SECRET_KEY = _require_secret_key()
+# Rotating the key (docs/deployment.md): the new key in DJANGO_SECRET_KEY, the old one here
+# (comma-separated) until the sessions and password-reset links signed with it have expired.
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -68,6 +72,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Prometheus' request counters and latencies (/metrics): first and (nearly) last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # One JSON line per request with its id (docs/deployment.md, "What is logged"); outside
+    # everything else, so that redirects, static files and error pages are timed too.
+    "core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -236,13 +245,50 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# ---------------------------------------------------------------------------
+# Observability (docs/deployment.md, "Monitoring")
+# ---------------------------------------------------------------------------
+# The request log (core.requests), server errors (django.request) and failed jobs
+# (config.celery) are JSON lines on stderr; the rest stays plain text. DJANGO_REQUEST_LOG_LEVEL=WARNING keeps only slow requests.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "core.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "json": {"class": "logging.StreamHandler", "formatter": "json"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "core.requests": {
+            "handlers": ["json"],
+            "level": os.environ.get("DJANGO_REQUEST_LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
+        "config.celery": {"handlers": ["json"], "level": "INFO", "propagate": False},
+        # Server errors with their traceback and request id; 4xx answers are in the
+        # request log already.
+        "django.request": {"handlers": ["json"], "level": "ERROR", "propagate": False},
+    },
 }
+# A request slower than this is logged at WARNING with "slow": true.
+SLOW_REQUEST_SECONDS = float(os.environ.get("DJANGO_SLOW_REQUEST_SECONDS") or "1")
+
+
+def _metrics_allowed_ips() -> list[str]:
+    entries = env_list("DJANGO_METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            sys.exit(f"配置错误: DJANGO_METRICS_ALLOWED_IPS 中的 {entry!r} 不是 IP 地址或网段。")
+    return entries
+
+
+# Who may read /metrics (core.views.metrics): addresses or networks, comma-separated, as
+# the app server sees them (the Prometheus server's); empty turns /metrics off for everyone.
+METRICS_ALLOWED_IPS = _metrics_allowed_ips()
 
 # Real reply letters kept outside the repository; `make run` and the tests read them in place.
 SAMPLES_DIR = Path(os.environ.get("SAMPLES_DIR", BASE_DIR.parent / "shared" / "samples"))
@@ -269,7 +315,9 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "csp.middleware.CSPMiddleware",
 )
-# Last, as django-axes asks: it turns a locked-out login into the lockout page.
+# Prometheus' closing half, then django-axes last, as it asks: it turns a locked-out login
+# into the lockout page.
+MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 # NUL in a query string is a 400 page, not a database error (the admin's search boxes).
 MIDDLEWARE.insert(
@@ -281,7 +329,9 @@ MIDDLEWARE.insert(
 # cookies never travel unencrypted. Behind the TLS proxy, DJANGO_SECURE_PROXY_SSL_HEADER=1
 # tells Django which requests arrived over https.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Prometheus scrapes plain http inside the private network, as the load balancer checks
+# /healthz; /metrics answers only METRICS_ALLOWED_IPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # No script of ours reads either cookie; forms carry the CSRF token in a hidden field.

@@ -2,11 +2,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from core.views import healthz
+from core.views import healthz, metrics
 from portal.views.evidence import evidence_file
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("", include("portal.urls")),
     # Uploaded files are never served raw, not even in development: every file URL goes

@@ -1,16 +1,19 @@
-"""Site plumbing views: the health check, the 400, 500 and 503 pages and django-axes'
-login hooks."""
+"""Site plumbing views: the health check, the metrics, the 400, 500 and 503 pages and
+django-axes' login hooks."""
 
+import functools
+import ipaddress
 import math
 import sys
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.defaults import server_error as default_server_error
+from django_prometheus.exports import ExportToDjangoView
 
 # What the database raises while it cannot be reached (refused, restarting, connection
 # lost mid-request): the site is unavailable for a while, not broken.
@@ -27,6 +30,34 @@ def healthz(request):
     except DatabaseError:
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+@never_cache
+def metrics(request):
+    """Prometheus' /metrics (django-prometheus), for the addresses of METRICS_ALLOWED_IPS only;
+    anyone else gets the 404 page, as if there were nothing here.
+
+    The address is the connection's (REMOTE_ADDR), never a forwarded header a client could
+    write: Prometheus scrapes the app servers directly, and the proxy refuses /metrics
+    (docs/deployment.md). Under gunicorn the figures are every worker's, summed
+    (prometheus_client's multiprocess mode, deploy/gunicorn.conf.py).
+    """
+    if not _metrics_allowed(request.META.get("REMOTE_ADDR", "")):
+        raise Http404
+    return ExportToDjangoView(request)
+
+
+def _metrics_allowed(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in _networks(tuple(settings.METRICS_ALLOWED_IPS)))
+
+
+@functools.cache
+def _networks(entries: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
 
 
 def service_unavailable(request) -> HttpResponse:

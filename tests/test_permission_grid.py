@@ -724,6 +724,10 @@ ROWS: list[Row] = [
         ),
     ),
     Row("healthz", public_cells("healthz")),
+    # /metrics is allowed by the caller's address, not by role (tests/core/
+    # test_observability.py): from the test client's 127.0.0.1, in the default allow-list,
+    # every role gets the figures, and they name no draft.
+    Row("metrics", public_cells("metrics")),
     # Members, clerks and files.
     Row("portal:mine", member_page),
     Row("portal:rate", rate_cells),
