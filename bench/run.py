@@ -340,13 +340,7 @@ def http_bench() -> None:
                     " ".join(WRK) + f" http://127.0.0.1:{PORT}{urllib.request.unquote(path)}",
                 )
             )
-        workers = subprocess.run(
-            ["pgrep", "-P", str(server.pid)], capture_output=True, text=True
-        ).stdout.split()
-        peaks = []
-        for pid in workers:
-            status = Path(f"/proc/{pid}/status").read_text()
-            peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)))
+        peaks = _worker_peaks(server)
         rows.append(
             (
                 "peak resident memory of a web worker",

@@ -508,6 +508,15 @@ def with_public_commitment_status(queryset: QuerySet[Proposal], status: str) -> 
 
 CLASSES = [value for value, _label in Classification.choices]
 STATUS_VALUES = list(CommitmentStatus.values)
+# What a list of commitments never shows: the long texts and the proposal's vector.
+LIST_DEFERRED = (
+    "text",
+    "statements",
+    "promises",
+    "reply__body",
+    "reply__public_body",
+    "reply__proposal__search_vector",
+)
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -665,14 +674,7 @@ def dashboard(
     related = ["reply__proposal__session__committee", "owner"]
     # Both lists walk a partial index of open commitments (migration 0004 of replies)
     # and stop at the 20th.
-    lists = commitments.select_related(*related).defer(
-        "text",
-        "statements",
-        "promises",
-        "reply__body",
-        "reply__public_body",
-        "reply__proposal__search_vector",
-    )
+    lists = commitments.select_related(*related).defer(*LIST_DEFERRED)
     overdue = list(lists.overdue(today).order_by("due_on", "pk")[:20])
     oldest_open = list(lists.open().order_by("reply__letter_date", "pk")[:20])
     totals = {
@@ -760,14 +762,7 @@ def clerk_queue(user, today: datetime.date | None = None) -> dict[str, Any] | No
         .filter(owner_id=department, reply__withdrawn_at__isnull=True)
         .open()
         .select_related("reply__proposal__session__committee", "owner")
-        .defer(
-            "text",
-            "statements",
-            "promises",
-            "reply__body",
-            "reply__public_body",
-            "reply__proposal__search_vector",
-        )
+        .defer(*LIST_DEFERRED)
         .annotate(late=Case(When(due_on__lt=today, then=Value(0)), default=Value(1)))
         .order_by("late", F("due_on").asc(nulls_last=True), "pk")
     )
