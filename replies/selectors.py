@@ -566,6 +566,7 @@ def _overdue_extra(today: datetime.date, scope: Q) -> dict[tuple[int, int, int],
 # Without a committee chosen, the department table shows the departments with the most
 # commitments (a province has thousands); the CSV download holds every one.
 TOP_DEPARTMENTS = 30
+TOP_COMMITTEES = 30
 
 
 def dashboard(
@@ -621,19 +622,34 @@ def dashboard(
         return (row.committee_id, row.session_id, row.department_id)
 
     session_labels = {item.pk: f"{item.committee.name}{item.label}" for item in sessions}
-    by_group = []
+    group_rows = []  # (key shown, label, tally row)
     for row in rows:
         if committee is None and row.committee_id and not row.session_id and row.department_id == d:
-            label = committees.get(row.committee_id, "")
-            by_group.append(_table_row(row.committee_id, label, row, extra.get(key(row), 0)))
+            group_rows.append((row.committee_id, committees.get(row.committee_id, ""), row))
         elif (
             committee is not None
             and row.committee_id == c
             and row.department_id == d
             and (row.session_id == s if s else row.session_id > 0)
         ):
-            label = session_labels.get(row.session_id, "")
-            by_group.append(_table_row(row.session_id, label, row, extra.get(key(row), 0)))
+            group_rows.append((row.session_id, session_labels.get(row.session_id, ""), row))
+    totals = {
+        "commitments": sum(row.commitments for _k, _l, row in group_rows),
+        "overdue": sum(row.overdue + extra.get(key(row), 0) for _k, _l, row in group_rows),
+        "statuses": {
+            status: sum(getattr(row, status) for _k, _l, row in group_rows)
+            for status in STATUS_VALUES
+        },
+    }
+    group_count = len(group_rows)
+    if committee is None and department is None and not all_departments:
+        # A province has hundreds of committees: the page shows those with the most
+        # commitments (the CSV download holds every one).
+        group_rows.sort(key=lambda item: (-item[2].commitments, item[1]))
+        group_rows = group_rows[:TOP_COMMITTEES]
+    by_group = [
+        _table_row(shown, label, row, extra.get(key(row), 0)) for shown, label, row in group_rows
+    ]
     by_group.sort(key=lambda row: row["label"])
 
     department_rows = [
@@ -677,16 +693,10 @@ def dashboard(
     lists = commitments.select_related(*related).defer(*LIST_DEFERRED)
     overdue = list(lists.overdue(today).order_by("due_on", "pk")[:20])
     oldest_open = list(lists.open().order_by("reply__letter_date", "pk")[:20])
-    totals = {
-        "commitments": sum(row["commitments"] for row in by_group),
-        "overdue": sum(row["overdue"] for row in by_group),
-        "statuses": {
-            s: sum(row["statuses"][s] for row in by_group) for s in CommitmentStatus.values
-        },
-    }
     return {
         "group": group,
         "by_group": by_group,
+        "group_count": group_count,
         "by_department": by_department,
         "department_count": department_count,
         "overdue": overdue,

@@ -62,6 +62,24 @@ def test_dashboard_shows_the_busiest_departments_and_the_csv_all(client, world, 
     assert "临沂市科学技术局" in csv and "临沂市教育局" in csv
 
 
+def test_dashboard_shows_the_busiest_committees_totals_of_all_and_the_csv_all(
+    client, world, monkeypatch
+):
+    """Hundreds of committees: the page tables those with the most commitments; the
+    totals still count every committee, and the CSV lists every one."""
+    monkeypatch.setattr(selectors, "TOP_COMMITTEES", 1)
+    own, other = world["own"], world["other"]
+    factories.CommitmentFactory(reply=own["reply"], owner=own["department"], number=7)
+    response = client.get(reverse("portal:dashboard"))
+    busiest = own["proposal"].session.committee
+    assert [row["key"] for row in response.context["by_group"]] == [busiest.pk]
+    assert response.context["group_count"] == 2
+    assert response.context["totals"]["commitments"] == 3
+    assert "显示承诺最多的 1 个委员会（共 2 个）" in response.content.decode()
+    csv = client.get(reverse("portal:dashboard-csv", args=["sessions"])).content.decode()
+    assert busiest.name in csv and other["proposal"].session.committee.name in csv
+
+
 @pytest.mark.parametrize("role", ["member", "office"])
 @pytest.mark.parametrize(
     "url", ["/dashboard/", "/dashboard/sessions.csv", "/dashboard/overdue.csv"]
