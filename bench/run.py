@@ -81,9 +81,13 @@ def ensure_postgres() -> None:
 def setup_django():
     os.environ.update(ENV)
     sys.path.insert(0, str(ROOT))
+    import logging
+
     import django
 
     django.setup()
+    # In-process timings: the request log's line per request would bury the table.
+    logging.getLogger("core.requests").setLevel(logging.WARNING)
 
 
 def build_data() -> None:
