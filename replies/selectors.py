@@ -25,7 +25,14 @@ from django.utils import timezone
 
 from core.roles import department_of
 from proposals import search
-from proposals.models import Committee, Department, Proposal, Session, Topic
+from proposals.models import (
+    Committee,
+    Department,
+    Proposal,
+    Session,
+    Topic,
+    is_placeholder_name,
+)
 from replies.models import (
     Classification,
     CommitmentItem,
@@ -441,10 +448,13 @@ def proposal_facets(matches: list[dict], *, capped: bool = False) -> dict[str, l
     departments = sorted(
         department_proposals.items(), key=lambda item: (-len(item[1]), department_names[item[0]])
     )
+    # The committees and departments the import made up (未注明地区政协, 未注明承办单位) are
+    # placeholders, not choices.
     return {
         "committee": [
             {"value": slug, "label": labels[slug], "count": count(n)}
             for slug, n in committees.most_common()
+            if not is_placeholder_name(labels[slug])
         ],
         "session": [
             {"value": str(pk), "label": labels[pk], "count": count(n)}
@@ -461,6 +471,7 @@ def proposal_facets(matches: list[dict], *, capped: bool = False) -> dict[str, l
         "department": [
             {"value": str(pk), "label": department_names[pk], "count": count(len(members))}
             for pk, members in departments
+            if not is_placeholder_name(department_names[pk])
         ],
         "classification": [
             {
@@ -691,7 +702,10 @@ def dashboard(
         "oldest_open": oldest_open,
         "totals": totals,
         "today": today,
-        "committee_choices": list(committees.items()),
+        # A made-up committee (未注明地区政协) is no choice to offer.
+        "committee_choices": [
+            (pk, name) for pk, name in committees.items() if not is_placeholder_name(name)
+        ],
         "session_choices": sessions,
     }
 
