@@ -149,12 +149,15 @@ def commitment_counts(filterset, today: datetime.date | None = None) -> dict[str
 
 
 def latest_replies(limit: int = 10) -> list[Reply]:
-    return list(
+    """The newest published replies, each proposal with its commitment chips."""
+    replies = list(
         public_replies()
         .select_related("proposal__session__committee", "department")
         .defer("proposal__search_vector")
         .order_by("-published_at", "-pk")[:limit]
     )
+    attach_commitment_chips([reply.proposal for reply in replies])
+    return replies
 
 
 def _small_int(value: str) -> int | None:
@@ -494,7 +497,8 @@ def proposal_facets(matches: list[dict], *, capped: bool = False) -> dict[str, l
 
 
 def search_results(page_proposals: list[Proposal]) -> list[Proposal]:
-    """Attach what a result row shows (proposers, published replies) with two queries."""
+    """Attach what a result row shows (proposers, published replies, commitment chips)
+    with three queries."""
     prefetch_related_objects(
         page_proposals,
         Prefetch("proposers"),
@@ -504,7 +508,31 @@ def search_results(page_proposals: list[Proposal]) -> list[Proposal]:
             to_attr="public_replies",
         ),
     )
+    attach_commitment_chips(page_proposals)
     return page_proposals
+
+
+def attach_commitment_chips(proposals: list[Proposal], today: datetime.date | None = None) -> None:
+    """Set ``chips`` on each proposal: its public commitments, how many fulfilled and how
+    many overdue (as ``CommitmentItemQuerySet.overdue`` counts), in one query for all."""
+    if not proposals:
+        return
+    today = today or timezone.localdate()
+    rows = (
+        public_commitments()
+        .filter(reply__proposal__in=[proposal.pk for proposal in proposals])
+        .values("reply__proposal")
+        .annotate(
+            total=Count("pk"),
+            fulfilled=Count("pk", filter=Q(status=CommitmentStatus.FULFILLED)),
+            overdue=Count("pk", filter=Q(due_on__lt=today) & ~Q(status=CommitmentStatus.FULFILLED)),
+        )
+        .order_by()
+    )
+    found = {row.pop("reply__proposal"): row for row in rows}
+    empty = {"total": 0, "fulfilled": 0, "overdue": 0}
+    for proposal in proposals:
+        proposal.chips = found.get(proposal.pk, empty)
 
 
 def with_public_commitment_status(queryset: QuerySet[Proposal], status: str) -> QuerySet[Proposal]:
