@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A view that cannot reach the database answers the 503 page, not the 500 one.
     "core.middleware.DatabaseUnavailableMiddleware",
+    # The Chinese 404 page with DJANGO_DEBUG on as well (Django's own is technical).
+    "core.middleware.NotFoundPageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -7,6 +7,8 @@ import uuid
 
 from django.conf import settings
 from django.db import DatabaseError
+from django.http import Http404
+from django.views.defaults import page_not_found
 
 from core.logs import current_request_id
 from core.roles import Role, role_of
@@ -123,4 +125,32 @@ class DatabaseUnavailableMiddleware:
                 "database unavailable: %s %s: %s", request.method, request.path, exception
             )
             return service_unavailable(request)
+        return None
+
+
+class NotFoundPageMiddleware:
+    """The site's Chinese 404 page with DEBUG on too, where Django would show its technical
+    page (in English, listing every URL pattern). The 403 page needs no help: Django
+    renders 403.html in debug as well. A 500 keeps Django's debug page in development.
+
+    A view's ``Http404`` is caught here; a path that matches no URL (no ``resolver_match``)
+    has its technical answer replaced.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and getattr(request, "resolver_match", None) is None
+        ):
+            return page_not_found(request, Http404())
+        return response
+
+    def process_exception(self, request, exception):
+        if settings.DEBUG and isinstance(exception, Http404):
+            return page_not_found(request, exception)
         return None

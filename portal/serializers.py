@@ -112,6 +112,7 @@ def proposal_data(request, page: dict[str, Any]) -> dict[str, Any]:
                 "doc_number": reply.doc_number or None,
                 "index_number": reply.index_number or None,
                 "letter_date": _date(reply.letter_date),
+                "source_published_on": _date(reply.source_published_on),
                 "classification": reply.classification or None,
                 "published_at": reply.published_at.isoformat(),
                 "body": reply.public_body,

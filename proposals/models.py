@@ -20,6 +20,16 @@ logger = logging.getLogger(__name__)
 
 _UNSAFE_IN_URL = re.compile(r"[^0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff]+")
 
+# Names the letter import makes up when a letter names no region or no department. They
+# are placeholders, not facts: pages show them as 未注明 and filters do not offer them.
+UNNAMED_REGION = "未注明地区"  # + 政协 / 人大
+UNNAMED_DEPARTMENT = "未注明承办单位"
+
+
+def is_placeholder_name(name: str) -> bool:
+    """Whether a committee's or department's name is one the import made up."""
+    return name == UNNAMED_DEPARTMENT or name.startswith(UNNAMED_REGION)
+
 
 def number_slug(number: str) -> str:
     """A proposal number as a URL part: the number as written where it is safe
@@ -33,6 +43,12 @@ def split_aliases(value: str) -> list[str]:
     for separator in (",", "，", "、", ";", "；"):
         value = value.replace(separator, "\n")
     return [alias.strip() for alias in value.splitlines() if alias.strip()]
+
+
+class CommitteeQuerySet(models.QuerySet):
+    def named(self) -> "CommitteeQuerySet":
+        """Without the committees the import made up for letters that name no region."""
+        return self.exclude(name__startswith=UNNAMED_REGION)
 
 
 class Committee(models.Model):
@@ -59,6 +75,8 @@ class Committee(models.Model):
         _("别名"), blank=True, help_text=_("答复函中可能出现的其他写法，每行一个。")
     )
 
+    objects = CommitteeQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("委员会")
         verbose_name_plural = _("委员会")
@@ -76,6 +94,10 @@ class Committee(models.Model):
     @property
     def alias_list(self) -> list[str]:
         return split_aliases(self.aliases)
+
+    @property
+    def is_placeholder(self) -> bool:
+        return is_placeholder_name(self.name)
 
 
 class Session(models.Model):
@@ -169,6 +191,10 @@ class DepartmentQuerySet(models.QuerySet):
         department = department_of(user)
         return self.filter(pk=department) if department is not None else self.none()
 
+    def named(self) -> "DepartmentQuerySet":
+        """Without the department the import made up for letters that name none."""
+        return self.exclude(name=UNNAMED_DEPARTMENT)
+
 
 class Department(models.Model):
     name = models.CharField(_("名称"), max_length=100)
@@ -197,6 +223,10 @@ class Department(models.Model):
     @property
     def alias_list(self) -> list[str]:
         return split_aliases(self.aliases)
+
+    @property
+    def is_placeholder(self) -> bool:
+        return is_placeholder_name(self.name)
 
 
 class Topic(models.Model):

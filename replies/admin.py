@@ -9,8 +9,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import AccessScopedMixin
@@ -617,7 +617,6 @@ class CommitmentItemForm(forms.ModelForm):
             "marker",
             "heading",
             "text",
-            "statements",
             "topic",
             "owner",
         ]
@@ -644,11 +643,38 @@ class CommitmentItemForm(forms.ModelForm):
         return cleaned
 
 
+class OverdueFilter(admin.SimpleListFilter):
+    """已逾期: as ``CommitmentItemQuerySet.overdue`` says (due date passed, not fulfilled)."""
+
+    title = _("是否逾期")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("已逾期")), ("no", _("未逾期"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.overdue()
+        if self.value() == "no":
+            return queryset.exclude(pk__in=queryset.overdue().values("pk"))
+        return queryset
+
+
+# What the parser calls each statement (replies.parsing: done / ongoing / planned).
+MODALITY_LABELS = {"done": _("已完成"), "ongoing": _("进行中"), "planned": _("计划")}
+
+
 @admin.register(CommitmentItem)
 class CommitmentItemAdmin(AccessScopedMixin, SimpleHistoryAdmin):
     form = CommitmentItemForm
     list_display = ["__str__", "reply_proposal", "owner", "topic", "due_on", "status", "progress"]
-    list_filter = ["status", "topic", "owner", ("reply__proposal__session", SessionFilter)]
+    list_filter = [
+        "status",
+        OverdueFilter,
+        "topic",
+        "owner",
+        ("reply__proposal__session", SessionFilter),
+    ]
     list_select_related = ["reply__proposal__session", "owner", "topic"]
     search_fields = ["heading", "text", "reply__proposal__title", "reply__proposal__number"]
     autocomplete_fields = ["reply", "topic", "owner"]
@@ -657,11 +683,36 @@ class CommitmentItemAdmin(AccessScopedMixin, SimpleHistoryAdmin):
     readonly_fields = [
         "deadline",
         "promised_on",
+        "statement_list",
         "status",
         "progress",
         "created_at",
         "updated_at",
     ]
+
+    @admin.display(description=_("承诺语句"))
+    def statement_list(self, obj: CommitmentItem):
+        """The parser's statements as a list people read, not raw JSON: each with what it
+        is (已完成/进行中/计划) and its deadline."""
+        if not obj.statements:
+            return _("（无）")
+        return format_html(
+            "<ol>{}</ol>",
+            format_html_join(
+                "",
+                "<li>{}（{}{}）</li>",
+                (
+                    (
+                        statement.get("text", ""),
+                        MODALITY_LABELS.get(statement.get("modality"), statement.get("modality")),
+                        gettext("，期限 %(date)s") % {"date": statement["deadline"]}
+                        if statement.get("deadline")
+                        else "",
+                    )
+                    for statement in obj.statements
+                ),
+            ),
+        )
 
     @admin.display(description=_("完成期限"))
     def deadline(self, obj: CommitmentItem):

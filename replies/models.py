@@ -92,6 +92,14 @@ class Reply(models.Model):
     doc_number = models.CharField(_("文号"), max_length=100, blank=True)
     index_number = models.CharField(_("索引号"), max_length=100, blank=True)
     letter_date = models.DateField(_("答复日期"), null=True, blank=True)
+    # The date the source web page gives for its own publication (公开日期/发布日期), as
+    # the parser reads it: the disclosure block's 公开日期. Never the import date.
+    source_published_on = models.DateField(
+        _("原网页公开日期"),
+        null=True,
+        blank=True,
+        help_text=_("来源网页标注的公开日期；未注明时为空。"),
+    )
     body = models.TextField(_("正文"))
     # What the public reads: the body with personal data masked (services.privacy keeps it
     # in step with the body and the office's decisions). Staff see ``body``.

@@ -25,7 +25,14 @@ from django.utils import timezone
 
 from core.roles import department_of
 from proposals import search
-from proposals.models import Committee, Department, Proposal, Session, Topic
+from proposals.models import (
+    Committee,
+    Department,
+    Proposal,
+    Session,
+    Topic,
+    is_placeholder_name,
+)
 from replies.models import (
     Classification,
     CommitmentItem,
@@ -142,12 +149,15 @@ def commitment_counts(filterset, today: datetime.date | None = None) -> dict[str
 
 
 def latest_replies(limit: int = 10) -> list[Reply]:
-    return list(
+    """The newest published replies, each proposal with its commitment chips."""
+    replies = list(
         public_replies()
         .select_related("proposal__session__committee", "department")
         .defer("proposal__search_vector")
         .order_by("-published_at", "-pk")[:limit]
     )
+    attach_commitment_chips([reply.proposal for reply in replies])
+    return replies
 
 
 def _small_int(value: str) -> int | None:
@@ -441,10 +451,13 @@ def proposal_facets(matches: list[dict], *, capped: bool = False) -> dict[str, l
     departments = sorted(
         department_proposals.items(), key=lambda item: (-len(item[1]), department_names[item[0]])
     )
+    # The committees and departments the import made up (未注明地区政协, 未注明承办单位) are
+    # placeholders, not choices.
     return {
         "committee": [
             {"value": slug, "label": labels[slug], "count": count(n)}
             for slug, n in committees.most_common()
+            if not is_placeholder_name(labels[slug])
         ],
         "session": [
             {"value": str(pk), "label": labels[pk], "count": count(n)}
@@ -461,6 +474,7 @@ def proposal_facets(matches: list[dict], *, capped: bool = False) -> dict[str, l
         "department": [
             {"value": str(pk), "label": department_names[pk], "count": count(len(members))}
             for pk, members in departments
+            if not is_placeholder_name(department_names[pk])
         ],
         "classification": [
             {
@@ -483,7 +497,8 @@ def proposal_facets(matches: list[dict], *, capped: bool = False) -> dict[str, l
 
 
 def search_results(page_proposals: list[Proposal]) -> list[Proposal]:
-    """Attach what a result row shows (proposers, published replies) with two queries."""
+    """Attach what a result row shows (proposers, published replies, commitment chips)
+    with three queries."""
     prefetch_related_objects(
         page_proposals,
         Prefetch("proposers"),
@@ -493,7 +508,31 @@ def search_results(page_proposals: list[Proposal]) -> list[Proposal]:
             to_attr="public_replies",
         ),
     )
+    attach_commitment_chips(page_proposals)
     return page_proposals
+
+
+def attach_commitment_chips(proposals: list[Proposal], today: datetime.date | None = None) -> None:
+    """Set ``chips`` on each proposal: its public commitments, how many fulfilled and how
+    many overdue (as ``CommitmentItemQuerySet.overdue`` counts), in one query for all."""
+    if not proposals:
+        return
+    today = today or timezone.localdate()
+    rows = (
+        public_commitments()
+        .filter(reply__proposal__in=[proposal.pk for proposal in proposals])
+        .values("reply__proposal")
+        .annotate(
+            total=Count("pk"),
+            fulfilled=Count("pk", filter=Q(status=CommitmentStatus.FULFILLED)),
+            overdue=Count("pk", filter=Q(due_on__lt=today) & ~Q(status=CommitmentStatus.FULFILLED)),
+        )
+        .order_by()
+    )
+    found = {row.pop("reply__proposal"): row for row in rows}
+    empty = {"total": 0, "fulfilled": 0, "overdue": 0}
+    for proposal in proposals:
+        proposal.chips = found.get(proposal.pk, empty)
 
 
 def with_public_commitment_status(queryset: QuerySet[Proposal], status: str) -> QuerySet[Proposal]:
@@ -703,7 +742,10 @@ def dashboard(
         "oldest_open": oldest_open,
         "totals": totals,
         "today": today,
-        "committee_choices": list(committees.items()),
+        # A made-up committee (未注明地区政协) is no choice to offer.
+        "committee_choices": [
+            (pk, name) for pk, name in committees.items() if not is_placeholder_name(name)
+        ],
         "session_choices": sessions,
     }
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 from core import spreadsheet
 from core.caching import public_page
 from portal.views.common import pk_from_query
-from proposals.models import Committee, Department, Session
+from proposals.models import Committee, Department, Session, is_placeholder_name
 from replies import selectors
 from replies.models import CommitmentStatus
 
@@ -52,7 +52,11 @@ def dashboard(request):
     # The choices stay short at province scale: every committee (a few hundred), the
     # sessions of the chosen committee only, and the departments in the table — all read
     # by the selector already.
-    shown = {row["key"]: row["label"] for row in data["by_department"]}
+    shown = {
+        row["key"]: row["label"]
+        for row in data["by_department"]
+        if not is_placeholder_name(row["label"])
+    }
     if department is not None:
         shown[department.pk] = department.name
     departments = sorted(shown.items(), key=lambda item: item[1])
@@ -66,7 +70,13 @@ def dashboard(request):
             "department": department,
             "committees": [
                 SimpleNamespace(pk=pk, name=name) for pk, name in data["committee_choices"]
-            ],
+            ]
+            # A made-up committee is offered only while it is the one chosen (by its URL).
+            + (
+                [SimpleNamespace(pk=committee.pk, name=committee.name)]
+                if committee is not None and committee.is_placeholder
+                else []
+            ),
             "sessions": data["session_choices"],
             "departments": [SimpleNamespace(pk=pk, name=name) for pk, name in departments],
             "status_choices": CommitmentStatus.choices,

@@ -283,11 +283,13 @@ def _commitment_choices(request, filterset) -> dict[str, list[tuple[str, str]]]:
         sessions = list(Session.objects.filter(committee=committee).select_related("committee"))
         # The departments with public commitments in the committee: its roll-up rows.
         departments = list(
-            Department.objects.filter(
+            Department.objects.named()
+            .filter(
                 pk__in=Tally.objects.filter(
                     committee_id=committee.pk, session_id=0, department_id__gt=0, commitments__gt=0
                 ).values("department_id")
-            ).order_by("name")
+            )
+            .order_by("name")
         )
     for name, rows in (("session", sessions), ("department", departments)):
         selected = cleaned.get(name)

@@ -353,3 +353,19 @@ def test_redis_url_makes_redis_the_cache_and_the_broker():
     backend, broker, eager = _show(REDIS_URL="redis://:secret@cache.internal:6379/0")
     assert backend == "django_redis.cache.RedisCache"
     assert broker == "redis://:secret@cache.internal:6379/0" and eager == "False"
+
+
+def test_startup_does_not_announce_django_axes():
+    """django-axes logs "AXES: BEGIN" from its AppConfig at every start (five times
+    during `make run`); AXES_VERBOSE = False keeps startup quiet."""
+    env = {**os.environ, "DJANGO_DEBUG": "1"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "AXES" not in result.stdout + result.stderr

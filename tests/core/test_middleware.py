@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Requests against a real unreachable database (a closed port), not a mock: a public page,
@@ -64,3 +66,17 @@ def test_pages_and_forms_answer_the_chinese_503_page_while_the_database_is_down(
         assert "服务暂时不可用" in answer["body"], answer["path"]
         assert "没有保存成功" in answer["body"], answer["path"]
         assert "服务器暂时出错" not in answer["body"] and "Traceback" not in answer["body"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("path", ["/no-such-page/", "/departments/999999/", "/p/x/1-1/1/"])
+def test_not_found_is_the_chinese_page_with_debug_on_too(client, settings, debug, path):
+    """NotFoundPageMiddleware: an unknown URL and a view's Http404 both answer the site's
+    404 page, never Django's technical one, whatever DEBUG says."""
+    settings.DEBUG = debug
+    response = client.get(path)
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "页面不存在" in html
+    assert "URLconf" not in html and "Page not found" not in html

@@ -151,3 +151,23 @@ def test_commitment_choices_are_the_chosen_committees(client, public_data):
     # A department chosen by URL stays shown and selected, whatever the committee.
     page = body(client.get(url, {"department": second_item.owner_id}))
     assert f'value="{second_item.owner_id}" selected' in _select(page, "department")
+
+
+def test_proposal_page_breadcrumbs_start_at_home_and_offer_printing(client, seed):
+    html = body(client.get(seed.proposal.get_absolute_url()))
+    crumbs = re.search(r'<nav class="breadcrumbs"[^>]*>(.*?)</nav>', html, re.S).group(1)
+    first = re.search(r'<a href="([^"]+)">([^<]+)</a>', crumbs)
+    assert first.groups() == (reverse("portal:home"), "首页")
+    # The button is unhidden by a static script (the CSP allows no inline code); the print
+    # stylesheet hides it again on paper.
+    assert re.search(r'<button type="button" class="print-button" data-print hidden>', html)
+    assert re.search(r'<script src="[^"]*js/print\.js" defer></script>', html)
+
+
+def test_every_page_links_the_favicon(client, settings):
+    from django.contrib.staticfiles import finders
+
+    html = body(client.get(reverse("portal:home")))
+    assert re.search(r'<link rel="icon" href="[^"]*favicon\.svg" type="image/svg\+xml">', html)
+    assert finders.find("favicon.svg")
+    assert finders.find("js/print.js")

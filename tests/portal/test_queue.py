@@ -134,7 +134,12 @@ def test_status_and_note_are_required(client, queue_world):
     assert not CommitmentUpdate.objects.filter(commitment=item).exists()
 
 
-def test_another_departments_item_is_a_chinese_403_that_says_why(client, queue_world):
+@pytest.mark.parametrize("debug", [False, True])
+def test_another_departments_item_is_a_chinese_403_that_says_why(
+    client, queue_world, settings, debug
+):
+    """In production and with DEBUG on alike."""
+    settings.DEBUG = debug
     item = queue_world["items"]["foreign"]
     client.force_login(queue_world["users"]["clerk"])
     response = client.get(reverse("portal:progress", args=[item.pk]) + "?from=queue")

@@ -2,6 +2,8 @@
 updates are append-only and set the commitment's status; publishing; stale edits; evidence
 uploads; the letter import with its preview."""
 
+import datetime
+
 import pytest
 from django.contrib import admin
 from django.core import mail
@@ -311,3 +313,39 @@ def test_admin_import_rejects_bad_upload_and_changes_nothing(admin_client):
     response = admin_client.post(url, {"text": "", "preview": "1"})
     assert "请粘贴答复函全文或上传文件" in response.content.decode()
     assert Proposal.objects.count() == 0
+
+
+# ---------------------------------------------------------------------------
+# The commitment changelist's 已逾期 filter and the readable statements
+# ---------------------------------------------------------------------------
+
+
+def test_the_overdue_filter_lists_what_the_queryset_calls_overdue(admin_client):
+    reply = factories.ReplyFactory()
+    past, future = datetime.date(2020, 1, 1), datetime.date(2099, 1, 1)
+    overdue = factories.CommitmentFactory(reply=reply, number=1, heading="逾期事项", due_on=past)
+    factories.CommitmentFactory(
+        reply=reply, number=2, heading="已完成事项", due_on=past, status="fulfilled"
+    )
+    factories.CommitmentFactory(reply=reply, number=3, heading="未到期事项", due_on=future)
+    url = admin_url(CommitmentItem, "changelist")
+    listed = admin_client.get(url, {"overdue": "yes"})
+    assert listed.status_code == 200
+    assert [item.pk for item in listed.context["cl"].result_list] == [overdue.pk]
+    assert list(CommitmentItem.objects.overdue()) == [overdue]
+    others = admin_client.get(url, {"overdue": "no"}).context["cl"].result_list
+    assert {item.heading for item in others} == {"已完成事项", "未到期事项"}
+    assert "是否逾期" in admin_client.get(url).content.decode()
+
+
+def test_statements_read_as_a_list_not_json(admin_client):
+    item = factories.CommitmentFactory(
+        statements=[
+            {"text": "已完成全市调研。", "modality": "done", "deadline": None},
+            {"text": "年底前新增孵化器3家。", "modality": "planned", "deadline": "2025-12-31"},
+        ]
+    )
+    html = admin_client.get(admin_url(CommitmentItem, "change", item.pk)).content.decode()
+    assert "<li>已完成全市调研。（已完成）</li>" in html
+    assert "<li>年底前新增孵化器3家。（计划，期限 2025-12-31）</li>" in html
+    assert '"modality"' not in html and "&quot;modality&quot;" not in html

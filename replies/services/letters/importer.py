@@ -357,6 +357,7 @@ def _import_letter(
     reply.doc_number = (parsed.doc_number or "")[:100]
     reply.index_number = (parsed.index_number or "")[:100]
     reply.letter_date = parsed.reply_date
+    reply.source_published_on = parsed.publish_date
     reply.body = parsed.body
     # What the public reads: personal data masked, as the office decided for this reply.
     decisions = privacy.decisions_of(reply)

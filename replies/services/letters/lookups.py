@@ -10,6 +10,8 @@ from django.utils.text import slugify
 
 from core.numerals import parse_session_label
 from proposals.models import (
+    UNNAMED_DEPARTMENT,
+    UNNAMED_REGION,
     Committee,
     Department,
     Proposer,
@@ -30,9 +32,6 @@ _REGION = re.compile(
 )
 
 
-UNNAMED_DEPARTMENT = "未注明承办单位"
-
-
 def region_of(agency: str | None) -> str | None:
     if not agency:
         return None
@@ -46,7 +45,7 @@ def _committee_name(*, agency: str | None, kind: str) -> tuple[str, str, str | N
     committee_kind = Committee.Kind.CONGRESS if kind == "suggestion" else Committee.Kind.CPPCC
     suffix = "人大" if committee_kind == Committee.Kind.CONGRESS else "政协"
     region = region_of(agency)
-    name = f"{region}{suffix}" if region else f"未注明地区{suffix}"
+    name = f"{region}{suffix}" if region else f"{UNNAMED_REGION}{suffix}"
     return name, committee_kind, region
 
 
