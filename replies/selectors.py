@@ -105,15 +105,21 @@ def home_figures(today: datetime.date | None = None) -> dict[str, Any]:
     }
 
 
+def chosen_filters(filterset) -> dict[str, Any]:
+    """The values a visitor chose in a filter form, validated (a value that is not valid is
+    left out, as the filter itself ignores it) and without the empty ones."""
+    if not filterset.is_bound:
+        return {}
+    filterset.errors  # noqa: B018  (validates once; the filter caches it)
+    return {name: value for name, value in filterset.form.cleaned_data.items() if value}
+
+
 def commitment_counts(filterset, today: datetime.date | None = None) -> dict[str, int] | None:
     """``status_counts`` of the commitment list's filter, from one tally row when the
     filter is by committee, session, department and status only; None otherwise (the
     caller counts)."""
     today = today or timezone.localdate()
-    data = {}
-    if filterset.is_bound:
-        filterset.errors  # noqa: B018  (validates: values that are not valid are ignored)
-        data = {name: value for name, value in filterset.form.cleaned_data.items() if value}
+    data = chosen_filters(filterset)
     if set(data) - {"committee", "session", "department", "status"}:
         return None
     committee, session = data.get("committee"), data.get("session")

@@ -59,7 +59,7 @@ class PinnedFirst:
         self.rest = (
             items.exclude(pk__in=pinned)
             if hasattr(items, "exclude")
-            else [pk for pk in items if pk not in set(pinned)]
+            else [pk for pk in items if pk not in pinned]
         )
 
     def __getitem__(self, window: slice) -> list[int]:
@@ -72,13 +72,6 @@ class PinnedFirst:
             else list(self.rest[max(start - skip, 0) : None if stop is None else stop - skip])
         )
         return head + tail
-
-    def __len__(self) -> int:
-        return len(self.pinned) + (
-            self.rest.count()
-            if hasattr(self.rest, "count") and not isinstance(self.rest, list)
-            else len(self.rest)
-        )
 
 
 @require_safe
@@ -272,10 +265,7 @@ def _commitment_choices(request, filterset) -> dict[str, list[tuple[str, str]]]:
     """Session and department choices that stay short at province scale (thousands of
     each): those of the chosen committee, and whatever is selected now. The committee and
     the selections are the filter's own (already read)."""
-    cleaned = {}
-    if filterset.is_bound:
-        filterset.errors  # noqa: B018  (validates)
-        cleaned = filterset.form.cleaned_data
+    cleaned = selectors.chosen_filters(filterset)
     committee = cleaned.get("committee")
     sessions: list = []
     departments: list = []

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.roles import is_office
-from core.versioning import bump_public_version
 from replies.models import CommitmentItem, DeadlineChange, Reply, Target
 from replies.services import rollups
 from replies.services.progress import claim_version
@@ -120,8 +119,7 @@ def approve_change(
     change.decision_note = note
     change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     if Reply.objects.filter(pk=commitment.reply_id).published().exists():
-        rollups.refresh(rollups.cells_of(commitments=[commitment.pk]))
-        bump_public_version()
+        rollups.public_change(commitments=[commitment.pk])
     return change
 
 

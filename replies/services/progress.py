@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.bulk import update_rows
-from core.versioning import bump_public_version
 from replies.models import (
     CommitmentItem,
     CommitmentUpdate,
@@ -99,8 +98,7 @@ def post_update(
     update.save()
     refresh_commitment(commitment=commitment)
     if Reply.objects.filter(pk=commitment.reply_id).published().exists():
-        rollups.refresh(rollups.cells_of(commitments=[commitment.pk]))
-        bump_public_version()  # the public page shows the update
+        rollups.public_change(commitments=[commitment.pk])  # the public page shows it
     return update
 
 
@@ -178,8 +176,7 @@ def post_updates(updates: Sequence[ProgressUpdate]) -> list[CommitmentUpdate]:
     _refresh_commitments(commitments.values(), targets.values())
     replies = {item.reply_id for item in commitments.values()}
     if Reply.objects.filter(pk__in=replies).published().exists():
-        rollups.refresh(rollups.cells_of(commitments=ids))
-        bump_public_version()  # the public pages show the updates
+        rollups.public_change(commitments=ids)  # the public pages show the updates
     return rows
 
 

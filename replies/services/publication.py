@@ -24,7 +24,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.roles import is_office
-from core.versioning import bump_public_version
 from replies.models import CommitmentItem, Reply, ReplyRevision, Target
 from replies.services import privacy, rollups
 from replies.services.indexing import reindex_proposals
@@ -57,8 +56,7 @@ def _public_change(reply: Reply, *, before: set | None = None) -> None:
     its rows counted in before the change, when they may have moved), then the version
     (last write)."""
     reindex_proposals([reply.proposal_id])
-    rollups.refresh((before or set()) | rollups.cells_of(replies=[reply.pk]))
-    bump_public_version()
+    rollups.public_change(replies=[reply.pk], before=before or set())
 
 
 @transaction.atomic

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.bulk import update_rows
-from core.versioning import bump_public_version
 from proposals.models import Proposal
 from proposals.services import Status, transition, transition_all
 from replies.models import (
@@ -50,8 +49,7 @@ def rate_reply(*, reply: Reply, satisfaction: str, comment: str = "") -> Reply:
         if _reopened(proposal):
             transition(proposal=proposal, to=Status.ASSIGNED)
         transaction.on_commit(lambda: notify_department_of_rehandling(reply))
-    rollups.refresh(rollups.cells_of(replies=[reply.pk]))
-    bump_public_version()  # the dashboard's satisfaction rates
+    rollups.public_change(replies=[reply.pk])  # the dashboard's satisfaction rates
     return reply
 
 
@@ -91,6 +89,5 @@ def rate_replies(ratings: Sequence[Rating]) -> list[Reply]:
     transition_all(proposals=list(reopened.values()), to=Status.ASSIGNED)
     for reply in unsatisfied:
         transaction.on_commit(lambda reply=reply: notify_department_of_rehandling(reply))
-    rollups.refresh(rollups.cells_of(replies=[reply.pk for reply in replies]))
-    bump_public_version()  # the dashboard's satisfaction rates
+    rollups.public_change(replies=[reply.pk for reply in replies])  # satisfaction rates
     return replies

@@ -3,8 +3,8 @@ in the write's own transaction.
 
 A *cell* is a (session, department) pair: the public commitments a department owns in a
 session's proposals, and the published replies it wrote to them. A service that changed
-public data calls ``refresh`` with the cells it touched (``cells_of`` finds them) just
-before ``bump_public_version``; ``refresh`` recounts those cells from the base tables and
+public data ends with ``public_change`` (``refresh`` of the cells its rows count in, found
+by ``cells_of``, then ``bump_public_version``); ``refresh`` recounts those cells from the base tables and
 adds the difference to the five coarser levels (by session, by committee and department,
 by committee, by department, overall). Readers then read a handful of rows — flat
 however many commitments there are.
@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
+from core.versioning import bump_public_version
 from proposals.models import Session
 from replies.models import (
     Classification,
@@ -224,6 +225,16 @@ def refresh(cells: Iterable[Cell]) -> None:
     with transaction.atomic():
         state = _state()
         _apply(count_cells(cells, state.as_of))
+
+
+def public_change(
+    *, replies: Iterable[int] = (), commitments: Iterable[int] = (), before: set[Cell] = frozenset()
+) -> None:
+    """What every service does last after changing public data: recount the cells these
+    rows count in (and ``before``: the cells they counted in before the change, when they may
+    have moved), then bump the public-data version (the last write)."""
+    refresh(set(before) | cells_of(replies=replies, commitments=commitments))
+    bump_public_version()
 
 
 def _apply(counts: dict[Cell, dict[str, int]]) -> None:
