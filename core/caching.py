@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import condition
 
-from core.versioning import public_version
+from core.versioning import Version, public_version
 
 PAGE_CACHE_SECONDS = 60
 ROLLUP_CACHE_SECONDS = 600
@@ -22,33 +22,56 @@ CACHED_HEADERS = ["Content-Type", "Last-Modified", "ETag", "Content-Language"]
 
 # The version read for the request being answered (set by ``public_page``), so that a
 # page and the roll-ups it shows read it once.
-_request_version: ContextVar[tuple[int, Any] | None] = ContextVar("public_version", default=None)
+_request_version: ContextVar[Version | None] = ContextVar("public_version", default=None)
 
 
-def _version(request) -> tuple[int, Any]:
+def _version(request) -> Version:
     """The public-data version, read once per request."""
     if not hasattr(request, "_public_version"):
         request._public_version = public_version()
     return request._public_version
 
 
-def public_etag(request, *args, **kwargs) -> str:
-    return f'"v{_version(request)[0]}"'
+def _page_token(request, scope, args, kwargs) -> str:
+    """What a page's cache key and ETag hold, worked out once per request: the public-data
+    version, or — for a page with a ``scope`` that names it — that page's own version, the
+    broad version and today's date (what is overdue changes at midnight)."""
+    if not hasattr(request, "_page_token"):
+        version = _version(request)
+        own = scope(request, *args, **kwargs) if scope is not None else None
+        if own is None:
+            request._page_token = f"v{version.value}"
+        else:
+            request._page_token = f"p{own}.b{version.broad}.{timezone.localdate():%Y%m%d}"
+    return request._page_token
 
 
 def public_last_modified(request, *args, **kwargs):
-    return _version(request)[1]
+    # The last public change anywhere: never earlier than this page's last change.
+    return _version(request).changed_at
 
 
-def public_page(view):
+def public_page(view=None, *, scope: Callable[..., str | None] | None = None):
     """A public page: answered 304 while the public data have not changed since the
     client's copy (``ETag``/``Last-Modified`` from the public-data version, so they move
     with every public change — a withdrawal included — and never with a draft), and
     served from the page cache until then.
 
+    ``scope(request, *args, **kwargs)``, for a page that shows one proposal's data (its
+    page and its JSON), returns a token that moves with every public change to what the
+    page shows (``Proposal.page_version``; None when there is no such proposal): the key
+    and ETag then hold it, the broad version and the date instead of the public-data
+    version, so an update to another proposal leaves this page cached. A writer that
+    cannot say which pages changed moves the broad version (``core.versioning``).
+
     Visitors with a session (staff, committee members) skip the cache; the key holds the
     full URL and the version, so nothing in it depends on who asks.
     """
+    if view is None:
+        return lambda view: public_page(view, scope=scope)
+
+    def etag(request, *args, **kwargs) -> str:
+        return f'"{_page_token(request, scope, args, kwargs)}"'
 
     @wraps(view)
     def cached(request, *args, **kwargs):
@@ -62,7 +85,8 @@ def public_page(view):
         if request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
             return view(request, *args, **kwargs)
         url = request.build_absolute_uri()
-        key = "page:" + hashlib.sha256(f"{url}|{_version(request)[0]}".encode()).hexdigest()
+        page = _page_token(request, scope, args, kwargs)
+        key = "page:" + hashlib.sha256(f"{url}|{page}".encode()).hexdigest()
         hit = cache.get(key)
         if hit is not None:
             content, headers, status = hit
@@ -82,7 +106,7 @@ def public_page(view):
             cache.set(key, (response.content, headers, response.status_code), PAGE_CACHE_SECONDS)
         return response
 
-    return condition(etag_func=public_etag, last_modified_func=public_last_modified)(cached)
+    return condition(etag_func=etag, last_modified_func=public_last_modified)(cached)
 
 
 def cached_until_write(name: str, parts: Iterable[Any], compute: Callable[[], Any]) -> Any:

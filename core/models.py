@@ -12,6 +12,9 @@ class PublicDataVersion(models.Model):
 
     value = models.BigIntegerField(_("版本"), default=1)
     changed_at = models.DateTimeField(_("变更时间"))
+    # Moves only with a change not scoped to given proposals (or of unknown scope): pages
+    # keyed on their own version (a proposal's page) key on this one too.
+    broad = models.BigIntegerField(_("全站版本"), default=1)
 
     class Meta:
         verbose_name = _("公开数据版本")

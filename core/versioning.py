@@ -2,6 +2,7 @@
 conditional GETs, bumped by the services that change public data."""
 
 import datetime
+from typing import NamedTuple
 
 from django.db.models import F
 from django.db.models.functions import Greatest, Now
@@ -10,21 +11,35 @@ from django.utils import timezone
 from core.models import PublicDataVersion
 
 
-def bump_public_version() -> None:
+class Version(NamedTuple):
+    value: int  # moves with every public change
+    changed_at: datetime.datetime
+    broad: int  # moves with every public change not scoped to given proposals
+
+
+def bump_public_version(*, scoped: bool = False) -> None:
     """Say that public data changed, inside the writer's transaction: readers see the new
     version exactly when they can see the change. Call it as a service's last write (it
     holds the row's lock until the commit, so writers of public data queue here rather
-    than in between their other locks). Monotonic: the time never goes back."""
-    updated = PublicDataVersion.objects.filter(pk=1).update(
-        value=F("value") + 1, changed_at=Greatest(F("changed_at"), Now())
-    )
+    than in between their other locks). Monotonic: the time never goes back.
+
+    ``scoped=True`` only from a writer that moved the ``page_version`` of every proposal
+    whose page shows the change (``replies.services.rollups.public_change``); any other
+    change moves ``broad`` too, so that every page keyed on its own version is stale.
+    """
+    changes = {"value": F("value") + 1, "changed_at": Greatest(F("changed_at"), Now())}
+    if not scoped:
+        changes["broad"] = F("broad") + 1
+    updated = PublicDataVersion.objects.filter(pk=1).update(**changes)
     if not updated:  # a database whose row was removed by hand
         PublicDataVersion.objects.get_or_create(
-            pk=1, defaults={"value": 2, "changed_at": timezone.now()}
+            pk=1, defaults={"value": 2, "broad": 2, "changed_at": timezone.now()}
         )
 
 
-def public_version() -> tuple[int, datetime.datetime]:
-    """(value, changed_at) of the public data, in one query."""
-    row = PublicDataVersion.objects.filter(pk=1).values_list("value", "changed_at").first()
-    return row or (1, datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC))
+def public_version() -> Version:
+    """(value, changed_at, broad) of the public data, in one query."""
+    row = PublicDataVersion.objects.filter(pk=1).values_list("value", "changed_at", "broad").first()
+    return (
+        Version(*row) if row else Version(1, datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC), 1)
+    )

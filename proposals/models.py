@@ -7,7 +7,7 @@ import re
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -288,6 +288,14 @@ class ProposalQuerySet(models.QuerySet):
             return self.none()
         return self.handled_by(department)
 
+    def touch_pages(self) -> int:
+        """Move the ``page_version`` of these proposals (their pages changed), locking the
+        rows in id order first so that writers touching several never deadlock."""
+        ids = list(self.order_by("pk").select_for_update().values_list("pk", flat=True))
+        if not ids:
+            return 0
+        return Proposal.objects.filter(pk__in=ids).update(page_version=F("page_version") + 1)
+
     def overdue(self, today: datetime.date | None = None) -> "ProposalQuerySet":
         """Assigned, not yet answered, and past the reply due date."""
         today = today or timezone.localdate()
@@ -378,11 +386,17 @@ class Proposal(models.Model):
     # The public text was longer than PostgreSQL's index allows: only its beginning is
     # searchable (proposals.search.vector_of); the page says so.
     search_partial = models.BooleanField(_("仅部分可检索"), default=False, editable=False)
+    # Moves with every public change to what this proposal's page shows (its replies,
+    # commitments, updates, deadlines, ratings, its own fields), in the writer's
+    # transaction: the page cache and ETag of this page key on it, so a change elsewhere
+    # does not make this page a miss (core.caching.public_page's ``scope``).
+    page_version = models.BigIntegerField(_("页面版本"), default=1, editable=False)
 
     history = HistoricalRecords(
         excluded_fields=[
             "search_vector",
             "search_partial",
+            "page_version",
             "replied_on",
             "is_public",
             "updated_at",

@@ -30,10 +30,12 @@ public_counts_changed = Signal()
 
 def _public_change(proposal_ids, *, sessions_before: dict[int, int] | None = None) -> None:
     """Roll-ups, then the public-data version (the last write)."""
+    proposal_ids = list(proposal_ids)
     public_counts_changed.send(
-        sender=Proposal, proposal_ids=list(proposal_ids), sessions_before=sessions_before or {}
+        sender=Proposal, proposal_ids=proposal_ids, sessions_before=sessions_before or {}
     )
-    bump_public_version()
+    Proposal.objects.filter(pk__in=proposal_ids).touch_pages()
+    bump_public_version(scoped=True)
 
 
 # What a proposal's page shows of the proposal itself.

@@ -171,9 +171,9 @@ def _small_int(value: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
-def proposal_by_path(*, committee: str, session: str, number: str) -> Proposal | None:
-    """The proposal at /p/<committee>/<term-meeting or year>/<slug>/, public or not; an
-    older URL that names the number itself finds it too (the caller redirects)."""
+def _path_lookup(*, committee: str, session: str, number: str) -> Q | None:
+    """The proposals at /p/<committee>/<term-meeting or year>/<slug>/: the one with that
+    slug, and one whose number is written so (an older URL; the caller redirects)."""
     lookup = Q(session__committee__slug=committee)
     if "-" in session:
         term, _sep, meeting = session.partition("-")
@@ -185,14 +185,40 @@ def proposal_by_path(*, committee: str, session: str, number: str) -> Proposal |
         lookup &= Q(session__term=0, session__year=year)
     else:
         return None
+    return lookup & (Q(slug=number) | Q(number=number))
+
+
+def proposal_candidates(*, committee: str, session: str, number: str) -> list[Proposal]:
+    """The (at most two) proposals at /p/<committee>/<term-meeting or year>/<slug>/,
+    public or not, in one query: give them to ``proposal_by_path`` and
+    ``page_version``."""
+    lookup = _path_lookup(committee=committee, session=session, number=number)
+    if lookup is None:
+        return []
     candidates = (
         Proposal.objects.filter(lookup)
-        .filter(Q(slug=number) | Q(number=number))
         .select_related("session__committee", "lead_department")
         .defer("search_vector")
+        .order_by("pk")
     )
-    found = sorted(candidates[:2], key=lambda proposal: proposal.slug != number)
+    return list(candidates[:2])
+
+
+def proposal_by_path(
+    *, committee: str, session: str, number: str, candidates: list[Proposal] | None = None
+) -> Proposal | None:
+    """The proposal at /p/<committee>/<term-meeting or year>/<slug>/, public or not; an
+    older URL that names the number itself finds it too (the caller redirects)."""
+    if candidates is None:
+        candidates = proposal_candidates(committee=committee, session=session, number=number)
+    found = sorted(candidates, key=lambda proposal: proposal.slug != number)
     return found[0] if found else None
+
+
+def page_version(candidates: list[Proposal]) -> str | None:
+    """The version of what the page of these candidates shows (their
+    ``Proposal.page_version``); None if there are none."""
+    return "-".join(f"{proposal.pk}.{proposal.page_version}" for proposal in candidates) or None
 
 
 def withdrawal_notices(proposal: Proposal) -> list[dict[str, Any]]:

@@ -179,7 +179,13 @@ def _proposal_page(request, committee: str, session: str, number: str):
     A proposal without a published reply does not exist for the public — unless its
     replies were withdrawn: then the page says so, with when and why, and nothing else.
     """
-    proposal = selectors.proposal_by_path(committee=committee, session=session, number=number)
+    proposal = selectors.proposal_by_path(
+        committee=committee,
+        session=session,
+        number=number,
+        # Read already for the page's version (``_proposal_scope``).
+        candidates=getattr(request, "_proposal_candidates", None),
+    )
     if proposal is not None and proposal.slug and proposal.slug != number:
         raise Moved(proposal)
     if proposal is not None and proposal.is_public:
@@ -198,8 +204,17 @@ class Moved(Exception):
         self.proposal = proposal
 
 
+def _proposal_scope(request, committee: str, session: str, number: str) -> str | None:
+    """A proposal's page (and its JSON) shows that proposal's data only: cached by its
+    own page version (``core.caching.public_page``)."""
+    request._proposal_candidates = selectors.proposal_candidates(
+        committee=committee, session=session, number=number
+    )
+    return selectors.page_version(request._proposal_candidates)
+
+
 @require_safe
-@public_page
+@public_page(scope=_proposal_scope)
 def proposal_detail(request, committee: str, session: str, number: str):
     try:
         context, status = _proposal_page(request, committee, session, number)
@@ -211,7 +226,7 @@ def proposal_detail(request, committee: str, session: str, number: str):
 
 
 @require_safe
-@public_page
+@public_page(scope=_proposal_scope)
 def proposal_json(request, committee: str, session: str, number: str):
     try:
         context, status = _proposal_page(request, committee, session, number)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.roles import is_office
 from core.versioning import bump_public_version
+from proposals.models import Proposal
 from replies.models import CommitmentItem, PersonalDataDecision, Reply
 from replies.parsing.pii import PiiSpan, find_personal_data, mask_text
 from replies.services.indexing import reindex_proposals
@@ -67,7 +68,8 @@ def refresh_public_texts(*, reply: Reply) -> bool:
     CommitmentItem.objects.bulk_update(items, ["public_text"])
     if reply.is_published:
         reindex_proposals([reply.proposal_id])
-        bump_public_version()
+        Proposal.objects.filter(pk=reply.proposal_id).touch_pages()
+        bump_public_version(scoped=True)
     return True
 
 

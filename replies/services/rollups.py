@@ -27,7 +27,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from core.versioning import bump_public_version
-from proposals.models import Session
+from proposals.models import Proposal, Session
 from replies.models import (
     Classification,
     CommitmentItem,
@@ -228,13 +228,38 @@ def refresh(cells: Iterable[Cell]) -> None:
 
 
 def public_change(
-    *, replies: Iterable[int] = (), commitments: Iterable[int] = (), before: set[Cell] = frozenset()
+    *,
+    replies: Iterable[int] = (),
+    commitments: Iterable[int] = (),
+    proposals: Iterable[int] = (),
+    before: set[Cell] = frozenset(),
 ) -> None:
     """What every service does last after changing public data: recount the cells these
     rows count in (and ``before``: the cells they counted in before the change, when they may
-    have moved), then bump the public-data version (the last write)."""
+    have moved), move the page version of every proposal whose page shows these rows, then
+    bump the public-data version (the last write)."""
+    replies, commitments, proposals = set(replies), set(commitments), set(proposals)
     refresh(set(before) | cells_of(replies=replies, commitments=commitments))
-    bump_public_version()
+    touch_pages(replies=replies, commitments=commitments, proposals=proposals)
+    bump_public_version(scoped=True)
+
+
+def touch_pages(
+    *, replies: Iterable[int] = (), commitments: Iterable[int] = (), proposals: Iterable[int] = ()
+) -> None:
+    """Move the page version of the proposals these replies, commitments and proposals
+    are shown on (``Proposal.page_version``)."""
+    replies, commitments, proposals = set(replies), set(commitments), set(proposals)
+    if not (replies or commitments or proposals):
+        return
+    shown = Q(pk__in=proposals)
+    if replies:
+        shown |= Q(pk__in=Reply.objects.filter(pk__in=replies).values("proposal_id"))
+    if commitments:
+        shown |= Q(
+            pk__in=CommitmentItem.objects.filter(pk__in=commitments).values("reply__proposal_id")
+        )
+    Proposal.objects.filter(shown).touch_pages()
 
 
 def _apply(counts: dict[Cell, dict[str, int]]) -> None:

@@ -563,7 +563,15 @@ def import_letters(
                 for outcome in outcomes
                 if outcome.result is not None and outcome.outcome != "unchanged"
             ):
-                bump_public_version()  # last: the new letters are public
+                # Last: the new letters are public, on their proposals' pages.
+                rollups.touch_pages(
+                    replies=[
+                        outcome.result.reply.pk
+                        for outcome in outcomes
+                        if outcome.result is not None and outcome.outcome != "unchanged"
+                    ]
+                )
+                bump_public_version(scoped=True)
             if dry_run:
                 raise _DryRun
     except _DryRun:
