@@ -82,3 +82,81 @@ def test_the_page_cache_says_whether_it_answered(client):
     assert client.get("/")["X-Cache"] == "hit"
     publication.withdraw_reply(reply=reply, reason="测试：撤回", actor=None)
     assert client.get("/")["X-Cache"] == "miss"
+
+
+def _published_item(title: str):
+    reply = factories.ReplyFactory(
+        proposal=factories.ProposalFactory(title=title), body="答复正文", published_at=None
+    )
+    item = factories.CommitmentFactory(reply=reply, owner=reply.department, heading="建设公园")
+    publication.publish_reply(reply=reply)
+    return item
+
+
+def test_a_proposal_page_stays_cached_when_another_proposal_changes(client):
+    """A proposal's page is cached by its own page version: an update to another
+    proposal leaves it a hit with the same ETag (a browser's copy answers 304), while the
+    other proposal's page shows the update at once."""
+    mine, other = _published_item("甲提案"), _published_item("乙提案")
+    mine_url = mine.reply.proposal.get_absolute_url()
+    other_url = other.reply.proposal.get_absolute_url()
+    first = client.get(mine_url)
+    assert first["X-Cache"] == "miss"
+    assert client.get(other_url)["X-Cache"] == "miss"
+    progress.post_update(commitment=other, status=CommitmentStatus.IN_PROGRESS, note="已开工建设")
+    again = client.get(mine_url)
+    assert again["X-Cache"] == "hit"
+    assert again["ETag"] == first["ETag"]
+    assert client.get(mine_url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    changed = client.get(other_url)
+    assert changed["X-Cache"] == "miss"
+    assert "已开工建设" in text(changed)
+    # The JSON of the page is keyed the same way.
+    assert client.get(mine_url + "data.json")["X-Cache"] == "miss"
+    progress.post_update(commitment=other, status=CommitmentStatus.FULFILLED, note="已建成")
+    assert client.get(mine_url + "data.json")["X-Cache"] == "hit"
+
+
+def test_a_change_to_a_proposal_moves_its_page(client):
+    """Public changes to what a proposal's page shows make it fresh at once: a progress
+    update, a new commitment, a withdrawal."""
+    item = _published_item("丙提案")
+    url = item.reply.proposal.get_absolute_url()
+
+    client.get(url)
+    assert client.get(url)["X-Cache"] == "hit"
+    progress.post_update(commitment=item, status=CommitmentStatus.IN_PROGRESS, note="已完成选址")
+    page = client.get(url)
+    assert page["X-Cache"] == "miss" and "已完成选址" in text(page)
+    assert client.get(url)["X-Cache"] == "hit"
+    publication.create_commitment(
+        commitment=factories.CommitmentFactory.build(
+            reply=item.reply, owner=item.owner, number=9, heading="新增绿道"
+        )
+    )
+    page = client.get(url)
+    assert page["X-Cache"] == "miss" and "新增绿道" in text(page)
+    assert client.get(url)["X-Cache"] == "hit"
+    publication.withdraw_reply(reply=item.reply, reason="测试：撤回", actor=None)
+    page = client.get(url)
+    assert page.status_code == 410 and "新增绿道" not in text(page)
+
+
+def test_a_change_of_unknown_scope_and_the_date_move_every_proposal_page(client, monkeypatch):
+    """A writer that cannot say which pages changed moves the broad version; the next
+    day (overdue changes at midnight) every proposal page is fresh too."""
+    import datetime
+
+    from django.utils import timezone
+
+    from core.versioning import bump_public_version
+
+    url = _published_item("丁提案").reply.proposal.get_absolute_url()
+    client.get(url)
+    assert client.get(url)["X-Cache"] == "hit"
+    bump_public_version()
+    assert client.get(url)["X-Cache"] == "miss"
+    assert client.get(url)["X-Cache"] == "hit"
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: tomorrow)
+    assert client.get(url)["X-Cache"] == "miss"
