@@ -245,7 +245,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "replies.tasks.remove_stale_uploads",
         "schedule": crontab(minute=17),
     },
+    # After advance-rollups: the proposal pages whose snapshot went stale (a deadline
+    # passed, a change of unknown scope) are rendered again (portal.snapshots).
+    "render-stale-pages": {
+        "task": "portal.tasks.render_stale_pages",
+        "schedule": crontab(hour=0, minute=20),
+    },
 }
+# Proposal pages rendered ahead of visitors after every change to them (portal.snapshots):
+# served from the database when the page cache does not hold them.
+PAGE_SNAPSHOTS = env_bool("DJANGO_PAGE_SNAPSHOTS", default=True)
 
 # ---------------------------------------------------------------------------
 # Observability (docs/deployment.md, "Monitoring")

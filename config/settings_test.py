@@ -22,3 +22,6 @@ WHITENOISE_AUTOREFRESH = True
 # values of these are checked in tests/config/test_settings.py with the deployment's settings.
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+# Pre-rendered proposal pages are tested where they are switched on (tests/portal/
+# test_snapshots.py); elsewhere a write does not also render pages after its commit.
+PAGE_SNAPSHOTS = False

@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import condition
 
+from core.models import PageSnapshot
 from core.versioning import Version, public_version
 
 PAGE_CACHE_SECONDS = 60
@@ -33,22 +34,32 @@ def _version(request) -> Version:
 
 
 def _page_token(request, scope, args, kwargs) -> str:
-    """What a page's cache key and ETag hold, worked out once per request: the public-data
-    version, or — for a page with a ``scope`` that names it — that page's own version, the
-    broad version and today's date (what is overdue changes at midnight)."""
+    """What a page's cache key holds, worked out once per request: the public-data
+    version, or — for a page with a ``scope`` that names it — that page's own version and
+    the broad version (what turns overdue at midnight is handled by ``valid_until``)."""
     if not hasattr(request, "_page_token"):
         version = _version(request)
         own = scope(request, *args, **kwargs) if scope is not None else None
-        if own is None:
-            request._page_token = f"v{version.value}"
-        else:
-            request._page_token = f"p{own}.b{version.broad}.{timezone.localdate():%Y%m%d}"
+        request._page_token = f"v{version.value}" if own is None else f"p{own}.b{version.broad}"
     return request._page_token
 
 
 def public_last_modified(request, *args, **kwargs):
     # The last public change anywhere: never earlier than this page's last change.
     return _version(request).changed_at
+
+
+def snapshot_key(host: str, path: str) -> str:
+    return f"{host}|{path}"
+
+
+def page_token(request, scope, *args, **kwargs) -> str:
+    """The token a page's snapshot is stored under (``PageSnapshot.token``)."""
+    return _page_token(request, scope, args, kwargs)
+
+
+def _fresh(valid_until, today) -> bool:
+    return valid_until is None or today < valid_until
 
 
 def public_page(view=None, *, scope: Callable[..., str | None] | None = None):
@@ -60,9 +71,12 @@ def public_page(view=None, *, scope: Callable[..., str | None] | None = None):
     ``scope(request, *args, **kwargs)``, for a page that shows one proposal's data (its
     page and its JSON), returns a token that moves with every public change to what the
     page shows (``Proposal.page_version``; None when there is no such proposal): the key
-    and ETag then hold it, the broad version and the date instead of the public-data
-    version, so an update to another proposal leaves this page cached. A writer that
-    cannot say which pages changed moves the broad version (``core.versioning``).
+    then holds it and the broad version instead of the public-data version, so an update
+    to another proposal leaves this page cached (a writer that cannot say which pages
+    changed moves the broad version, ``core.versioning``). Such a page is kept until
+    ``response.valid_until`` (set by the view: the day something on it turns overdue), its
+    ETag holds the date too, and on a cache miss its pre-rendered ``PageSnapshot`` is
+    served when it is current (``portal.snapshots`` renders them after every change).
 
     Visitors with a session (staff, committee members) skip the cache; the key holds the
     full URL and the version, so nothing in it depends on who asks.
@@ -71,7 +85,10 @@ def public_page(view=None, *, scope: Callable[..., str | None] | None = None):
         return lambda view: public_page(view, scope=scope)
 
     def etag(request, *args, **kwargs) -> str:
-        return f'"{_page_token(request, scope, args, kwargs)}"'
+        token = _page_token(request, scope, args, kwargs)
+        if token.startswith("p"):
+            return f'"{token}.{timezone.localdate():%Y%m%d}"'
+        return f'"{token}"'
 
     @wraps(view)
     def cached(request, *args, **kwargs):
@@ -86,11 +103,29 @@ def public_page(view=None, *, scope: Callable[..., str | None] | None = None):
             return view(request, *args, **kwargs)
         url = request.build_absolute_uri()
         page = _page_token(request, scope, args, kwargs)
+        scoped = page.startswith("p")
         key = "page:" + hashlib.sha256(f"{url}|{page}".encode()).hexdigest()
+        today = timezone.localdate()
         hit = cache.get(key)
         if hit is not None:
-            content, headers, status = hit
-            return HttpResponse(content, headers={**headers, "X-Cache": "hit"}, status=status)
+            content, headers, status, *rest = hit
+            if _fresh(rest[0] if rest else None, today):
+                return HttpResponse(content, headers={**headers, "X-Cache": "hit"}, status=status)
+        if scoped and not request.GET:
+            snapshot = (
+                PageSnapshot.objects.filter(
+                    key=snapshot_key(request.get_host(), request.path), token=page
+                )
+                .values_list("body", "content_type", "status", "valid_until")
+                .first()
+            )
+            if snapshot is not None and _fresh(snapshot[3], today):
+                body, content_type, status, valid_until = snapshot
+                headers = {"Content-Type": content_type}
+                cache.set(key, (bytes(body), headers, status, valid_until), PAGE_CACHE_SECONDS)
+                return HttpResponse(
+                    bytes(body), headers={**headers, "X-Cache": "snapshot"}, status=status
+                )
         response = view(request, *args, **kwargs)
         # For the operator and the benchmark (its hit ratio): was this page cached?
         response["X-Cache"] = "miss"
@@ -102,8 +137,16 @@ def public_page(view=None, *, scope: Callable[..., str | None] | None = None):
             # A page carrying a per-request CSP nonce cannot be served twice.
             and b'nonce="' not in response.content
         ):
-            headers = {name: response[name] for name in CACHED_HEADERS if response.has_header(name)}
-            cache.set(key, (response.content, headers, response.status_code), PAGE_CACHE_SECONDS)
+            # A page keyed on its own version gets its ETag (which holds the date) from
+            # this request, not from the copy.
+            names = CACHED_HEADERS if not scoped else ["Content-Type", "Content-Language"]
+            headers = {name: response[name] for name in names if response.has_header(name)}
+            valid_until = getattr(response, "valid_until", None)
+            cache.set(
+                key,
+                (response.content, headers, response.status_code, valid_until),
+                PAGE_CACHE_SECONDS,
+            )
         return response
 
     return condition(etag_func=etag, last_modified_func=public_last_modified)(cached)

@@ -1,4 +1,4 @@
-"""Site plumbing's own data: the public-data version."""
+"""Site plumbing's own data: the public-data version and pre-rendered public pages."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -25,3 +25,26 @@ class PublicDataVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.value} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
+
+
+class PageSnapshot(models.Model):
+    """A public page rendered ahead of its visitors (``core.caching.public_page`` with a
+    ``scope``): served while its ``token`` is the page's current version and today is
+    before ``valid_until`` (when something on it turns overdue), rendered again by a job
+    after every change to it. Holds only what the public page shows; the page cache in
+    front of it serves repeated visits."""
+
+    key = models.CharField(_("页面"), max_length=600, unique=True)  # "host|path"
+    token = models.CharField(_("版本"), max_length=200)
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
+    status = models.PositiveSmallIntegerField(_("状态码"), default=200)
+    content_type = models.CharField(_("内容类型"), max_length=100)
+    body = models.BinaryField(_("内容"))
+    rendered_at = models.DateTimeField(_("生成时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("页面快照")
+        verbose_name_plural = _("页面快照")
+
+    def __str__(self) -> str:
+        return self.key

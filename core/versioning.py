@@ -6,9 +6,14 @@ from typing import NamedTuple
 
 from django.db.models import F
 from django.db.models.functions import Greatest, Now
+from django.dispatch import Signal
 from django.utils import timezone
 
 from core.models import PublicDataVersion
+
+# Sent inside the writer's transaction with ``ids``: the proposals whose public pages
+# changed (``ProposalQuerySet.touch_pages``); the portal renders them again after commit.
+pages_changed = Signal()
 
 
 class Version(NamedTuple):

@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from core.numerals import int_to_cn as to_chinese
 from core.roles import Role, department_of, is_office, role_of
+from core.versioning import pages_changed
 
 logger = logging.getLogger(__name__)
 
@@ -294,7 +295,9 @@ class ProposalQuerySet(models.QuerySet):
         ids = list(self.order_by("pk").select_for_update().values_list("pk", flat=True))
         if not ids:
             return 0
-        return Proposal.objects.filter(pk__in=ids).update(page_version=F("page_version") + 1)
+        moved = Proposal.objects.filter(pk__in=ids).update(page_version=F("page_version") + 1)
+        pages_changed.send(sender=Proposal, ids=ids)
+        return moved
 
     def overdue(self, today: datetime.date | None = None) -> "ProposalQuerySet":
         """Assigned, not yet answered, and past the reply due date."""

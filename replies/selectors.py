@@ -334,7 +334,11 @@ def commitment_summary(replies: list[Reply], today: datetime.date | None = None)
     if drawn:
         drawn[-1]["width"] += 1000 - offset
     next_due = min(open_due) if open_due else None
+    coming = [due for due in open_due if due >= today]
     return {
+        # The first day on which an open commitment turns overdue: the page as shown today
+        # holds until then (core.caching.public_page's ``valid_until``).
+        "changes_on": min(coming) + datetime.timedelta(days=1) if coming else None,
         "total": total,
         "counts": counts,
         "segments": segments,

@@ -216,13 +216,22 @@ def _proposal_scope(request, committee: str, session: str, number: str) -> str |
 @require_safe
 @public_page(scope=_proposal_scope)
 def proposal_detail(request, committee: str, session: str, number: str):
+    return render_proposal(request, committee, session, number)
+
+
+def render_proposal(request, committee: str, session: str, number: str):
+    """The proposal's page (or its withdrawal notice, or a redirect from an older URL),
+    rendered for the public: by the view, and ahead of visitors by ``portal.snapshots``.
+    ``response.valid_until``: the day something on it turns overdue."""
     try:
         context, status = _proposal_page(request, committee, session, number)
     except Moved as moved:
         return redirect(moved.proposal.get_absolute_url(), permanent=True)
     context["today"] = timezone.localdate()
     template = "portal/proposal_detail.html" if status == 200 else "portal/proposal_withdrawn.html"
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    response.valid_until = context["summary"]["changes_on"] if status == 200 else None
+    return response
 
 
 @require_safe
@@ -233,7 +242,11 @@ def proposal_json(request, committee: str, session: str, number: str):
     except Moved as moved:
         return redirect(moved.proposal.get_absolute_url() + "data.json", permanent=True)
     data = proposal_data(request, context)
-    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response = JsonResponse(
+        data, status=status, json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    response.valid_until = context["summary"]["changes_on"] if status == 200 else None
+    return response
 
 
 @require_safe

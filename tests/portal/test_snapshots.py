@@ -1,0 +1,119 @@
+"""portal.snapshots: proposal pages rendered ahead of visitors after every change, served
+only while current, never a stale or withdrawn one."""
+
+import datetime
+import io
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import Client, override_settings
+from django.utils import timezone
+
+from core.models import PageSnapshot
+from core.versioning import bump_public_version
+from replies.models import CommitmentStatus
+from replies.services import progress, publication
+from tests import factories
+from tests.helpers import text
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("snapshots_on"),
+]
+
+
+@pytest.fixture
+def snapshots_on():
+    with override_settings(PAGE_SNAPSHOTS=True, SITE_URL="http://testserver"):
+        yield
+
+
+@pytest.fixture
+def item(django_capture_on_commit_callbacks):
+    reply = factories.ReplyFactory(
+        proposal=factories.ProposalFactory(title="关于建设口袋公园的建议"),
+        body="答复正文",
+        published_at=None,
+    )
+    item = factories.CommitmentFactory(
+        reply=reply,
+        owner=reply.department,
+        heading="建设口袋公园",
+        due_on=timezone.localdate() + datetime.timedelta(days=3),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        publication.publish_reply(reply=reply)
+    return item
+
+
+def _snapshot(item):
+    return PageSnapshot.objects.get(key__endswith="|" + item.reply.proposal.get_absolute_url())
+
+
+def test_a_published_page_is_rendered_ahead_and_served_as_rendered(item):
+    snapshot = _snapshot(item)
+    assert snapshot.status == 200
+    # The first visitor gets the stored page, byte for byte what a render gives.
+    served = Client().get(item.reply.proposal.get_absolute_url())
+    assert served["X-Cache"] == "snapshot"
+    assert "建设口袋公园" in text(served)
+    PageSnapshot.objects.all().delete()
+    cache.clear()
+    live = Client().get(item.reply.proposal.get_absolute_url())
+    assert live["X-Cache"] == "miss"
+    assert live.content == bytes(snapshot.body)
+    # The day an open commitment turns overdue, the page is no longer the same.
+    assert snapshot.valid_until == item.due_on + datetime.timedelta(days=1)
+
+
+def test_a_change_renders_the_page_again(item, django_capture_on_commit_callbacks):
+    before = _snapshot(item).token
+    with django_capture_on_commit_callbacks(execute=True):
+        progress.post_update(commitment=item, status=CommitmentStatus.IN_PROGRESS, note="已开工")
+    assert _snapshot(item).token != before
+    served = Client().get(item.reply.proposal.get_absolute_url())
+    assert served["X-Cache"] == "snapshot" and "已开工" in text(served)
+
+
+def test_a_stale_snapshot_is_never_served(item, django_capture_on_commit_callbacks):
+    """A change whose page was not rendered again (a worker down): visitors get a fresh
+    render, not the stored page; so too after a change of unknown scope."""
+    with django_capture_on_commit_callbacks(execute=False):
+        progress.post_update(commitment=item, status=CommitmentStatus.IN_PROGRESS, note="已开工")
+    page = Client().get(item.reply.proposal.get_absolute_url())
+    assert page["X-Cache"] == "miss" and "已开工" in text(page)
+    call_command("render_pages", stdout=io.StringIO())  # the stale one again
+    assert "已开工" in bytes(_snapshot(item).body).decode()
+    bump_public_version()
+    assert Client().get(item.reply.proposal.get_absolute_url())["X-Cache"] == "miss"
+
+
+def test_a_withdrawn_page_loses_its_snapshot(item, django_capture_on_commit_callbacks):
+    url = item.reply.proposal.get_absolute_url()
+    with django_capture_on_commit_callbacks(execute=True):
+        publication.withdraw_reply(reply=item.reply, reason="测试：撤回", actor=None)
+    assert not PageSnapshot.objects.filter(key__endswith="|" + url).exists()
+    page = Client().get(url)
+    assert page.status_code == 410 and "建设口袋公园" not in text(page)
+
+
+def test_a_snapshot_is_not_served_once_something_on_it_turns_overdue(item, monkeypatch):
+    url = item.reply.proposal.get_absolute_url()
+    assert Client().get(url)["X-Cache"] == "snapshot"
+    later = item.due_on + datetime.timedelta(days=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: later)
+    page = Client().get(url)
+    assert page["X-Cache"] == "miss" and "已逾期" in text(page)
+
+
+def test_the_stored_page_costs_a_few_queries(item, django_assert_max_num_queries):
+    url = item.reply.proposal.get_absolute_url()
+    with django_assert_max_num_queries(3):  # the versions, the proposal, the page
+        assert Client().get(url)["X-Cache"] == "snapshot"
+
+
+def test_other_hosts_are_rendered_live(item):
+    with override_settings(ALLOWED_HOSTS=["testserver", "mirror.example"]):
+        page = Client(HTTP_HOST="mirror.example").get(item.reply.proposal.get_absolute_url())
+    assert page["X-Cache"] == "miss" and "mirror.example" in text(page)
