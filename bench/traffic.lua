@@ -1,6 +1,7 @@
 -- wrk script for bench/traffic.py: walk the paths listed in $WRK_PATHS in order, each
 -- thread from its own share of the list (so no two requests of a run ask for one URL when
--- the list is long enough), and count the page cache's answers (the X-Cache header).
+-- the list is long enough), and count the page cache's answers (the X-Cache header:
+-- hit, miss, or snapshot — a pre-rendered proposal page, portal.snapshots).
 
 local threads = {}
 
@@ -18,7 +19,7 @@ function init(args)
   end
   -- wrk does not tell a thread how many threads run; bench/traffic.py runs two (-t2).
   index = (id * math.floor(#paths / 2)) % #paths
-  hits, misses, errors = 0, 0, 0
+  hits, misses, snapshots, errors = 0, 0, 0, 0
 end
 
 function request()
@@ -32,6 +33,8 @@ function response(status, headers, body)
     hits = hits + 1
   elseif cache == "miss" then
     misses = misses + 1
+  elseif cache == "snapshot" then
+    snapshots = snapshots + 1
   end
   if status >= 400 then
     errors = errors + 1
@@ -39,11 +42,12 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local h, m, e = 0, 0, 0
+  local h, m, s, e = 0, 0, 0, 0
   for _, thread in ipairs(threads) do
     h = h + thread:get("hits")
     m = m + thread:get("misses")
+    s = s + thread:get("snapshots")
     e = e + thread:get("errors")
   end
-  io.write(string.format("XCACHE hits=%d misses=%d errors=%d\n", h, m, e))
+  io.write(string.format("XCACHE hits=%d misses=%d snapshots=%d errors=%d\n", h, m, s, e))
 end

@@ -166,11 +166,17 @@ class Run:
     hits: int
     misses: int
     errors: int
+    snapshots: int = 0  # pre-rendered proposal pages served (portal.snapshots)
 
     @property
     def hit_ratio(self) -> float | None:
-        seen = self.hits + self.misses
+        seen = self.hits + self.misses + self.snapshots
         return self.hits / seen if seen else None
+
+    @property
+    def snapshot_ratio(self) -> float | None:
+        seen = self.hits + self.misses + self.snapshots
+        return self.snapshots / seen if seen else None
 
 
 def parse_wrk(name: str, out: str) -> Run:
@@ -182,9 +188,10 @@ def parse_wrk(name: str, out: str) -> Run:
     if latency and requests:
         value, unit = latency.groups()
         p99 = float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
-    cache = re.search(r"XCACHE hits=(\d+) misses=(\d+) errors=(\d+)", out)
-    hits, misses, errors = (int(value) for value in cache.groups()) if cache else (0, 0, 0)
-    return Run(name, requests, rps, p99, hits, misses, errors)
+    cache = re.search(r"XCACHE hits=(\d+) misses=(\d+) snapshots=(\d+) errors=(\d+)", out)
+    counts = (int(value) for value in cache.groups()) if cache else (0, 0, 0, 0)
+    hits, misses, snapshots, errors = counts
+    return Run(name, requests, rps, p99, hits, misses, errors, snapshots)
 
 
 def wrk_paths(base: str, paths: list[str], seconds: int, name: str, connections: int = 8) -> Run:

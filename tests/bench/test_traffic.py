@@ -19,15 +19,16 @@ WRK_OUTPUT = """Running 20s test @ http://127.0.0.1:8765
   Non-2xx or 3xx responses: 3
 Requests/sec:    200.00
 Transfer/sec:      2.00MB
-XCACHE hits=1000 misses=2997 errors=3
+XCACHE hits=1000 misses=2497 snapshots=500 errors=3
 """
 
 
 def test_wrk_output_is_read_with_p99_in_milliseconds_and_the_hit_ratio():
     run = traffic.parse_wrk("search", WRK_OUTPUT)
     assert (run.requests, run.rps, run.p99_ms) == (4000, 200.0, 1200.0)
-    assert (run.hits, run.misses, run.errors) == (1000, 2997, 3)
+    assert (run.hits, run.misses, run.snapshots, run.errors) == (1000, 2497, 500, 3)
     assert abs(run.hit_ratio - 1000 / 3997) < 1e-9
+    assert abs(run.snapshot_ratio - 500 / 3997) < 1e-9
 
 
 def test_zipf_favours_low_ranks_with_the_exponent_asked():
