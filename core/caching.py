@@ -76,7 +76,9 @@ def public_page(view=None, *, scope: Callable[..., str | None] | None = None):
     changed moves the broad version, ``core.versioning``). Such a page is kept until
     ``response.valid_until`` (set by the view: the day something on it turns overdue), its
     ETag holds the date too, and on a cache miss its pre-rendered ``PageSnapshot`` is
-    served when it is current (``portal.snapshots`` renders them after every change).
+    served when it is current (``portal.snapshots`` renders them after every change): the
+    scope sets ``request.page_snapshot`` = (id, token, valid until) of the stored page,
+    read in the same query as the page's version.
 
     Visitors with a session (staff, committee members) skip the cache; the key holds the
     full URL and the version, so nothing in it depends on who asks.
@@ -111,11 +113,12 @@ def public_page(view=None, *, scope: Callable[..., str | None] | None = None):
             content, headers, status, *rest = hit
             if _fresh(rest[0] if rest else None, today):
                 return HttpResponse(content, headers={**headers, "X-Cache": "hit"}, status=status)
-        if scoped and not request.GET:
+        # The scope read what is stored for this page (``page_snapshot``: id, token,
+        # valid until) with the page's version: fetched only when it is current.
+        stored = getattr(request, "page_snapshot", None) if scoped else None
+        if stored and stored[0] and stored[1] == page and _fresh(stored[2], today):
             snapshot = (
-                PageSnapshot.objects.filter(
-                    key=snapshot_key(request.get_host(), request.path), token=page
-                )
+                PageSnapshot.objects.filter(pk=stored[0], token=page)
                 .values_list("body", "content_type", "status", "valid_until")
                 .first()
             )

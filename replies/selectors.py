@@ -17,12 +17,14 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
     prefetch_related_objects,
 )
 from django.utils import timezone
 
+from core.models import PageSnapshot
 from core.roles import department_of
 from proposals import search
 from proposals.models import (
@@ -188,10 +190,14 @@ def _path_lookup(*, committee: str, session: str, number: str) -> Q | None:
     return lookup & (Q(slug=number) | Q(number=number))
 
 
-def proposal_candidates(*, committee: str, session: str, number: str) -> list[Proposal]:
+def proposal_candidates(
+    *, committee: str, session: str, number: str, snapshot: str | None = None
+) -> list[Proposal]:
     """The (at most two) proposals at /p/<committee>/<term-meeting or year>/<slug>/,
     public or not, in one query: give them to ``proposal_by_path`` and
-    ``page_version``."""
+    ``page_version``. With ``snapshot`` (a ``PageSnapshot.key``), each also carries that
+    stored page's ``snapshot_id``, ``snapshot_token`` and ``snapshot_valid_until`` (None
+    when there is none) from the same query."""
     lookup = _path_lookup(committee=committee, session=session, number=number)
     if lookup is None:
         return []
@@ -201,6 +207,13 @@ def proposal_candidates(*, committee: str, session: str, number: str) -> list[Pr
         .defer("search_vector")
         .order_by("pk")
     )
+    if snapshot is not None:
+        stored = PageSnapshot.objects.filter(key=snapshot)
+        candidates = candidates.annotate(
+            snapshot_id=Subquery(stored.values("pk")[:1]),
+            snapshot_token=Subquery(stored.values("token")[:1]),
+            snapshot_valid_until=Subquery(stored.values("valid_until")[:1]),
+        )
     return list(candidates[:2])
 
 

@@ -2,6 +2,7 @@
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import F
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from core.caching import cached_until_write, public_page
+from core.caching import cached_until_write, public_page, snapshot_key
 from portal.filters import CommitmentFilter, ProposalFilter
 from portal.serializers import proposal_data
 from portal.views.common import KnownCountPaginator, paginate, query_without
@@ -207,10 +208,22 @@ class Moved(Exception):
 def _proposal_scope(request, committee: str, session: str, number: str) -> str | None:
     """A proposal's page (and its JSON) shows that proposal's data only: cached by its
     own page version (``core.caching.public_page``)."""
-    request._proposal_candidates = selectors.proposal_candidates(
-        committee=committee, session=session, number=number
+    stored = None
+    if settings.PAGE_SNAPSHOTS and not request.GET:
+        stored = snapshot_key(request.get_host(), request.path)
+    candidates = selectors.proposal_candidates(
+        committee=committee, session=session, number=number, snapshot=stored
     )
-    return selectors.page_version(request._proposal_candidates)
+    request._proposal_candidates = candidates
+    if stored is not None and candidates:
+        # The pre-rendered page, if any (portal.snapshots): served while current.
+        first = candidates[0]
+        request.page_snapshot = (
+            first.snapshot_id,
+            first.snapshot_token,
+            first.snapshot_valid_until,
+        )
+    return selectors.page_version(candidates)
 
 
 @require_safe

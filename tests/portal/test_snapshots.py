@@ -108,9 +108,15 @@ def test_a_snapshot_is_not_served_once_something_on_it_turns_overdue(item, monke
 
 
 def test_the_stored_page_costs_a_few_queries(item, django_assert_max_num_queries):
+    """Three queries for a stored page (the versions, the proposal with what is stored,
+    the page); a render costs no more with snapshots on than off (≤ 10)."""
     url = item.reply.proposal.get_absolute_url()
-    with django_assert_max_num_queries(3):  # the versions, the proposal, the page
+    with django_assert_max_num_queries(3):
         assert Client().get(url)["X-Cache"] == "snapshot"
+    PageSnapshot.objects.all().delete()
+    cache.clear()
+    with django_assert_max_num_queries(10):
+        assert Client().get(url)["X-Cache"] == "miss"
 
 
 def test_other_hosts_are_rendered_live(item):
