@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.test import RequestFactory
 from django.urls import resolve
+from django.utils.encoding import uri_to_iri
 
 from core.caching import snapshot_key
 from core.models import PageSnapshot
@@ -58,17 +59,19 @@ def render_pages(proposal_ids: Iterable[int]) -> int:
             path = proposal.get_absolute_url()
             if not path:
                 continue
-            key = snapshot_key(host, path)
+            request = factory.get(path, HTTP_HOST=host, secure=secure)
+            # Keyed as the page's requests are: by their decoded path (a committee's slug
+            # may be Chinese; get_absolute_url percent-encodes it).
+            key = snapshot_key(host, request.path)
             if not proposal.is_public:
                 PageSnapshot.objects.filter(key=key).delete()
                 continue
-            request = factory.get(path, HTTP_HOST=host, secure=secure)
             try:
                 request.get_host()
             except DisallowedHost:
                 logger.warning("SITE_URL's host %s is not in ALLOWED_HOSTS: no snapshots", host)
                 return stored
-            kwargs = resolve(path).kwargs
+            kwargs = resolve(request.path_info).kwargs
             # The version first, then the page: what is stored is never older than the
             # version it is stored under (a write in between makes it stale, not wrong).
             version = public_version()
@@ -121,7 +124,7 @@ def stale_pages(limit: int | None = None) -> list[int]:
         path = proposal.get_absolute_url()
         if not path:
             continue
-        token, valid_until = current.get(snapshot_key(host, path), ("", None))
+        token, valid_until = current.get(snapshot_key(host, uri_to_iri(path)), ("", None))
         fresh = token.endswith(f".b{broad}") and f"{proposal.pk}.{proposal.page_version}" in token
         if not fresh or (valid_until is not None and valid_until <= today):
             stale.append(proposal.pk)

@@ -123,3 +123,31 @@ def test_other_hosts_are_rendered_live(item):
     with override_settings(ALLOWED_HOSTS=["testserver", "mirror.example"]):
         page = Client(HTTP_HOST="mirror.example").get(item.reply.proposal.get_absolute_url())
     assert page["X-Cache"] == "miss" and "mirror.example" in text(page)
+
+
+def test_a_page_under_a_chinese_committee_slug_is_stored_and_served(
+    django_capture_on_commit_callbacks,
+):
+    """Committee slugs may be Chinese: the page is stored under the path its requests
+    carry (decoded), not the percent-encoded one ``get_absolute_url`` gives."""
+    committee = factories.CommitteeFactory(name="烟台市政协", slug="烟台市政协")
+    reply = factories.ReplyFactory(
+        proposal=factories.ProposalFactory(session=factories.SessionFactory(committee=committee)),
+        published_at=None,
+    )
+    factories.CommitmentFactory(reply=reply, owner=reply.department, heading="建设口袋公园")
+    with django_capture_on_commit_callbacks(execute=True):
+        publication.publish_reply(reply=reply)
+    url = reply.proposal.get_absolute_url()
+    assert "%E7%83%9F" in url
+    page = Client().get(url)
+    assert page.status_code == 200 and page["X-Cache"] == "snapshot"
+    assert call_command("render_pages", stdout=io.StringIO()) is None
+    assert PageSnapshot.objects.get().token == page_token_of(reply.proposal)
+
+
+def page_token_of(proposal) -> str:
+    from core.versioning import public_version
+
+    proposal.refresh_from_db()
+    return f"p{proposal.pk}.{proposal.page_version}.b{public_version().broad}"
