@@ -18,6 +18,7 @@ from core.admin import AccessScopedMixin
 from core.roles import can_publish, department_of, is_office
 from proposals.admin import ProposalAdmin, SessionFilter
 from proposals.models import Department, Proposal, Topic
+from replies import selectors
 from replies.forms import (
     BatchImportForm,
     DeadlineForm,
@@ -29,7 +30,6 @@ from replies.forms import (
     WithdrawForm,
     validate_evidence_file,
 )
-from replies import selectors
 from replies.models import (
     CommitmentItem,
     CommitmentStatus,
@@ -42,7 +42,6 @@ from replies.models import (
     Target,
 )
 from replies.parsing import parse_letter
-from replies.parsing.coverage import cover, parts_of_sections
 from replies.parsing.text import remove_control_characters
 from replies.services import coverage, deadlines, privacy, progress, publication
 from replies.services.letters import importer, jobs, lookups, preview

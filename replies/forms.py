@@ -627,7 +627,8 @@ class ProposalTextForm(forms.ModelForm):
 
     class Meta:
         model = Proposal
-        fields = "__all__"
+        # The proposal admin's own fields (ModelAdmin passes them): this form only adds.
+        fields = "__all__"  # noqa: DJ007
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -29,7 +29,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .result import ParsedSection
-from .text import cn_to_int, normalize
+from .text import cn_to_int, normalize, words
 
 # --- splitting ------------------------------------------------------------------------
 
@@ -169,11 +169,13 @@ HEADING_WEIGHT = 2.0
 # Bigrams of the genre that say nothing about the subject (the rarity weighting handles
 # the rest, but a reply of two sections has too few documents to learn these).
 _GENERIC = frozenset(
-    "关于 建议 我们 我市 全市 本市 进一步 一步 下一 加强 加大 推进 推动 完善 提升 提高 "
-    "工作 相关 部门 积极 持续 不断 继续 支持 鼓励 开展 实施 落实 建立 健全 机制 政策 "
-    "有关 方面 问题 进行 加快 发展 建设 力度 以上 上述 做好 强化 努力 切实 有效 "
-    "情况 目前 今年 去年 年底 将在 确保 重点 主要 各类 各级 一是 二是 三是 四是 "
-    "提出 意见 答复 委员 感谢".split()
+    words(
+        "关于 建议 我们 我市 全市 本市 进一步 一步 下一 加强 加大 推进 推动 完善 提升 提高 "
+        "工作 相关 部门 积极 持续 不断 继续 支持 鼓励 开展 实施 落实 建立 健全 机制 政策 "
+        "有关 方面 问题 进行 加快 发展 建设 力度 以上 上述 做好 强化 努力 切实 有效 "
+        "情况 目前 今年 去年 年底 将在 确保 重点 主要 各类 各级 一是 二是 三是 四是 "
+        "提出 意见 答复 委员 感谢"
+    )
 )
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+")
 _QUOTE_RE = re.compile(r"[“\"「『]([^“”\"「」『』]{2,80})[”\"」』]")
