@@ -44,7 +44,7 @@ class Command(BaseCommand):
 
     def load_proposal_texts(self) -> None:
         """The demo's proposal texts (``replies.demo.PROPOSAL_TEXTS``) for whichever of
-        their proposals were imported, through the same service as the admin."""
+        their proposals were imported and have none yet, through the admin's service."""
         for demo in PROPOSAL_TEXTS:
             proposal = Proposal.objects.filter(
                 session__committee__name__startswith=demo.committee_prefix,
@@ -52,8 +52,8 @@ class Command(BaseCommand):
                 session__meeting=demo.meeting,
                 number=demo.number,
             ).first()
-            if proposal is None:
-                continue
+            if proposal is None or proposal.text:
+                continue  # not imported, or a text is there already (staff's, or ours)
             save_proposal_text(proposal=proposal, text=demo.text, public=demo.public)
             self.stdout.write(
                 f"提案原文（演示）：{proposal}，{'公开' if demo.public else '不公开'}；"

@@ -77,7 +77,9 @@ def test_the_omitted_suggestion_and_only_it_is_unanswered():
 
 
 def test_a_quoted_heading_answers_the_suggestion_it_quotes():
-    text = "建议：\n一、设立青年人才公寓。为来我市工作的高校毕业生提供过渡住房。\n二、放宽落户条件。\n"
+    text = (
+        "建议：\n一、设立青年人才公寓。为来我市工作的高校毕业生提供过渡住房。\n二、放宽落户条件。\n"
+    )
     parts = [
         ReplyPart(
             key="a",
@@ -144,7 +146,10 @@ def test_two_omissions_against_a_parsed_letter():
 @pytest.mark.parametrize(
     ("text", "markers"),
     [
-        ("为此建议：一是设立专项资金；二是简化审批流程；三是加强督查考核。", ["一是", "二是", "三是"]),
+        (
+            "为此建议：一是设立专项资金；二是简化审批流程；三是加强督查考核。",
+            ["一是", "二是", "三是"],
+        ),
         ("建议一：开通夜间公交。\n建议二：增加定制公交线路。\n", ["建议一：", "建议二："]),
         ("建议如下：\n第一，修订管理办法。\n第二，开展专项检查。\n", ["第一，", "第二，"]),
         ("建议：\n1、成立工作专班\n2、明确时间表\n3、定期通报进展\n", ["1、", "2、", "3、"]),
@@ -156,7 +161,7 @@ def test_marker_families(text, markers):
 
 
 def test_a_decimal_or_a_later_number_is_not_an_item():
-    """"2.5亿元" is no item 2, and a list must start at 1."""
+    """ "2.5亿元" is no item 2, and a list must start at 1."""
     text = "建议：\n1.安排资金2.5亿元用于改造。\n2.建立考核机制。\n"
     assert [s.text for s in split_suggestions(text).suggestions] == [
         "安排资金2.5亿元用于改造。",
