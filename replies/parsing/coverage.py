@@ -60,6 +60,7 @@ _START_RES = (
     ),
 )
 
+MAX_CUES = 20
 # A suggestion's heading: its first sentence or clause, at most this long.
 HEADING_MAX = 60
 
@@ -99,9 +100,13 @@ def _run(family: str, matches: list[re.Match[str]]) -> list[re.Match[str]]:
 def _suggestions_start(norm: str) -> int:
     """Where the suggestions begin: after the first cue followed by a numbered list."""
     cues = sorted(m.end() for regex in _START_RES for m in regex.finditer(norm))
-    for cue in cues:
-        if any(len(_run(f, list(r.finditer(norm, cue)))) >= 2 for f, r in _FAMILIES):
-            return cue
+    found = [(family, list(regex.finditer(norm))) for family, regex in _FAMILIES]
+    # The first few cues only: the cue comes before the list, and a text made of cues
+    # must not cost a pass over the text per cue.
+    for cue in cues[:MAX_CUES]:
+        for family, matches in found:
+            if len(_run(family, [m for m in matches if m.start() >= cue])) >= 2:
+                return cue
     return 0
 
 
