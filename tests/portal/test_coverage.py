@@ -1,6 +1,8 @@
 """The public proposal page's point-by-point comparison (逐条答复对照): shown only once the
 office published the proposal's text, masked, against published replies only."""
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -52,6 +54,8 @@ def test_a_private_text_never_reaches_the_public_page(client, parking, world):
         assert "逐条答复对照" not in page
         assert "智慧停车系统" not in page
         assert "边角空地" not in page
+    data = json.loads(client.get(parking.get_absolute_url() + "data.json").content)
+    assert data["text"] is None and data["coverage"] is None
 
 
 def test_a_public_text_is_shown_masked_against_published_replies_only(client, parking, world):
@@ -67,6 +71,12 @@ def test_a_public_text_is_shown_masked_against_published_replies_only(client, pa
     assert "建议1未见答复" not in page
     assert "共享停车" not in page
     assert "机关单位的内部停车场" not in page
+    data = json.loads(client.get(parking.get_absolute_url() + "data.json").content)
+    assert [row["answered"] for row in data["coverage"]] == [True, False, False]
+    assert "智慧停车系统" in data["text"] and "13800138000" not in data["text"]
+    assert data["coverage"][0]["answers"][0]["commitment"].endswith(
+        f"#commitment-{parking.replies.get(published_at__isnull=False).commitments.get(number=7).pk}"
+    )
 
 
 def test_the_office_sees_the_draft_answer_in_the_admin(client, parking, world):
