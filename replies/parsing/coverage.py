@@ -54,8 +54,9 @@ _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮"
 # heading line about suggestions (二、对策建议, 几点建议), or 建议如下 in a sentence.
 _START_RES = (
     re.compile(r"(?:建议|对策|措施|意见|办法)(?:如下)?[ ]*:[ ]*(?=\n|$|\S)"),
+    # A heading line, not the title (关于…的建议 names the proposal).
     re.compile(
-        r"(?m)^[ ]*(?:[" + _CN + r"]{1,3}[、.]|\([" + _CN + r"]{1,3}\))?[^\n。]{0,10}"
+        r"(?m)^[ ]*(?:[" + _CN + r"]{1,3}[、.]|\([" + _CN + r"]{1,3}\))?(?![ ]*关于)[^\n。]{0,10}"
         r"(?:建议|对策|措施)[ ]*$"
     ),
 )

@@ -143,6 +143,15 @@ def test_two_omissions_against_a_parsed_letter():
     assert [s.number for s in result.unanswered] == [3, 4]
 
 
+def test_a_title_ending_in_jianyi_is_not_where_the_suggestions_begin():
+    text = (
+        "关于托育服务的建议\n\n一、现状\n供给不足。\n二、原因\n投入偏少。\n"
+        "三、建议\n（一）增加托位。\n（二）培训保育员。\n"
+    )
+    parsed = split_suggestions(text)
+    assert [s.text for s in parsed.suggestions] == ["增加托位。", "培训保育员。"]
+
+
 @pytest.mark.parametrize(
     ("text", "markers"),
     [
