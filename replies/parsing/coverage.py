@@ -130,7 +130,7 @@ def split_suggestions(text: str) -> ProposalText:
     _first, _family, run = best
     items = []
     for position, m in enumerate(run):
-        end = run[position + 1].start() if position + 1 < len(run) else len(text)
+        end = run[position + 1].start() if position + 1 < len(run) else _tail(norm, m.end())
         body = text[m.end() : end].strip()
         marker = text[m.start() : m.end()].strip()
         items.append(
@@ -142,6 +142,20 @@ def split_suggestions(text: str) -> ProposalText:
 
 # The cue that introduced the suggestions (建议：) is not part of the cause.
 _CUE_TAIL = re.compile(r"(?:[^\n。：:]{0,12}(?:建议|对策|措施|意见|办法)(?:如下)?[ 　]*[:：])$")
+
+
+# What follows the last suggestion: the proposer's contact and signature lines, or a
+# closing paragraph after a blank line (the last suggestion's own paragraphs end in 。).
+_TAIL_RE = re.compile(
+    r"\n[ ]*(?:联系人|联系电话|联系方式|提案人|领衔人|附议人|附件|以上建议|以上意见|妥否)"
+    r"|(?<=[。!?])[ ]*\n[ ]*\n(?=[ ]*(?:以上|特此|妥否|此致|恳请|望|请))"
+)
+
+
+def _tail(norm: str, start: int) -> int:
+    """Where the last suggestion ends."""
+    m = _TAIL_RE.search(norm, start)
+    return m.start() if m else len(norm)
 
 
 _SENTENCE_END = re.compile(r"[。;!?\n]|[:](?=\S)")

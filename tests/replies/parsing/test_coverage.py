@@ -143,6 +143,16 @@ def test_two_omissions_against_a_parsed_letter():
     assert [s.number for s in result.unanswered] == [3, 4]
 
 
+def test_the_last_suggestion_ends_before_the_contact_and_closing_lines():
+    text = (
+        "建议：\n1. 增加托位。\n2. 培训保育员。\n\n以上建议妥否，请审议。\n"
+        "联系人：周某，电话0539-1234567\n"
+    )
+    assert split_suggestions(text).suggestions[-1].text == "培训保育员。"
+    text = "建议：\n1. 增加托位。\n2. 培训保育员。\n\n恳请有关部门研究采纳。\n"
+    assert split_suggestions(text).suggestions[-1].text == "培训保育员。"
+
+
 def test_a_title_ending_in_jianyi_is_not_where_the_suggestions_begin():
     text = (
         "关于托育服务的建议\n\n一、现状\n供给不足。\n二、原因\n投入偏少。\n"
