@@ -15,7 +15,8 @@ and takes, of the marker families found there, the one that starts first and cou
 2. text similarity: character bigrams of the suggestion against each section's heading and
    text, each bigram weighted by how rare it is among the sections (a bigram every section
    uses — 我们, 加强 — says nothing), with a floor below which the suggestion is taken as
-   unanswered, and a promise-by-promise pass for a suggestion no section reaches.
+   unanswered, and a promise-by-promise pass for a suggestion no section reaches; among a
+   suggestion's sections, one that answers another suggestion better counts a little less.
 
 A suggestion no pass reaches is flagged (``建议4未见答复``). Pure Python, no Django.
 """
@@ -298,7 +299,7 @@ def match(suggestions: Sequence[Suggestion], parts: Sequence[ReplyPart]) -> list
     documents = [h + t for h, t in zip(head_grams, text_grams, strict=True)]
     weight = _weights(documents + [bigrams(s.text) for s in suggestions])
     quotes = [[(q, bigrams(q)) for q in _quotes(part.heading)] for part in parts]
-    result = []
+    found: list[tuple[Suggestion, list[Answer]]] = []
     for suggestion in suggestions:
         grams = bigrams(suggestion.text)
         folded = normalize(suggestion.text)
@@ -328,8 +329,24 @@ def match(suggestions: Sequence[Suggestion], parts: Sequence[ReplyPart]) -> list
                 )
                 if bearing:
                     answers.append(Answer(part, "promise", PROMISE_MIN, bearing))
-        answers = _best(answers)
-        result.append(Coverage(suggestion=suggestion, answers=tuple(answers)))
+        found.append((suggestion, answers))
+    # A part that answers another suggestion better counts a little less for this one:
+    # a reply usually gives each suggestion a section of its own.
+    owner: dict[int, float] = {}
+    for _suggestion, answers in found:
+        for answer in answers:
+            owner[id(answer.part)] = max(owner.get(id(answer.part), 0.0), answer.score)
+    result = []
+    for suggestion, answers in found:
+        weighed = [
+            answer
+            if answer.how != "similar" or answer.score >= owner[id(answer.part)]
+            else Answer(
+                answer.part, answer.how, round(answer.score * SHARED_PART, 3), answer.promises
+            )
+            for answer in answers
+        ]
+        result.append(Coverage(suggestion=suggestion, answers=tuple(_best(weighed))))
     return result
 
 
@@ -338,6 +355,12 @@ def match(suggestions: Sequence[Suggestion], parts: Sequence[ReplyPart]) -> list
 # (1.0 keeps the best only; 0.75 finds 5 points more pairs at 7 points less precision on
 # the generated proposals).
 RUNNER_UP_SHARE = 0.9
+# A part scores this share of its score for a suggestion when it answers another
+# suggestion better (replies usually give each suggestion a section of its own). It only
+# chooses among a suggestion's parts: one that reached ``SIMILAR_MIN`` still answers it,
+# so a section answering two suggestions answers both. 0.8 (chosen on seed 3, 1.0 = off)
+# adds about 3 points of pair precision and 2 of recall on the generated proposals.
+SHARED_PART = 0.8
 
 
 def _best(answers: list[Answer]) -> list[Answer]:

@@ -76,6 +76,22 @@ def test_the_omitted_suggestion_and_only_it_is_unanswered():
     assert row5.answers[0].how == "similar"
 
 
+def test_one_section_may_answer_two_suggestions():
+    """A department that answers two points in one section has answered both."""
+    text = "建议：\n1. 在公园增设儿童游乐设施。\n2. 在公园周边增加公共厕所。\n3. 延长图书馆开放时间。\n"
+    parts = [
+        ReplyPart(
+            key="park",
+            marker="一、",
+            heading="关于公园配套",
+            text="今年我们在三处公园新建儿童游乐设施，并在公园周边新建公共厕所6座。",
+        ),
+        ReplyPart(key="road", marker="二、", heading="关于道路", text="主干道已完成修补。"),
+    ]
+    rows = match(split_suggestions(text).suggestions, parts)
+    assert [[a.part.key for a in row.answers] for row in rows] == [["park"], ["park"], []]
+
+
 def test_a_quoted_heading_answers_the_suggestion_it_quotes():
     text = (
         "建议：\n一、设立青年人才公寓。为来我市工作的高校毕业生提供过渡住房。\n二、放宽落户条件。\n"
