@@ -3,6 +3,7 @@
     python bench/run.py all      # data, search, HTTP, parse/import, memory, size
     python bench/run.py parse    # letters per second: parse_letter and import_letter
     python bench/run.py traffic  # every URL different and the Zipf mix (bench/traffic.py)
+    python bench/run.py coverage # 逐条答复 matcher's precision/recall (bench/coverage.py; no DB)
 
 Everything runs on this machine against 127.0.0.1 only, and every loop is bounded (a fixed
 query list, fixed wrk durations). Results also go to bench/data/results.json (git-ignored),
@@ -705,7 +706,7 @@ def machine() -> str:
     )
 
 
-def print_table(header: str) -> None:
+def print_table(header: str, *, save: bool = True) -> None:
     widths = [
         max(len(r[i]) for r in rows + [("measure", "result", "target", "command")])
         for i in range(4)
@@ -717,14 +718,31 @@ def print_table(header: str) -> None:
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in rows:
         print(line.format(*row))
+    if not save:
+        return
     DATA.mkdir(parents=True, exist_ok=True)
     (DATA / "results.json").write_text(
         json.dumps({"machine": header, "rows": rows}, ensure_ascii=False, indent=1)
     )
 
 
+def coverage_bench() -> None:
+    """The point-by-point matcher on generated proposals (pure Python, a few seconds)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from bench.coverage import rows as coverage_rows
+
+    rows.extend(coverage_rows())
+
+
 def main() -> None:
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if what == "coverage":
+        coverage_bench()
+        # Alone, it leaves the full run's results.json as it is.
+        header = f"{platform.node()}: {os.cpu_count()} cores, {time.strftime('%F %H:%M')}"
+        print_table(header, save=False)
+        return
     ensure_postgres()
     header = machine()
     if what == "parse":
@@ -743,6 +761,7 @@ def main() -> None:
             traffic_bench()
         if what == "all":
             parse_bench()
+            coverage_bench()
     print_table(header)
 
 

@@ -67,6 +67,30 @@ def commitment_data(request, item: CommitmentItem, today=None) -> dict[str, Any]
     }
 
 
+def coverage_data(request, proposal, coverage) -> list[dict[str, Any]] | None:
+    """Each suggestion with the commitments that answer it (``answered`` false: 未见答复)."""
+    if coverage is None:
+        return None
+    return [
+        {
+            "number": row.suggestion.number,
+            "suggestion": row.suggestion.heading,
+            "answered": row.answered,
+            "answers": [
+                {
+                    "commitment": request.build_absolute_uri(
+                        f"{proposal.get_absolute_url()}#commitment-{answer.part.key}"
+                    ),
+                    "how": answer.how,
+                    "score": answer.score,
+                }
+                for answer in row.answers
+            ],
+        }
+        for row in coverage.rows
+    ]
+
+
 def proposal_data(request, page: dict[str, Any]) -> dict[str, Any]:
     proposal = page["proposal"]
     session = proposal.session
@@ -101,6 +125,10 @@ def proposal_data(request, page: dict[str, Any]) -> dict[str, Any]:
         "lead_department": proposal.lead_department.name if proposal.lead_department else None,
         "co_departments": [department.name for department in page["co_departments"]],
         "topics": [topic.key for topic in page["topics"]],
+        # The proposal's own text and its point-by-point comparison: only once the office
+        # published the text (personal data masked), null before.
+        "text": proposal.public_text if page.get("coverage") else None,
+        "coverage": coverage_data(request, proposal, page.get("coverage")),
         "replies": [
             {
                 "url": request.build_absolute_uri(

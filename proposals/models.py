@@ -381,6 +381,17 @@ class Proposal(models.Model):
         editable=False,
         help_text=_("最新一件已公开答复的日期，由系统维护。"),
     )
+    # The proposal's own text (案由 and numbered 建议), entered by staff; private unless the
+    # office ticks ``text_public``, and then published as ``public_text`` (personal data
+    # masked). Written only by replies.services.coverage.save_proposal_text.
+    text = models.TextField(_("提案原文"), blank=True, editable=False)
+    text_public = models.BooleanField(
+        _("原文可公开"),
+        default=False,
+        editable=False,
+        help_text=_("勾选后，提案原文（隐去个人信息）与逐条答复对照显示在公开页面上。"),
+    )
+    public_text = models.TextField(_("公开的提案原文"), blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     # Overlapping-bigram tokens of the public text (title, proposers, published replies),
@@ -400,6 +411,7 @@ class Proposal(models.Model):
             "search_vector",
             "search_partial",
             "page_version",
+            "public_text",
             "replied_on",
             "is_public",
             "updated_at",

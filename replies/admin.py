@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError
@@ -17,11 +18,13 @@ from core.admin import AccessScopedMixin
 from core.roles import can_publish, department_of, is_office
 from proposals.admin import ProposalAdmin, SessionFilter
 from proposals.models import Department, Proposal, Topic
+from replies import selectors
 from replies.forms import (
     BatchImportForm,
     DeadlineForm,
     LetterPreviewForm,
     LetterSourceForm,
+    ProposalTextForm,
     SectionForm,
     SectionFormSet,
     WithdrawForm,
@@ -40,7 +43,7 @@ from replies.models import (
 )
 from replies.parsing import parse_letter
 from replies.parsing.text import remove_control_characters
-from replies.services import deadlines, privacy, progress, publication
+from replies.services import coverage, deadlines, privacy, progress, publication
 from replies.services.letters import importer, jobs, lookups, preview
 
 OUTCOME_LABELS = [
@@ -97,6 +100,32 @@ admin.site.unregister(Proposal)
 @admin.register(Proposal)
 class ProposalWithRepliesAdmin(ProposalAdmin):
     inlines = [*ProposalAdmin.inlines, ReplyInline]
+    form = ProposalTextForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # Publishing the proposal's own text is the office's decision.
+        form.base_fields["proposal_text_public"].disabled = not is_office(request.user)
+        return form
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        coverage.save_proposal_text(
+            proposal=obj,
+            text=form.cleaned_data.get("proposal_text") or "",
+            public=form.cleaned_data.get("proposal_text_public", False),
+            actor=request.user,
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Each suggestion of the proposal's text beside the replies (drafts included) this
+        # user may read; shown under the form (admin/proposals/proposal/change_form.html).
+        extra_context = dict(extra_context or {})
+        proposal = self.get_object(request, unquote(object_id))
+        if proposal is not None:
+            extra_context["coverage"] = selectors.staff_coverage(proposal, request.user)
+            extra_context["coverage_text"] = bool(proposal.text)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_delete_permission(self, request, obj=None):
         # Deleting a proposal deletes its replies: never one that was published.
@@ -355,7 +384,7 @@ class ReplyAdmin(AccessScopedMixin, SimpleHistoryAdmin):
         if request.method == "POST" and "save" in request.POST:
             letter, _removed = remove_control_characters(request.POST.get("letter", ""))
             parsed = parse_letter(letter, topics=topics)
-            view = preview.build(parsed, clerk_department=clerk_department)
+            view = preview.build(parsed, clerk_department=clerk_department, user=request.user)
             form = LetterPreviewForm(request.POST, committee_choices=view.committee_choices)
             sections = SectionFormSet(request.POST, prefix="sections")
             if form.is_valid() and sections.is_valid():
@@ -389,7 +418,7 @@ class ReplyAdmin(AccessScopedMixin, SimpleHistoryAdmin):
             if source.is_valid():
                 letter, removed = remove_control_characters(source.cleaned_data["letter"])
                 parsed = parse_letter(letter, topics=topics)
-                view = preview.build(parsed, clerk_department=clerk_department)
+                view = preview.build(parsed, clerk_department=clerk_department, user=request.user)
                 if removed:
                     view.warnings.append(
                         _("已删除原文中的 %(count)d 个控制字符（不可见的特殊字符）。")

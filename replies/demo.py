@@ -6,6 +6,12 @@ class and signature — composed from the small table below, in the project's ow
 They are dated last year and promise work due this year and next, so the demo shows open,
 due and overdue commitments whenever it is run. The benchmarks' generator is not used:
 the app never imports ``bench``.
+
+``PROPOSAL_TEXTS`` gives two proposals their own text (案由 and numbered 建议), written
+here in our words, each with one suggestion the reply does not answer, so the point-by-
+point comparison (逐条答复) has something to flag: the sample seed letter's proposal
+(第89号, kept private: it is not that proposal's real text) and the first demo letter's
+(made up like the letter, published with the contact line masked).
 """
 
 import datetime
@@ -183,3 +189,65 @@ def demo_letters(today: datetime.date | None = None) -> list[str]:
     """The demo letters, dated last year."""
     today = today or timezone.localdate()
     return [compose(letter, year=today.year - 1) for letter in LETTERS]
+
+
+@dataclass(frozen=True)
+class DemoProposalText:
+    committee_prefix: str  # the committee's name starts with it
+    term: int
+    meeting: int
+    number: str
+    text: str
+    public: bool
+    unanswered: tuple[int, ...]  # the suggestions the reply leaves out, by number
+
+
+PROPOSAL_TEXTS = (
+    # The sample seed letter (letters/001.txt) answers five points; the fourth suggestion
+    # here (科普 and the climate for innovation) is in no section of it.
+    DemoProposalText(
+        committee_prefix="临沂",
+        term=15,
+        meeting=5,
+        number="89",
+        public=False,
+        unanswered=(4,),
+        text="""案由：全市研发投入强度仍低于全省平均水平，创新人才、科技型企业、孵化载体和科技金融\
+都有明显短板，科技对经济高质量发展的支撑作用没有充分发挥。
+
+建议：
+一、稳步增加财政对科技研发的投入。市级财政每年安排的科技经费应保持增长，把分散在各部门的\
+科研资金统筹使用，改进科研经费管理方式，让项目负责人对经费使用有更大的自主权。
+二、完善人才的引进与培养。针对领军人才、青年科技人才和企业实用人才分别制定培养措施，\
+加强与国内外高校院所的交流合作，吸引本地在外人才回乡创业。
+三、分层次培育科技型企业。建立从初创企业到高新技术企业、领军企业的梯次培育库，对申报\
+高新技术企业的企业提供辅导，帮助企业提升自主创新能力。
+四、营造崇尚创新的社会氛围。每年办好科技活动周和科普进校园、进社区活动，表彰奖励作出\
+突出贡献的科技工作者，通过新闻媒体宣传创新典型。
+五、提高孵化器和众创空间的建设质量。推广投资与孵化相结合的模式，争取更多国家级、省级\
+孵化器落户，引导众创空间走专业化道路。
+六、拓宽科技企业的融资渠道。推动银行和创投机构联合开展投贷联动，丰富面向科技企业的金融\
+和保险产品，支持科技型企业上市融资。
+""",
+    ),
+    # The first demo letter answers supply, training and supervision; the third suggestion
+    # (a childcare allowance for families) is not answered.
+    DemoProposalText(
+        committee_prefix=REGION,
+        term=15,
+        meeting=3,
+        number="12",
+        public=True,
+        unanswered=(3,),
+        text="""案由：婴幼儿照护服务供给不足，家长送托难、送托贵的问题比较突出。
+
+建议如下：
+1. 多渠道增加普惠托育服务，新建住宅小区要同步配套建设托育场所。
+2. 加强对托育从业人员的职业培训，提高保育人员的专业水平。
+3. 对育有三岁以下婴幼儿的家庭发放托育费用补贴，减轻家庭养育负担。
+4. 健全托育机构备案和日常检查制度，畅通家长反映问题的渠道。
+
+联系人：张明远，手机13800000000
+""",
+    ),
+)

@@ -14,6 +14,7 @@ from proposals.models import Committee, Proposal, Topic
 from replies.models import Classification, CommitmentStatus, Reply, Satisfaction
 from replies.parsing import ParsedLetter, ParsedSection, ParsedTarget, read_letter_bytes
 from replies.parsing.targets import plain_number
+from replies.services.coverage import TEXT_MAX_CHARS
 
 # Text and saved web pages: a letter is a few thousand characters, so 2 MB is plenty.
 # Word, PDF and scanned letters are bounded by settings.LETTER_UPLOAD_MAX_BYTES instead.
@@ -24,6 +25,35 @@ DOCUMENT_EXTENSIONS = {".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"
 LEGACY_EXTENSIONS = {".doc", ".wps"}
 LETTER_EXTENSIONS = TEXT_EXTENSIONS | DOCUMENT_EXTENSIONS | LEGACY_EXTENSIONS
 MAX_LETTER_CHARS = 500_000
+
+
+def read_upload(upload) -> str | None:
+    """The text of an uploaded letter (or proposal) file in any of the letter formats;
+    a clear message for a file of the wrong type, size or content."""
+    if not upload:
+        return None
+    suffix = PurePath(upload.name).suffix.lower()
+    if suffix not in LETTER_EXTENSIONS:
+        raise ValidationError(
+            _("只能上传 .txt、.html、.htm、.docx、.pdf 或扫描图片（.png、.jpg、.tif）文件。"),
+            code="file_type",
+        )
+    if suffix in TEXT_EXTENSIONS and upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError(_("文件超过 2 MB，不像是一封答复函。"), code="file_size")
+    if upload.size > settings.LETTER_UPLOAD_MAX_BYTES:
+        raise ValidationError(
+            _("文件超过 %(mb)s MB，不像是一封答复函。")
+            % {"mb": settings.LETTER_UPLOAD_MAX_BYTES // (1024 * 1024)},
+            code="file_size",
+        )
+    # Read into memory and parsed there; the upload itself is never stored (Django
+    # deletes a large upload's temporary file when the request ends).
+    text, warnings = read_letter_bytes(
+        upload.read(), upload.name, max_pages=settings.LETTER_OCR_MAX_PAGES
+    )
+    if text is None:
+        raise ValidationError("；".join(warnings) or _("无法读取这个文件。"), code="unreadable")
+    return text
 
 
 class LetterSourceForm(forms.Form):
@@ -61,31 +91,7 @@ class LetterSourceForm(forms.Form):
         }
 
     def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if not upload:
-            return None
-        suffix = PurePath(upload.name).suffix.lower()
-        if suffix not in LETTER_EXTENSIONS:
-            raise ValidationError(
-                _("只能上传 .txt、.html、.htm、.docx、.pdf 或扫描图片（.png、.jpg、.tif）文件。"),
-                code="file_type",
-            )
-        if suffix in TEXT_EXTENSIONS and upload.size > MAX_UPLOAD_BYTES:
-            raise ValidationError(_("文件超过 2 MB，不像是一封答复函。"), code="file_size")
-        if upload.size > settings.LETTER_UPLOAD_MAX_BYTES:
-            raise ValidationError(
-                _("文件超过 %(mb)s MB，不像是一封答复函。")
-                % {"mb": settings.LETTER_UPLOAD_MAX_BYTES // (1024 * 1024)},
-                code="file_size",
-            )
-        # Read into memory and parsed there; the upload itself is never stored (Django
-        # deletes a large upload's temporary file when the request ends).
-        text, warnings = read_letter_bytes(
-            upload.read(), upload.name, max_pages=settings.LETTER_OCR_MAX_PAGES
-        )
-        if text is None:
-            raise ValidationError("；".join(warnings) or _("无法读取这个文件。"), code="unreadable")
-        return text
+        return read_upload(self.cleaned_data.get("file"))
 
     def clean(self):
         cleaned = super().clean()
@@ -588,3 +594,57 @@ class DeadlineForm(forms.Form):
             "不显示个人姓名）。请勿填写个人信息。"
         ),
     )
+
+
+class ProposalTextForm(forms.ModelForm):
+    """The proposal's admin form plus its own text (案由 and numbered 建议) and the office's
+    可公开 switch, saved through ``replies.services.coverage.save_proposal_text``."""
+
+    proposal_text = forms.CharField(
+        label=_("提案原文"),
+        required=False,
+        max_length=TEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 14, "cols": 90}),
+        help_text=_(
+            "粘贴提案的案由和建议（一、二、… 或 1. 2. … 编号），用于逐条对照答复；默认不公开。"
+        ),
+    )
+    proposal_text_file = forms.FileField(
+        label=_("或上传提案原文"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ",".join(sorted(TEXT_EXTENSIONS | DOCUMENT_EXTENSIONS))}
+        ),
+        help_text=_(
+            "与答复函相同的格式（.txt、.html、.docx、.pdf 等）；上传的文件替换上面的文字。"
+        ),
+    )
+    proposal_text_public = forms.BooleanField(
+        label=_("原文可公开"),
+        required=False,
+        help_text=_("只有提案委可以勾选：公开页面显示提案原文（隐去个人信息）与逐条答复对照。"),
+    )
+
+    class Meta:
+        model = Proposal
+        # The proposal admin's own fields (ModelAdmin passes them): this form only adds.
+        fields = "__all__"  # noqa: DJ007
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["proposal_text"].initial = self.instance.text
+            self.fields["proposal_text_public"].initial = self.instance.text_public
+
+    def clean_proposal_text_file(self):
+        return read_upload(self.cleaned_data.get("proposal_text_file"))
+
+    def clean(self):
+        cleaned = super().clean()
+        uploaded = cleaned.get("proposal_text_file")
+        if uploaded:
+            if len(uploaded) > TEXT_MAX_CHARS:
+                self.add_error("proposal_text_file", _("文件中的文字过长，不像是一件提案。"))
+            else:
+                cleaned["proposal_text"] = uploaded
+        return cleaned

@@ -46,6 +46,7 @@ from replies.models import (
     Tally,
     Target,
 )
+from replies.parsing.coverage import ProposalCoverage, ReplyPart, cover
 from replies.services import rollups
 
 OVERDUE = "overdue"
@@ -285,6 +286,8 @@ def proposal_page(proposal: Proposal) -> dict[str, Any]:
             item.public_promises, item.done_work, item.statements_hidden = public_statements(item)
     return {
         "proposal": proposal,
+        # Only a text the office made public, against published replies only.
+        "coverage": public_coverage(proposal, published),
         "proposers": list(proposal.proposers.order_by("proposalproposer__position")),
         "co_departments": list(proposal.co_departments.all()),
         "topics": list(proposal.topics.all()),
@@ -904,3 +907,54 @@ def clerk_queue(user, today: datetime.date | None = None) -> dict[str, Any] | No
         "limit": QUEUE_LIMIT,
         "today": today,
     }
+
+
+def coverage_parts(replies: list[Reply], *, public: bool) -> list[ReplyPart]:
+    """The sections of ``replies`` (their commitments, read already) as the coverage
+    matcher takes them: for the public, the masked text and the promises the page shows
+    (``public_statements``, set by ``proposal_page``)."""
+    parts = []
+    for reply in replies:
+        for item in reply.commitments.all():
+            if public:
+                text = item.public_text or ""
+                promises = [p["text"] for p in getattr(item, "public_promises", [])]
+            else:
+                text = item.text
+                promises = [(p.get("text") or "") for p in item.promises or []]
+            parts.append(
+                ReplyPart(
+                    key=item.pk,
+                    marker=item.marker,
+                    heading=item.heading,
+                    text=text,
+                    promises=tuple(p for p in promises if p),
+                    source=reply.department.name,
+                )
+            )
+    return parts
+
+
+def public_coverage(proposal: Proposal, published: list[Reply]) -> ProposalCoverage | None:
+    """The public page's point-by-point comparison: None unless the office published the
+    proposal's text (``public_text`` is empty otherwise); published replies only."""
+    if not proposal.text_public or not proposal.public_text:
+        return None
+    return cover(proposal.public_text, coverage_parts(published, public=True))
+
+
+def staff_coverage(proposal: Proposal, user) -> ProposalCoverage | None:
+    """The admin's comparison: the original text against every reply ``user`` may read,
+    drafts included (two queries)."""
+    if not proposal.text:
+        return None
+    replies = list(
+        Reply.objects.visible_to(user)
+        .filter(proposal=proposal, superseded_by__isnull=True, withdrawn_at__isnull=True)
+        .select_related("department")
+        .prefetch_related(
+            Prefetch("commitments", queryset=CommitmentItem.objects.order_by("number"))
+        )
+        .order_by("role", "letter_date", "pk")
+    )
+    return cover(proposal.text, coverage_parts(replies, public=False))

@@ -4,7 +4,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from replies.demo import demo_letters
+from proposals.models import Proposal
+from replies.demo import PROPOSAL_TEXTS, demo_letters
+from replies.services.coverage import save_proposal_text
 from replies.services.letters.importer import import_letters
 
 # The sample letters under SAMPLES_DIR: the first set and the more varied second one.
@@ -36,8 +38,27 @@ class Command(BaseCommand):
                 stdout=self.stdout,
                 stderr=self.stderr,
             )
-            return
-        self.load_generated(samples)
+        else:
+            self.load_generated(samples)
+        self.load_proposal_texts()
+
+    def load_proposal_texts(self) -> None:
+        """The demo's proposal texts (``replies.demo.PROPOSAL_TEXTS``) for whichever of
+        their proposals were imported and have none yet, through the admin's service."""
+        for demo in PROPOSAL_TEXTS:
+            proposal = Proposal.objects.filter(
+                session__committee__name__startswith=demo.committee_prefix,
+                session__term=demo.term,
+                session__meeting=demo.meeting,
+                number=demo.number,
+            ).first()
+            if proposal is None or proposal.text:
+                continue  # not imported, or a text is there already (staff's, or ours)
+            save_proposal_text(proposal=proposal, text=demo.text, public=demo.public)
+            self.stdout.write(
+                f"提案原文（演示）：{proposal}，{'公开' if demo.public else '不公开'}；"
+                f"答复未涉及建议 {'、'.join(map(str, demo.unanswered))}"
+            )
 
     def load_generated(self, samples: Path) -> None:
         """The app's own demo letters, with a banner nobody can miss: the pages will show

@@ -1,6 +1,7 @@
 """What the admin's import preview shows staff before anything is saved: the committee and
 department the letter would go to (and whether either would be new), the reply it would
-update, the personal data that will be masked, and every warning. Reads only."""
+update, the personal data that will be masked, the suggestions of the proposal's own
+text the letter leaves unanswered, and every warning. Reads only."""
 
 from dataclasses import dataclass, field
 
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from proposals.models import Committee, Department, Proposal, Session
 from replies.models import Reply
 from replies.parsing import ParsedLetter, ParsedSection
+from replies.parsing.coverage import ProposalCoverage, cover, parts_of_sections
 from replies.parsing.pii import PiiSpan, find_personal_data
 from replies.services.letters.lookups import (
     UNNAMED_DEPARTMENT,
@@ -35,6 +37,8 @@ class Preview:
     sections: tuple[ParsedSection, ...]
     derived: bool
     warnings: list[str] = field(default_factory=list)
+    proposal: Proposal | None = None  # the stored proposal the letter answers
+    coverage: ProposalCoverage | None = None  # its text's suggestions against the sections
 
     @property
     def publish_by_default(self) -> bool:
@@ -86,20 +90,24 @@ def department_named(name: str | None) -> Department | None:
     return None
 
 
-def existing_reply(
-    parsed: ParsedLetter, *, committee: Committee | None, department: Department | None
-) -> Reply | None:
-    """The reply that importing this letter would update (same committee, session,
-    proposal number, department and role), if it is stored already."""
-    if committee is None or department is None or not parsed.proposal_number:
+def existing_proposal(parsed: ParsedLetter, *, committee: Committee | None) -> Proposal | None:
+    """The stored proposal the letter answers (same committee, session and number)."""
+    if committee is None or not parsed.proposal_number:
         return None
     year = parsed.reply_date.year if parsed.reply_date else None
     term, meeting, year = _session_numbers(parsed.session, year)
     sessions = Session.objects.filter(committee=committee, term=term, meeting=meeting)
     if not term:
         sessions = sessions.filter(year=year)
-    proposal = Proposal.objects.filter(session__in=sessions, number=parsed.proposal_number).first()
-    if proposal is None:
+    return Proposal.objects.filter(session__in=sessions, number=parsed.proposal_number).first()
+
+
+def existing_reply(
+    proposal: Proposal | None, parsed: ParsedLetter, *, department: Department | None
+) -> Reply | None:
+    """The reply that importing this letter would update (same proposal, department and
+    role), if it is stored already."""
+    if proposal is None or department is None:
         return None
     return (
         Reply.objects.filter(proposal=proposal, department=department, role=parsed.reply_role)
@@ -122,7 +130,11 @@ def marked(text: str, spans: list[PiiSpan]) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every piece is escaped above
 
 
-def build(parsed: ParsedLetter, *, clerk_department: Department | None = None) -> Preview:
+def build(
+    parsed: ParsedLetter, *, clerk_department: Department | None = None, user=None
+) -> Preview:
+    """The preview of ``parsed``; the coverage of a stored proposal's text is shown when
+    ``user`` (if given) may read the proposal."""
     choices, initial, new_committee = committee_choices(parsed)
     department = clerk_department or department_named(parsed.agency)
     warnings = list(parsed.warnings)
@@ -143,13 +155,24 @@ def build(parsed: ParsedLetter, *, clerk_department: Department | None = None) -
             % {"name": name}
         )
     committee = committee_from_choice(initial)
-    existing = existing_reply(parsed, committee=committee, department=department)
+    proposal = existing_proposal(parsed, committee=committee)
+    existing = existing_reply(proposal, parsed, department=department)
     spans = find_personal_data(parsed.body or "")
     if spans:
         warnings.append(
             _("发现 %(count)d 处个人信息（下方原文中标出）：公开时将隐去。") % {"count": len(spans)}
         )
     sections = parsed.sections or parsed.derived_sections
+    coverage = None
+    if (
+        proposal is not None
+        and proposal.text
+        and (user is None or Proposal.objects.visible_to(user).filter(pk=proposal.pk).exists())
+    ):
+        # The proposal's own text against the letter as read: what it leaves unanswered.
+        coverage = cover(proposal.text, parts_of_sections(sections))
+        for suggestion in coverage.unanswered:
+            warnings.append(_("建议%(number)d未见答复。") % {"number": suggestion.number})
     return Preview(
         committee_choices=choices,
         committee_initial=initial,
@@ -161,4 +184,6 @@ def build(parsed: ParsedLetter, *, clerk_department: Department | None = None) -
         sections=sections,
         derived=not parsed.sections and bool(parsed.derived_sections),
         warnings=list(dict.fromkeys(warnings)),
+        proposal=proposal,
+        coverage=coverage,
     )
