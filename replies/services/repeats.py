@@ -1,0 +1,199 @@
+"""此前相关提案: the precomputed links from a proposal to the earlier proposals of its
+committee about the same problem (``proposals.RelatedProposal``).
+
+``refresh`` recomputes the links of a few proposals, in both directions (the earlier ones
+a proposal repeats, and the later ones that repeat it); the write paths call it when a
+proposal's title or session or its published text changes. ``rebuild`` recomputes a whole
+committee (the nightly job and ``manage.py refresh_repeats``).
+
+Candidates are bounded so that either stays cheap at 100k proposals: only the committee's
+proposals of other sessions whose title shares at least ``MIN_SHARED_TOKENS`` content
+pairs, at most ``CANDIDATE_LIMIT`` of them (most shared pairs first), are scored.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Case, IntegerField, Q, Value, When
+
+from proposals.models import Proposal, RelatedProposal, Session
+from proposals.repeats import (
+    MIN_SHARED_TOKENS,
+    Fingerprint,
+    fingerprint,
+    is_earlier,
+    is_repeat,
+    session_key,
+)
+from replies.models import CommitmentItem, published_q
+
+# Scored candidates per proposal: the most alike titles come first, and a repeat shares
+# more pairs than all but a few others.
+CANDIDATE_LIMIT = 100
+# A title's pairs asked for in the candidate query (a long title's first ones suffice).
+QUERY_TOKENS = 24
+# In a rebuild, pairs found in more titles than this are skipped when gathering candidates
+# (they still count in the score): 城市 or 农村 alone would make every title a candidate.
+POSTING_LIMIT = 2000
+REBUILD_BATCH = 5000
+
+
+def _session_keys(committee_ids: Iterable[int]) -> dict[int, tuple[int, int, int]]:
+    return {
+        pk: session_key(year=year, term=term, meeting=meeting)
+        for pk, year, term, meeting in Session.objects.filter(
+            committee_id__in=list(committee_ids)
+        ).values_list("pk", "year", "term", "meeting")
+    }
+
+
+def _texts(proposal_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The published replies' section headings of each proposal: its suggestions as the
+    reply restates them. Drafts never count (a public link must not come from them)."""
+    texts: dict[int, list[str]] = defaultdict(list)
+    ids = list(proposal_ids)
+    for start in range(0, len(ids), REBUILD_BATCH):
+        rows = CommitmentItem.objects.filter(
+            published_q("reply__"), reply__proposal_id__in=ids[start : start + REBUILD_BATCH]
+        ).values_list("reply__proposal_id", "heading")
+        for proposal_id, heading in rows:
+            if heading:
+                texts[proposal_id].append(heading)
+    return texts
+
+
+def _link(
+    a: tuple[int, int], b: tuple[int, int], keys: dict[int, tuple[int, int, int]], score: float
+) -> RelatedProposal | None:
+    """The link between proposals ``a`` and ``b`` (each ``(pk, session_id)``), from the
+    later one to the earlier one, or None when their sessions are not in order."""
+    if is_earlier(keys[b[1]], keys[a[1]]):
+        return RelatedProposal(proposal_id=a[0], earlier_id=b[0], score=round(score, 4))
+    if is_earlier(keys[a[1]], keys[b[1]]):
+        return RelatedProposal(proposal_id=b[0], earlier_id=a[0], score=round(score, 4))
+    return None
+
+
+def _candidates(proposal: dict, tokens: frozenset[str]) -> list[dict]:
+    """The committee's proposals of other sessions whose titles share the most content
+    pairs with this one's: one query, filtered on the titles themselves."""
+    asked = sorted(tokens)[:QUERY_TOKENS]
+    if len(asked) < MIN_SHARED_TOKENS:
+        return []
+    shared = sum(
+        (
+            Case(
+                When(title__contains=token, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+            for token in asked[1:]
+        ),
+        start=Case(
+            When(title__contains=asked[0], then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+    )
+    return list(
+        Proposal.objects.filter(session__committee_id=proposal["session__committee_id"])
+        .exclude(session_id=proposal["session_id"])
+        .annotate(shared=shared)
+        .filter(shared__gte=MIN_SHARED_TOKENS)
+        .order_by("-shared", "-pk")
+        .values("pk", "session_id", "title")[:CANDIDATE_LIMIT]
+    )
+
+
+@transaction.atomic
+def refresh(proposal_ids: Iterable[int]) -> int:
+    """Recompute the links of these proposals, to earlier and to later ones alike.
+    Returns how many links they have now."""
+    ids = list(dict.fromkeys(proposal_ids))
+    if not ids:
+        return 0
+    proposals = list(
+        Proposal.objects.filter(pk__in=ids).values(
+            "pk", "session_id", "session__committee_id", "title"
+        )
+    )
+    RelatedProposal.objects.filter(Q(proposal_id__in=ids) | Q(earlier_id__in=ids)).delete()
+    if not proposals:
+        return 0
+    keys = _session_keys({row["session__committee_id"] for row in proposals})
+    own_texts = _texts(row["pk"] for row in proposals)
+    links: dict[tuple[int, int], RelatedProposal] = {}
+    for row in proposals:
+        own = fingerprint(row["title"], own_texts.get(row["pk"], ()))
+        candidates = _candidates(row, own.title)
+        texts = _texts(candidate["pk"] for candidate in candidates)
+        for candidate in candidates:
+            other = fingerprint(candidate["title"], texts.get(candidate["pk"], ()))
+            repeat, score = is_repeat(own, other)
+            if not repeat:
+                continue
+            link = _link(
+                (row["pk"], row["session_id"]),
+                (candidate["pk"], candidate["session_id"]),
+                keys,
+                score,
+            )
+            if link is not None:
+                links[(link.proposal_id, link.earlier_id)] = link
+    RelatedProposal.objects.bulk_create(links.values())
+    return len(links)
+
+
+def rebuild(committee_ids: Iterable[int] | None = None) -> int:
+    """Recompute every link of these committees (of all, by default), one committee per
+    transaction: pages read a committee's links old or new, never half-written. Titles are
+    matched in memory through an index of their pairs. Returns the number of links."""
+    if committee_ids is None:
+        committee_ids = Session.objects.order_by().values_list("committee_id", flat=True).distinct()
+    total = 0
+    for committee_id in sorted(set(committee_ids)):
+        with transaction.atomic():
+            total += _rebuild_committee(committee_id)
+    return total
+
+
+def _rebuild_committee(committee_id: int) -> int:
+    keys = _session_keys([committee_id])
+    rows = list(
+        Proposal.objects.filter(session__committee_id=committee_id)
+        .order_by("pk")
+        .values_list("pk", "session_id", "title")
+    )
+    texts = _texts(pk for pk, _session, _title in rows)
+    prints: list[Fingerprint] = [
+        fingerprint(title, texts.get(pk, ())) for pk, _session, title in rows
+    ]
+    postings: dict[str, list[int]] = defaultdict(list)
+    for index, print_ in enumerate(prints):
+        for token in print_.title:
+            postings[token].append(index)
+    links: list[RelatedProposal] = []
+    for index, (pk, session_id, _title) in enumerate(rows):
+        shared: Counter[int] = Counter()
+        for token in prints[index].title:
+            posting = postings[token]
+            if len(posting) <= POSTING_LIMIT:
+                shared.update(posting)
+        shared.pop(index, None)
+        candidates = [
+            other
+            for other, count in sorted(shared.items(), key=lambda item: (-item[1], -item[0]))
+            # Each pair once: from the later proposal (its earlier ones are its candidates).
+            if count >= MIN_SHARED_TOKENS and is_earlier(keys[rows[other][1]], keys[session_id])
+        ][:CANDIDATE_LIMIT]
+        for other in candidates:
+            other_pk = rows[other][0]
+            repeat, score = is_repeat(prints[index], prints[other])
+            if repeat:
+                links.append(
+                    RelatedProposal(proposal_id=pk, earlier_id=other_pk, score=round(score, 4))
+                )
+    RelatedProposal.objects.filter(proposal__session__committee_id=committee_id).delete()
+    RelatedProposal.objects.bulk_create(links, batch_size=REBUILD_BATCH)
+    return len(links)
