@@ -77,9 +77,11 @@ TITLE_THRESHOLD = 0.4
 # rule out a title that is alike by chance) more than they decide alone.
 TITLE_WEIGHT = 0.5
 REPEAT_THRESHOLD = 0.35
-# Candidates must share this many content pairs of the title: one shared word (农村) is a
-# field, not a subject, and the candidate query stays small.
-MIN_SHARED_TOKENS = 2
+# Candidates must share this many content pairs of the title (the most sharing first, a
+# bounded number of them: replies.services.repeats). One is enough: a paraphrased title
+# may keep a single word of the subject and its text then decides (2 lost a tenth of the
+# generated repeats).
+MIN_SHARED_TOKENS = 1
 
 
 @dataclass(frozen=True)
