@@ -22,6 +22,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.roles import department_of
 from proposals import search
@@ -29,6 +30,7 @@ from proposals.models import (
     Committee,
     Department,
     Proposal,
+    RelatedProposal,
     Session,
     Topic,
     is_placeholder_name,
@@ -43,6 +45,7 @@ from replies.models import (
     Satisfaction,
     Tally,
     Target,
+    published_q,
 )
 from replies.services import rollups
 
@@ -252,6 +255,7 @@ def proposal_page(proposal: Proposal) -> dict[str, Any]:
         "replies": published,
         "withdrawn": [_notice(reply) for reply in replies if reply.is_withdrawn],
         "summary": commitment_summary(published),
+        "earlier": earlier_related(proposal),
     }
 
 
@@ -861,3 +865,110 @@ def clerk_queue(user, today: datetime.date | None = None) -> dict[str, Any] | No
         "limit": QUEUE_LIMIT,
         "today": today,
     }
+
+
+# --- 此前相关提案 (repeats) -----------------------------------------------------------------
+
+# The earlier proposals a page lists, most alike first.
+RELATED_LIMIT = 10
+
+
+def _resolved_earlier() -> Q:
+    """On a ``RelatedProposal``: its earlier proposal's published answer was classed A, or
+    all the commitments of its published replies (one at least) are fulfilled."""
+    answered_a = Reply.objects.published().filter(
+        proposal=OuterRef("earlier"), classification=Classification.A
+    )
+    items = CommitmentItem.objects.filter(
+        published_q("reply__"), reply__proposal=OuterRef("earlier")
+    )
+    return Q(Exists(answered_a)) | (
+        Q(Exists(items)) & ~Q(Exists(items.exclude(status=CommitmentStatus.FULFILLED)))
+    )
+
+
+def _replies_of(earlier: list[Proposal]) -> None:
+    """Each earlier proposal's published replies' classes and commitment counts, in one
+    query: ``classes`` (labels), ``commitments`` (total), ``fulfilled``, ``overdue``,
+    and ``resolved`` (classed A, or every commitment fulfilled)."""
+    today = timezone.localdate()
+    rows = (
+        Reply.objects.published()
+        .filter(proposal__in=[proposal.pk for proposal in earlier])
+        .values("proposal_id", "classification")
+        .annotate(
+            total=Count("commitments"),
+            fulfilled=Count(
+                "commitments", filter=Q(commitments__status=CommitmentStatus.FULFILLED)
+            ),
+            overdue=Count(
+                "commitments",
+                filter=Q(commitments__due_on__lt=today)
+                & ~Q(commitments__status=CommitmentStatus.FULFILLED),
+            ),
+        )
+        .order_by("proposal_id", "classification")
+    )
+    by_proposal: dict[int, list[dict]] = {}
+    for row in rows:
+        by_proposal.setdefault(row["proposal_id"], []).append(row)
+    labels = dict(Classification.choices)
+    for proposal in earlier:
+        found = by_proposal.get(proposal.pk, [])
+        classes = sorted({row["classification"] for row in found if row["classification"]})
+        proposal.classes = [labels[value] for value in classes]
+        proposal.commitments = sum(row["total"] for row in found)
+        proposal.fulfilled = sum(row["fulfilled"] for row in found)
+        proposal.overdue = sum(row["overdue"] for row in found)
+        reasons = []
+        if Classification.A in classes:
+            reasons.append(_("此前答复为A类（已解决或采纳）"))
+        if proposal.commitments and proposal.fulfilled == proposal.commitments:
+            reasons.append(_("此前答复的承诺已全部完成"))
+        proposal.resolved_reasons = reasons
+
+
+def earlier_related(proposal: Proposal) -> list[Proposal]:
+    """此前相关提案 on a public page: the earlier public proposals of the same committee
+    about the same problem (``RelatedProposal``, precomputed), most alike first, each with
+    its replies' classes and commitment counts (see ``_replies_of``). Two queries, the
+    second only when there is any; never a proposal the public may not see."""
+    earlier = list(
+        public_proposals()
+        .filter(later_links__proposal=proposal)
+        .annotate(score=F("later_links__score"))
+        .select_related("session__committee")
+        .defer("search_vector")
+        .order_by("-score", "-pk")[:RELATED_LIMIT]
+    )
+    if earlier:
+        _replies_of(earlier)
+    return earlier
+
+
+def repeat_flags(proposal: Proposal, user) -> list[Proposal]:
+    """For the proposal office: the earlier related proposals ``user`` may see, each with
+    its classes, counts and ``resolved_reasons`` — the problem was said to be solved (an A
+    reply, or every commitment fulfilled), yet it is raised again."""
+    earlier = list(
+        Proposal.objects.visible_to(user)
+        .filter(later_links__proposal=proposal)
+        .annotate(score=F("later_links__score"))
+        .select_related("session__committee")
+        .defer("search_vector")
+        .order_by("-score", "-pk")[:RELATED_LIMIT]
+    )
+    if earlier:
+        _replies_of(earlier)
+    return earlier
+
+
+def repeated_proposals(queryset: QuerySet[Proposal], user, *, resolved: bool) -> QuerySet:
+    """The proposals of ``queryset`` with an earlier related proposal ``user`` may see —
+    with ``resolved``, only those whose earlier one was said to be solved (the flag)."""
+    links = RelatedProposal.objects.filter(
+        proposal=OuterRef("pk"), earlier__in=Proposal.objects.visible_to(user)
+    )
+    if resolved:
+        links = links.filter(_resolved_earlier())
+    return queryset.filter(Exists(links))

@@ -21,6 +21,7 @@ from proposals.models import Proposal, RelatedProposal, Session
 from proposals.repeats import (
     MIN_SHARED_TOKENS,
     Fingerprint,
+    content_tokens,
     fingerprint,
     is_earlier,
     is_repeat,
@@ -122,13 +123,16 @@ def refresh(proposal_ids: Iterable[int]) -> int:
     if not proposals:
         return 0
     keys = _session_keys({row["session__committee_id"] for row in proposals})
-    own_texts = _texts(row["pk"] for row in proposals)
+    candidates = {row["pk"]: _candidates(row, content_tokens(row["title"])) for row in proposals}
+    # One read of the texts for the proposals and all their candidates.
+    texts = _texts(
+        {row["pk"] for row in proposals}
+        | {other["pk"] for found in candidates.values() for other in found}
+    )
     links: dict[tuple[int, int], RelatedProposal] = {}
     for row in proposals:
-        own = fingerprint(row["title"], own_texts.get(row["pk"], ()))
-        candidates = _candidates(row, own.title)
-        texts = _texts(candidate["pk"] for candidate in candidates)
-        for candidate in candidates:
+        own = fingerprint(row["title"], texts.get(row["pk"], ()))
+        for candidate in candidates[row["pk"]]:
             other = fingerprint(candidate["title"], texts.get(candidate["pk"], ()))
             repeat, score = is_repeat(own, other)
             if not repeat:
