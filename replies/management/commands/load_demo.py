@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from replies.demo import demo_letters
+from replies.demo import demo_letters, repeat_letters
 from replies.services.letters.importer import import_letters
 
 # The sample letters under SAMPLES_DIR: the first set and the more varied second one.
@@ -36,8 +36,18 @@ class Command(BaseCommand):
                 stdout=self.stdout,
                 stderr=self.stderr,
             )
-            return
-        self.load_generated(samples)
+        else:
+            self.load_generated(samples)
+        self.plant_repeat()
+
+    def plant_repeat(self) -> None:
+        """A repeat of an answered proposal (labelled 演示数据 in both titles), so that
+        此前相关提案 and the office's 重复提出 flag have something to show."""
+        outcomes = import_letters(repeat_letters())
+        failures = [outcome.error for outcome in outcomes if outcome.outcome == "failed"]
+        if failures:
+            raise CommandError("演示用重复提案导入失败：" + "；".join(failures))
+        self.stdout.write("演示数据：已加入一件重复提出的提案（标题注明“演示数据”）。")
 
     def load_generated(self, samples: Path) -> None:
         """The app's own demo letters, with a banner nobody can miss: the pages will show
