@@ -8,19 +8,23 @@ from collections import Counter
 from types import SimpleNamespace
 from typing import Any
 
+from django.contrib.postgres.aggregates import JSONBAgg, StringAgg
 from django.db.models import (
     Case,
     Count,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
     prefetch_related_objects,
 )
+from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -194,6 +198,9 @@ def proposal_by_path(*, committee: str, session: str, number: str) -> Proposal |
         .select_related("session__committee", "lead_department")
         .defer("search_vector")
     )
+    if search.uses_tsvector():
+        # 此前相关提案 come with the proposal, in the same query (see earlier_related).
+        candidates = candidates.annotate(earlier_rows=_earlier_rows())
     found = sorted(candidates[:2], key=lambda proposal: proposal.slug != number)
     return found[0] if found else None
 
@@ -920,19 +927,109 @@ def _replies_of(earlier: list[Proposal]) -> None:
         proposal.commitments = sum(row["total"] for row in found)
         proposal.fulfilled = sum(row["fulfilled"] for row in found)
         proposal.overdue = sum(row["overdue"] for row in found)
-        reasons = []
-        if Classification.A in classes:
-            reasons.append(_("此前答复为A类（已解决或采纳）"))
-        if proposal.commitments and proposal.fulfilled == proposal.commitments:
-            reasons.append(_("此前答复的承诺已全部完成"))
-        proposal.resolved_reasons = reasons
+        proposal.resolved_reasons = _reasons(classes, proposal.commitments, proposal.fulfilled)
+
+
+def _earlier_rows():
+    """On PostgreSQL, the proposal's public earlier related proposals as one JSON array
+    read with the proposal itself: each with what the page shows of it and its published
+    replies' classes and commitment counts (``earlier_related`` reads it)."""
+    today = timezone.localdate()
+    replies = Reply.objects.published().filter(proposal=OuterRef("earlier_id")).order_by()
+    items = CommitmentItem.objects.filter(
+        published_q("reply__"), reply__proposal=OuterRef("earlier_id")
+    ).order_by()
+
+    def count(queryset):
+        counted = queryset.values("reply__proposal").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+    classes = (
+        replies.exclude(classification="")
+        .values("proposal")
+        .annotate(classes=StringAgg("classification", delimiter="", distinct=True))
+        .values("classes")
+    )
+    row = JSONObject(
+        pk="earlier_id",
+        score="score",
+        title="earlier__title",
+        number="earlier__number",
+        number_stated="earlier__number_stated",
+        slug="earlier__slug",
+        session_id="earlier__session_id",
+        term="earlier__session__term",
+        meeting="earlier__session__meeting",
+        year="earlier__session__year",
+        committee_id="earlier__session__committee_id",
+        committee_slug="earlier__session__committee__slug",
+        committee_name="earlier__session__committee__name",
+        classes=Subquery(classes),
+        commitments=count(items),
+        fulfilled=count(items.filter(status=CommitmentStatus.FULFILLED)),
+        overdue=count(items.filter(due_on__lt=today).exclude(status=CommitmentStatus.FULFILLED)),
+    )
+    rows = (
+        RelatedProposal.objects.filter(proposal=OuterRef("pk"), earlier__is_public=True)
+        .order_by()
+        .values("proposal")
+        .annotate(rows=JSONBAgg(row))
+        .values("rows")
+    )
+    return Subquery(rows)
+
+
+def _earlier_from_rows(rows: list[dict]) -> list[Proposal]:
+    labels = dict(Classification.choices)
+    earlier = []
+    for row in sorted(rows, key=lambda row: (-row["score"], -row["pk"]))[:RELATED_LIMIT]:
+        committee = Committee(
+            pk=row["committee_id"], slug=row["committee_slug"], name=row["committee_name"]
+        )
+        session = Session(
+            pk=row["session_id"],
+            committee=committee,
+            term=row["term"],
+            meeting=row["meeting"],
+            year=row["year"],
+        )
+        proposal = Proposal(
+            pk=row["pk"],
+            session=session,
+            title=row["title"],
+            number=row["number"],
+            number_stated=row["number_stated"],
+            slug=row["slug"],
+            is_public=True,
+        )
+        proposal.score = row["score"]
+        classes = sorted(row["classes"] or "")
+        proposal.classes = [labels[value] for value in classes if value in labels]
+        proposal.commitments = row["commitments"]
+        proposal.fulfilled = row["fulfilled"]
+        proposal.overdue = row["overdue"]
+        proposal.resolved_reasons = _reasons(classes, proposal.commitments, proposal.fulfilled)
+        earlier.append(proposal)
+    return earlier
+
+
+def _reasons(classes: list[str], commitments: int, fulfilled: int) -> list[str]:
+    reasons = []
+    if Classification.A in classes:
+        reasons.append(_("此前答复为A类（已解决或采纳）"))
+    if commitments and fulfilled == commitments:
+        reasons.append(_("此前答复的承诺已全部完成"))
+    return reasons
 
 
 def earlier_related(proposal: Proposal) -> list[Proposal]:
     """此前相关提案 on a public page: the earlier public proposals of the same committee
     about the same problem (``RelatedProposal``, precomputed), most alike first, each with
-    its replies' classes and commitment counts (see ``_replies_of``). Two queries, the
-    second only when there is any; never a proposal the public may not see."""
+    its replies' classes and commitment counts (see ``_replies_of``); never a proposal the
+    public may not see. On PostgreSQL ``proposal_by_path`` read them with the proposal (no
+    query here); otherwise two queries, the second only when there is any."""
+    if hasattr(proposal, "earlier_rows"):
+        return _earlier_from_rows(proposal.earlier_rows or [])
     earlier = list(
         public_proposals()
         .filter(later_links__proposal=proposal)
