@@ -923,7 +923,7 @@ def _replies_of(earlier: list[Proposal]) -> None:
     for proposal in earlier:
         found = by_proposal.get(proposal.pk, [])
         classes = sorted({row["classification"] for row in found if row["classification"]})
-        proposal.classes = [labels[value] for value in classes]
+        proposal.classes = [str(labels[value]) for value in classes]
         proposal.commitments = sum(row["total"] for row in found)
         proposal.fulfilled = sum(row["fulfilled"] for row in found)
         proposal.overdue = sum(row["overdue"] for row in found)
@@ -1004,7 +1004,7 @@ def _earlier_from_rows(rows: list[dict]) -> list[Proposal]:
         )
         proposal.score = row["score"]
         classes = sorted(row["classes"] or "")
-        proposal.classes = [labels[value] for value in classes if value in labels]
+        proposal.classes = [str(labels[value]) for value in classes if value in labels]
         proposal.commitments = row["commitments"]
         proposal.fulfilled = row["fulfilled"]
         proposal.overdue = row["overdue"]
