@@ -38,6 +38,7 @@ QUERY_TOKENS = 24
 # (they still count in the score): 城市 or 农村 alone would make every title a candidate.
 POSTING_LIMIT = 2000
 REBUILD_BATCH = 5000
+SESSION_FIELDS = ("session_id", "session__year", "session__term", "session__meeting")
 
 
 def _session_keys(committee_ids: Iterable[int]) -> dict[int, tuple[int, int, int]]:
@@ -62,18 +63,6 @@ def _texts(proposal_ids: Iterable[int]) -> dict[int, list[str]]:
             if heading:
                 texts[proposal_id].append(heading)
     return texts
-
-
-def _link(
-    a: tuple[int, int], b: tuple[int, int], keys: dict[int, tuple[int, int, int]], score: float
-) -> RelatedProposal | None:
-    """The link between proposals ``a`` and ``b`` (each ``(pk, session_id)``), from the
-    later one to the earlier one, or None when their sessions are not in order."""
-    if is_earlier(keys[b[1]], keys[a[1]]):
-        return RelatedProposal(proposal_id=a[0], earlier_id=b[0], score=round(score, 4))
-    if is_earlier(keys[a[1]], keys[b[1]]):
-        return RelatedProposal(proposal_id=b[0], earlier_id=a[0], score=round(score, 4))
-    return None
 
 
 def _candidates(proposal: dict, tokens: frozenset[str]) -> list[dict]:
@@ -103,26 +92,29 @@ def _candidates(proposal: dict, tokens: frozenset[str]) -> list[dict]:
         .annotate(shared=shared)
         .filter(shared__gte=MIN_SHARED_TOKENS)
         .order_by("-shared", "-pk")
-        .values("pk", "session_id", "title")[:CANDIDATE_LIMIT]
+        .values("pk", "title", *SESSION_FIELDS)[:CANDIDATE_LIMIT]
     )
 
 
-@transaction.atomic
+def _key(row: dict) -> tuple[int, int, int]:
+    return session_key(
+        year=row["session__year"], term=row["session__term"], meeting=row["session__meeting"]
+    )
+
+
+@transaction.atomic(savepoint=False)
 def refresh(proposal_ids: Iterable[int]) -> int:
-    """Recompute the links of these proposals, to earlier and to later ones alike.
-    Returns how many links they have now."""
+    """Recompute the links of these proposals, to earlier and to later ones alike, in
+    3 queries and one per proposal. Returns how many links they have now."""
     ids = list(dict.fromkeys(proposal_ids))
     if not ids:
         return 0
     proposals = list(
         Proposal.objects.filter(pk__in=ids).values(
-            "pk", "session_id", "session__committee_id", "title"
+            "pk", "title", "session__committee_id", *SESSION_FIELDS
         )
     )
     RelatedProposal.objects.filter(Q(proposal_id__in=ids) | Q(earlier_id__in=ids)).delete()
-    if not proposals:
-        return 0
-    keys = _session_keys({row["session__committee_id"] for row in proposals})
     candidates = {row["pk"]: _candidates(row, content_tokens(row["title"])) for row in proposals}
     # One read of the texts for the proposals and all their candidates.
     texts = _texts(
@@ -133,19 +125,22 @@ def refresh(proposal_ids: Iterable[int]) -> int:
     for row in proposals:
         own = fingerprint(row["title"], texts.get(row["pk"], ()))
         for candidate in candidates[row["pk"]]:
-            other = fingerprint(candidate["title"], texts.get(candidate["pk"], ()))
-            repeat, score = is_repeat(own, other)
+            repeat, score = is_repeat(
+                own, fingerprint(candidate["title"], texts.get(candidate["pk"], ()))
+            )
             if not repeat:
                 continue
-            link = _link(
-                (row["pk"], row["session_id"]),
-                (candidate["pk"], candidate["session_id"]),
-                keys,
-                score,
+            if is_earlier(_key(candidate), _key(row)):
+                later, earlier = row["pk"], candidate["pk"]
+            elif is_earlier(_key(row), _key(candidate)):
+                later, earlier = candidate["pk"], row["pk"]
+            else:
+                continue
+            links[(later, earlier)] = RelatedProposal(
+                proposal_id=later, earlier_id=earlier, score=round(score, 4)
             )
-            if link is not None:
-                links[(link.proposal_id, link.earlier_id)] = link
-    RelatedProposal.objects.bulk_create(links.values())
+    if links:
+        RelatedProposal.objects.bulk_create(links.values())
     return len(links)
 
 
