@@ -8,23 +8,21 @@ from collections import Counter
 from types import SimpleNamespace
 from typing import Any
 
-from django.contrib.postgres.aggregates import JSONBAgg, StringAgg
 from django.db.models import (
     Case,
     Count,
     Exists,
     F,
-    IntegerField,
+    JSONField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce, JSONObject
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -930,53 +928,39 @@ def _replies_of(earlier: list[Proposal]) -> None:
         proposal.resolved_reasons = _reasons(classes, proposal.commitments, proposal.fulfilled)
 
 
-def _earlier_rows():
+# The page's 此前相关提案 as one JSON array, read with the proposal (PostgreSQL). Written
+# out rather than composed with the ORM: the composed expression (five joins, a JSON
+# object, a correlated subquery) took Django 30 ms to compile per page, the database 2 ms
+# to plan and run. The published condition is ``published_q``'s; the figures are
+# ``_replies_of``'s. Its parameter is today (for 逾期).
+_EARLIER_ROWS_SQL = """
+SELECT jsonb_agg(jsonb_build_object(
+    'pk', e.id, 'score', r.score, 'title', e.title, 'number', e.number,
+    'number_stated', e.number_stated, 'slug', e.slug, 'session_id', s.id,
+    'term', s.term, 'meeting', s.meeting, 'year', s.year, 'committee_id', c.id,
+    'committee_slug', c.slug, 'committee_name', c.name,
+    'stats', (
+        SELECT jsonb_build_object(
+            'classes', string_agg(DISTINCT rp.classification, ''),
+            'commitments', count(ci.id),
+            'fulfilled', count(ci.id) FILTER (WHERE ci.status = 'fulfilled'),
+            'overdue', count(ci.id) FILTER (WHERE ci.due_on < %s AND ci.status <> 'fulfilled'))
+        FROM replies_reply rp LEFT JOIN replies_commitmentitem ci ON ci.reply_id = rp.id
+        WHERE rp.proposal_id = e.id AND rp.published_at IS NOT NULL
+            AND rp.withdrawn_at IS NULL)))
+FROM proposals_relatedproposal r
+JOIN proposals_proposal e ON e.id = r.earlier_id AND e.is_public
+JOIN proposals_session s ON s.id = e.session_id
+JOIN proposals_committee c ON c.id = s.committee_id
+WHERE r.proposal_id = proposals_proposal.id
+"""
+
+
+def _earlier_rows() -> RawSQL:
     """On PostgreSQL, the proposal's public earlier related proposals as one JSON array
-    read with the proposal itself: each with what the page shows of it and its published
+    read with the proposal itself, each with what the page shows of it and its published
     replies' classes and commitment counts (``earlier_related`` reads it)."""
-    today = timezone.localdate()
-    replies = Reply.objects.published().filter(proposal=OuterRef("earlier_id")).order_by()
-    items = CommitmentItem.objects.filter(
-        published_q("reply__"), reply__proposal=OuterRef("earlier_id")
-    ).order_by()
-
-    def count(queryset):
-        counted = queryset.values("reply__proposal").annotate(n=Count("pk")).values("n")
-        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-    classes = (
-        replies.exclude(classification="")
-        .values("proposal")
-        .annotate(classes=StringAgg("classification", delimiter="", distinct=True))
-        .values("classes")
-    )
-    row = JSONObject(
-        pk="earlier_id",
-        score="score",
-        title="earlier__title",
-        number="earlier__number",
-        number_stated="earlier__number_stated",
-        slug="earlier__slug",
-        session_id="earlier__session_id",
-        term="earlier__session__term",
-        meeting="earlier__session__meeting",
-        year="earlier__session__year",
-        committee_id="earlier__session__committee_id",
-        committee_slug="earlier__session__committee__slug",
-        committee_name="earlier__session__committee__name",
-        classes=Subquery(classes),
-        commitments=count(items),
-        fulfilled=count(items.filter(status=CommitmentStatus.FULFILLED)),
-        overdue=count(items.filter(due_on__lt=today).exclude(status=CommitmentStatus.FULFILLED)),
-    )
-    rows = (
-        RelatedProposal.objects.filter(proposal=OuterRef("pk"), earlier__is_public=True)
-        .order_by()
-        .values("proposal")
-        .annotate(rows=JSONBAgg(row))
-        .values("rows")
-    )
-    return Subquery(rows)
+    return RawSQL(_EARLIER_ROWS_SQL, [timezone.localdate()], output_field=JSONField())
 
 
 def _earlier_from_rows(rows: list[dict]) -> list[Proposal]:
@@ -1003,11 +987,12 @@ def _earlier_from_rows(rows: list[dict]) -> list[Proposal]:
             is_public=True,
         )
         proposal.score = row["score"]
-        classes = sorted(row["classes"] or "")
+        stats = row["stats"] or {}
+        classes = sorted(stats.get("classes") or "")
         proposal.classes = [str(labels[value]) for value in classes if value in labels]
-        proposal.commitments = row["commitments"]
-        proposal.fulfilled = row["fulfilled"]
-        proposal.overdue = row["overdue"]
+        proposal.commitments = stats.get("commitments", 0)
+        proposal.fulfilled = stats.get("fulfilled", 0)
+        proposal.overdue = stats.get("overdue", 0)
         proposal.resolved_reasons = _reasons(classes, proposal.commitments, proposal.fulfilled)
         earlier.append(proposal)
     return earlier
