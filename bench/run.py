@@ -4,6 +4,7 @@
     python bench/run.py parse    # letters per second: parse_letter and import_letter
     python bench/run.py traffic  # every URL different and the Zipf mix (bench/traffic.py)
     python bench/run.py coverage # 逐条答复 matcher's precision/recall (bench/coverage.py; no DB)
+    python bench/run.py repeats  # precision and recall of 此前相关提案 (bench/repeats.py)
 
 Everything runs on this machine against 127.0.0.1 only, and every loop is bounded (a fixed
 query list, fixed wrk durations). Results also go to bench/data/results.json (git-ignored),
@@ -692,6 +693,37 @@ def parse_bench() -> None:
     rows.append(("queries per imported letter", f"{queries / count:.1f}", "", command))
 
 
+def repeats_bench() -> None:
+    """Precision and recall of the repeat detection on generated proposals with planted
+    paraphrased repeats and same-field decoys (pure functions, no database rows)."""
+    setup_django()
+    from bench.repeats import evaluate, generate
+
+    started = time.perf_counter()
+    result = evaluate(generate())
+    elapsed = time.perf_counter() - started
+    command = (
+        f"bench/run.py repeats ({result['proposals']} proposals, {result['pairs']:,} pairs, "
+        f"{result['planted']} planted repeats, {elapsed:.1f} s)"
+    )
+    rows.append(
+        (
+            "repeats (此前相关提案): precision",
+            f"{result['precision']:.1%} ({result['false_positive']} false)",
+            "",
+            command,
+        )
+    )
+    rows.append(
+        (
+            "repeats (此前相关提案): recall",
+            f"{result['recall']:.1%} ({result['false_negative']} missed)",
+            "",
+            command,
+        )
+    )
+
+
 def machine() -> str:
     cpu = "?"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -748,6 +780,8 @@ def main() -> None:
     if what == "parse":
         manage("migrate", "--noinput", "-v0")
         parse_bench()
+    elif what == "repeats":
+        repeats_bench()
     else:
         build_data()
         data_size()
@@ -762,6 +796,7 @@ def main() -> None:
         if what == "all":
             parse_bench()
             coverage_bench()
+            repeats_bench()
     print_table(header)
 
 

@@ -241,6 +241,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "replies.tasks.advance_rollups",
         "schedule": crontab(hour=0, minute=5),
     },
+    "rebuild-repeats": {
+        "task": "replies.tasks.rebuild_repeats",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "remove-stale-uploads": {
         "task": "replies.tasks.remove_stale_uploads",
         "schedule": crontab(minute=17),

@@ -38,15 +38,11 @@ def _page_token(request, scope, args, kwargs) -> str:
     version, or — for a page with a ``scope`` that names it — that page's own version and
     the broad version (what turns overdue at midnight is handled by ``valid_until``)."""
     if not hasattr(request, "_page_token"):
-        version = _version(request)
+        # The scope first: it may read the version with its own query (``_version``).
         own = scope(request, *args, **kwargs) if scope is not None else None
+        version = _version(request)
         request._page_token = f"v{version.value}" if own is None else f"p{own}.b{version.broad}"
     return request._page_token
-
-
-def public_last_modified(request, *args, **kwargs):
-    # The last public change anywhere: never earlier than this page's last change.
-    return _version(request).changed_at
 
 
 def snapshot_key(host: str, path: str) -> str:
@@ -85,6 +81,12 @@ def public_page(view=None, *, scope: Callable[..., str | None] | None = None):
     """
     if view is None:
         return lambda view: public_page(view, scope=scope)
+
+    def last_modified(request, *args, **kwargs):
+        # The last public change anywhere: never earlier than this page's last change.
+        # (Asked before the ETag: the scope runs first, it may read the version.)
+        _page_token(request, scope, args, kwargs)
+        return _version(request).changed_at
 
     def etag(request, *args, **kwargs) -> str:
         token = _page_token(request, scope, args, kwargs)
@@ -152,7 +154,7 @@ def public_page(view=None, *, scope: Callable[..., str | None] | None = None):
             )
         return response
 
-    return condition(etag_func=etag, last_modified_func=public_last_modified)(cached)
+    return condition(etag_func=etag, last_modified_func=last_modified)(cached)
 
 
 def cached_until_write(name: str, parts: Iterable[Any], compute: Callable[[], Any]) -> Any:

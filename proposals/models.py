@@ -290,11 +290,24 @@ class ProposalQuerySet(models.QuerySet):
         return self.handled_by(department)
 
     def touch_pages(self) -> int:
-        """Move the ``page_version`` of these proposals (their pages changed), locking the
-        rows in id order first so that writers touching several never deadlock."""
-        ids = list(self.order_by("pk").select_for_update().values_list("pk", flat=True))
-        if not ids:
+        """Move the ``page_version`` of these proposals (their pages changed) and of the
+        later ones that list them as 此前相关提案, locking the rows in id order first so
+        that writers touching several never deadlock."""
+        shown = set(self.values_list("pk", flat=True))
+        if not shown:
             return 0
+        # The pages that list these under 此前相关提案 show their replies' status too.
+        shown |= set(
+            RelatedProposal.objects.filter(earlier_id__in=shown).values_list(
+                "proposal_id", flat=True
+            )
+        )
+        ids = list(
+            Proposal.objects.filter(pk__in=shown)
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
         moved = Proposal.objects.filter(pk__in=ids).update(page_version=F("page_version") + 1)
         pages_changed.send(sender=Proposal, ids=ids)
         return moved
@@ -561,3 +574,35 @@ class DeadlineExtension(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.approved_at is not None
+
+
+class RelatedProposal(models.Model):
+    """此前相关提案: ``earlier`` is a proposal of the same committee, in an earlier session,
+    about the same problem as ``proposal`` (``proposals.repeats``). Precomputed, so that a
+    page reads its list in one query: refreshed for a proposal when its title or published
+    text changes (replies.services.repeats) and rebuilt whole by a nightly job."""
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="earlier_links", verbose_name=_("提案")
+    )
+    earlier = models.ForeignKey(
+        Proposal,
+        on_delete=models.CASCADE,
+        related_name="later_links",
+        verbose_name=_("此前相关提案"),
+    )
+    score = models.FloatField(_("相似度"))
+
+    class Meta:
+        verbose_name = _("此前相关提案")
+        verbose_name_plural = _("此前相关提案")
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "earlier"], name="uniq_related_proposal"),
+            models.CheckConstraint(
+                condition=~Q(proposal=models.F("earlier")), name="related_proposal_not_itself"
+            ),
+        ]
+        indexes = [models.Index(fields=["earlier"], name="related_proposal_earlier_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id} ← {self.earlier_id} ({self.score:.2f})"

@@ -26,6 +26,9 @@ public_text_changed = Signal()
 # replies app recounts their cells in the same transaction. ``sessions_before`` maps a
 # proposal moved to another session to the one it left.
 public_counts_changed = Signal()
+# Sent, inside the writer's transaction, when a proposal's title or session was set or
+# changed, public or not: the replies app recomputes its 此前相关提案 links.
+subject_changed = Signal()
 
 
 def _public_change(proposal_ids, *, sessions_before: dict[int, int] | None = None) -> None:
@@ -41,6 +44,8 @@ def _public_change(proposal_ids, *, sessions_before: dict[int, int] | None = Non
 # What a proposal's page shows of the proposal itself.
 PUBLIC_FIELDS = {"title", "number", "kind", "session", "lead_department", "status", "reply_due"}
 TEXT_FIELDS = {"title", "number"}
+# What a repeat is judged by (proposals.repeats): its subject and when it was raised.
+SUBJECT_FIELDS = {"title", "session"}
 
 
 def free_slug(*, session_id: int, number: str, taken: set[str] | None = None) -> str:
@@ -73,7 +78,10 @@ def save_proposal(
     if proposal.pk is not None and "session" in changed:
         before = Proposal.objects.filter(pk=proposal.pk).values_list("session_id", flat=True)
         moved = {proposal.pk: before.first()}
+    created = proposal.pk is None
     proposal.save()
+    if created or changed & SUBJECT_FIELDS:
+        subject_changed.send(sender=Proposal, proposal_ids=[proposal.pk])
     if proposal.is_public and changed & PUBLIC_FIELDS:
         if changed & TEXT_FIELDS:
             public_text_changed.send(sender=Proposal, proposal_ids=[proposal.pk])

@@ -97,9 +97,72 @@ class CommitmentInline(ReadOnlyInline, admin.TabularInline):
 admin.site.unregister(Proposal)
 
 
+class RepeatFilter(admin.SimpleListFilter):
+    """重复提出: proposals that raise again the problem of an earlier one of the same
+    committee (``RelatedProposal``); ``resolved``: whose earlier one was said to be solved."""
+
+    title = _("重复提出")
+    parameter_name = "repeat"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("resolved", _("此前已答复解决（A类或承诺已全部完成）")),
+            ("any", _("有此前相关提案")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("resolved", "any"):
+            return queryset
+        return selectors.repeated_proposals(
+            queryset, request.user, resolved=self.value() == "resolved"
+        )
+
+
 @admin.register(Proposal)
 class ProposalWithRepliesAdmin(ProposalAdmin):
     inlines = [*ProposalAdmin.inlines, ReplyInline]
+    list_filter = [*ProposalAdmin.list_filter, RepeatFilter]
+    readonly_fields = [*ProposalAdmin.readonly_fields, "earlier_proposals"]
+
+    def get_object(self, request, object_id, from_field=None):
+        proposal = super().get_object(request, object_id, from_field)
+        if proposal is not None:
+            # What the user may see of the earlier ones (the read-only field has no request).
+            proposal.repeat_flags = selectors.repeat_flags(proposal, request.user)
+        return proposal
+
+    @admin.display(description=_("此前相关提案（重复提出）"))
+    def earlier_proposals(self, obj: Proposal) -> str:
+        earlier = getattr(obj, "repeat_flags", [])
+        if not earlier:
+            return gettext("无")
+        rows = []
+        for other in earlier:
+            reasons = "；".join(str(reason) for reason in other.resolved_reasons)
+            rows.append(
+                (
+                    reverse("admin:proposals_proposal_change", args=[other.pk]),
+                    f"{other.session} {other.number_label} {other.title}",
+                    "、".join(other.classes) or gettext("无类别"),
+                    other.commitments,
+                    other.fulfilled,
+                    format_html(
+                        ' <strong class="errornote">{}</strong>',
+                        gettext("已答复解决却再次提出：%(reasons)s") % {"reasons": reasons},
+                    )
+                    if reasons
+                    else "",
+                )
+            )
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a>（{}；承诺 {} 项，已完成 {} 项）{}</li>',
+                rows,
+            ),
+        )
+
     form = ProposalTextForm
 
     def get_form(self, request, obj=None, change=False, **kwargs):

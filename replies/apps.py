@@ -19,6 +19,12 @@ def _recount(sender, proposal_ids, sessions_before, **kwargs) -> None:
     rollups.refresh(cells)
 
 
+def _relink(sender, proposal_ids, **kwargs) -> None:
+    from replies.services import repeats
+
+    repeats.refresh(proposal_ids)
+
+
 def _build_tallies(sender, **kwargs) -> None:
     """After migrate: count the roll-ups once, if they were never counted (a new database,
     or the migration that adds them on an existing one)."""
@@ -34,10 +40,12 @@ class RepliesConfig(AppConfig):
     verbose_name = _("答复与承诺")
 
     def ready(self) -> None:
-        from proposals.services import public_counts_changed, public_text_changed
+        from proposals.services import public_counts_changed, public_text_changed, subject_changed
 
         # A public proposal's own text changed: its search entry follows, in the same
         # transaction (the proposals app cannot call the replies app's indexing).
         public_text_changed.connect(_reindex, dispatch_uid="replies.reindex_proposal")
         public_counts_changed.connect(_recount, dispatch_uid="replies.recount_proposal")
+        # 此前相关提案 follow a proposal's title and session (repeats.refresh).
+        subject_changed.connect(_relink, dispatch_uid="replies.relink_proposal")
         post_migrate.connect(_build_tallies, sender=self, dispatch_uid="replies.build_tallies")

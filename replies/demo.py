@@ -156,11 +156,11 @@ LETTERS = (
 )
 
 
-def compose(letter: DemoLetter, *, year: int) -> str:
+def compose(letter: DemoLetter, *, year: int, session: str = SESSION) -> str:
     """The letter as its department would send it, dated in ``year``; its promises fall
     due in ``year + 1`` and ``year + 2``."""
     lines = [
-        f"关于市政协{SESSION}第{letter.number}号提案的答复",
+        f"关于市政协{session}第{letter.number}号提案的答复",
         "",
         f"{'、'.join(letter.proposers)}委员：",
         "",
@@ -251,3 +251,72 @@ PROPOSAL_TEXTS = (
 """,
     ),
 )
+
+
+# A planted repeat (重复提出): a proposal of the next session raises again, in other words,
+# the problem of an earlier one that was answered as solved (class A). Both are labelled
+# 演示数据 in their titles, so their pages say what they are wherever they are loaded
+# (beside the sample letters too). The repeat's page lists the earlier one under
+# 此前相关提案 and the admin flags it.
+DEMO_LABEL = "（演示数据）"
+REPEAT_SESSION = "十五届四次会议"
+
+REPEATED = DemoLetter(
+    number=28,
+    proposers=("周文博",),
+    title=f"关于加快老旧小区电梯加装进度的建议{DEMO_LABEL}",
+    department="住房和城乡建设局",
+    field="既有住宅加装电梯",
+    classification="A",
+    month=7,
+    day=21,
+    sections=(
+        DemoSection(
+            heading="关于“压缩加装电梯审批时间”",
+            done="我们已将加装电梯纳入工程建设项目审批系统，规划、施工许可并联办理，"
+            "平均办理时间缩短到12个工作日。",
+            plan="",
+        ),
+        DemoSection(
+            heading="关于“落实加装电梯财政补助”",
+            done="补助资金已按完工验收进度拨付到位，去年共补助加装电梯98台。",
+            plan="",
+        ),
+    ),
+)
+
+REPEAT = DemoLetter(
+    number=9,
+    proposers=("孙海燕",),
+    title=f"关于再次推动老旧小区加装电梯的建议{DEMO_LABEL}",
+    department="住房和城乡建设局",
+    field="既有住宅加装电梯",
+    classification="B",
+    month=1,
+    day=1,
+    sections=(
+        DemoSection(
+            heading="关于“加装电梯审批提速”",
+            done="今年以来，我们梳理了加装电梯审批中的堵点，群众反映的材料多、跑腿多问题仍然存在。",
+            plan="下一步，我们将推行加装电梯“一件事”集成办理，到{year}年底前审批时间压减到7个工作日",
+        ),
+        DemoSection(
+            heading="关于“化解低层住户协商难题”",
+            done="我们在12个街道试行加装电梯协商议事规则，由社区组织业主协商。",
+            plan="我们将出台加装电梯协商指引，{year}年在全市推广协商议事规则",
+            due_next_year=True,
+        ),
+    ),
+)
+
+
+def repeat_letters(today: datetime.date | None = None) -> list[str]:
+    """The planted repeat: the earlier letter, dated last year in the demo session, and
+    the repeat, of the next session, dated three weeks ago (never in the future)."""
+    today = today or timezone.localdate()
+    day = today - datetime.timedelta(days=21)
+    repeat = DemoLetter(**{**REPEAT.__dict__, "month": day.month, "day": day.day})
+    return [
+        compose(REPEATED, year=today.year - 1),
+        compose(repeat, year=day.year, session=REPEAT_SESSION),
+    ]

@@ -6,11 +6,18 @@ from celery import shared_task
 from django.db import transaction
 
 from proposals.models import Proposal
-from replies.services import indexing, reminders, rollups
+from replies.services import indexing, reminders, repeats, rollups
 from replies.services.letters import jobs
 from replies.services.letters.jobs import import_batch
 
-__all__ = ["advance_rollups", "import_batch", "reindex", "remove_stale_uploads", "send_reminders"]
+__all__ = [
+    "advance_rollups",
+    "import_batch",
+    "rebuild_repeats",
+    "reindex",
+    "remove_stale_uploads",
+    "send_reminders",
+]
 
 REINDEX_BATCH = 500
 
@@ -44,3 +51,10 @@ def advance_rollups() -> int:
     """Just after midnight: the roll-ups count overdue as of the new day (until it runs,
     readers add the day's change themselves: ``rollups.overdue_correction``)."""
     return rollups.advance()
+
+
+@shared_task(name="replies.tasks.rebuild_repeats")
+def rebuild_repeats() -> int:
+    """Nightly: every 此前相关提案 link recomputed (the write paths refresh the proposals
+    they touch; this catches what they cannot see, such as a changed rule)."""
+    return repeats.rebuild()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from core.caching import cached_until_write, public_page, snapshot_key
+from core.versioning import Version
 from portal.filters import CommitmentFilter, ProposalFilter
 from portal.serializers import proposal_data
 from portal.views.common import KnownCountPaginator, paginate, query_without
@@ -215,6 +216,11 @@ def _proposal_scope(request, committee: str, session: str, number: str) -> str |
         committee=committee, session=session, number=number, snapshot=stored
     )
     request._proposal_candidates = candidates
+    if candidates and candidates[0].version_value is not None:
+        first = candidates[0]
+        request._public_version = Version(
+            first.version_value, first.version_changed_at, first.version_broad
+        )
     if stored is not None and candidates:
         # The pre-rendered page, if any (portal.snapshots): served while current.
         first = candidates[0]

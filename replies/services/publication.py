@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.roles import is_office
 from replies.models import CommitmentItem, Reply, ReplyRevision, Target
-from replies.services import privacy, rollups
+from replies.services import privacy, repeats, rollups
 from replies.services.indexing import reindex_proposals
 from replies.services.notifications import notify_proposers_of_reply
 from replies.services.progress import claim_version, refresh_commitment
@@ -56,6 +56,8 @@ def _public_change(reply: Reply, *, before: set | None = None) -> None:
     its rows counted in before the change, when they may have moved), then the version
     (last write)."""
     reindex_proposals([reply.proposal_id])
+    # Its published section headings are part of what a repeat is judged by.
+    repeats.refresh([reply.proposal_id])
     rollups.public_change(replies=[reply.pk], before=before or set())
 
 

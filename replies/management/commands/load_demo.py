@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from proposals.models import Proposal
-from replies.demo import PROPOSAL_TEXTS, demo_letters
+from replies.demo import PROPOSAL_TEXTS, demo_letters, repeat_letters
 from replies.services.coverage import save_proposal_text
 from replies.services.letters.importer import import_letters
 
@@ -41,6 +41,7 @@ class Command(BaseCommand):
         else:
             self.load_generated(samples)
         self.load_proposal_texts()
+        self.plant_repeat()
 
     def load_proposal_texts(self) -> None:
         """The demo's proposal texts (``replies.demo.PROPOSAL_TEXTS``) for whichever of
@@ -59,6 +60,15 @@ class Command(BaseCommand):
                 f"提案原文（演示）：{proposal}，{'公开' if demo.public else '不公开'}；"
                 f"答复未涉及建议 {'、'.join(map(str, demo.unanswered))}"
             )
+
+    def plant_repeat(self) -> None:
+        """A repeat of an answered proposal (labelled 演示数据 in both titles), so that
+        此前相关提案 and the office's 重复提出 flag have something to show."""
+        outcomes = import_letters(repeat_letters())
+        failures = [outcome.error for outcome in outcomes if outcome.outcome == "failed"]
+        if failures:
+            raise CommandError("演示用重复提案导入失败：" + "；".join(failures))
+        self.stdout.write("演示数据：已加入一件重复提出的提案（标题注明“演示数据”）。")
 
     def load_generated(self, samples: Path) -> None:
         """The app's own demo letters, with a banner nobody can miss: the pages will show

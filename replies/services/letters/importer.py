@@ -35,7 +35,7 @@ from replies.models import (
 )
 from replies.parsing import ParsedLetter, ParsedSection, parse_letter
 from replies.parsing.text import remove_control_characters
-from replies.services import privacy, rollups
+from replies.services import privacy, repeats, rollups
 from replies.services.indexing import reindex_proposals
 from replies.services.letters.lookups import ImportCache, region_of
 from replies.services.progress import STATUS_PROGRESS, refresh_commitment, target_progress
@@ -535,6 +535,7 @@ def import_letters(
             }
             if touched:
                 partial = reindex_proposals(list(touched))
+                repeats.refresh(list(touched))
                 for outcome in outcomes:
                     if outcome.result is not None and outcome.result.proposal.pk in partial:
                         outcome.result.warnings.append(
