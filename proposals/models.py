@@ -293,21 +293,19 @@ class ProposalQuerySet(models.QuerySet):
         """Move the ``page_version`` of these proposals (their pages changed) and of the
         later ones that list them as 此前相关提案, locking the rows in id order first so
         that writers touching several never deadlock."""
-        shown = set(self.values_list("pk", flat=True))
-        if not shown:
-            return 0
+        these = self.values("pk")
         # The pages that list these under 此前相关提案 show their replies' status too.
-        shown |= set(
-            RelatedProposal.objects.filter(earlier_id__in=shown).values_list(
-                "proposal_id", flat=True
-            )
+        shown = Q(pk__in=these) | Q(
+            pk__in=RelatedProposal.objects.filter(earlier__in=these).values("proposal_id")
         )
         ids = list(
-            Proposal.objects.filter(pk__in=shown)
+            Proposal.objects.filter(shown)
             .order_by("pk")
             .select_for_update()
             .values_list("pk", flat=True)
         )
+        if not ids:
+            return 0
         moved = Proposal.objects.filter(pk__in=ids).update(page_version=F("page_version") + 1)
         pages_changed.send(sender=Proposal, ids=ids)
         return moved
