@@ -22,6 +22,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.roles import department_of
 from proposals import search
@@ -154,14 +155,62 @@ def commitment_counts(filterset, today: datetime.date | None = None) -> dict[str
     return only
 
 
+# The commitment list's orders, each read off an index of (column, id).
+COMMITMENT_ORDERS = {
+    "due": (F("due_on").asc(nulls_last=True), "pk"),
+    "updated": ("-updated_at", "-pk"),
+    "progress": ("-progress", "-pk"),
+}
+
+
+def commitment_list(
+    queryset: QuerySet[CommitmentItem], order: str = "due"
+) -> QuerySet[CommitmentItem]:
+    """The commitment list's rows in ``order`` (a key of ``COMMITMENT_ORDERS``; due date,
+    nulls last, otherwise), each with ``reported``: whether any of its targets has a
+    reported value (only then has it a progress figure worth a bar; its ``progress`` is
+    otherwise the status's)."""
+    reported = Target.objects.filter(commitment=OuterRef("pk"), achieved__isnull=False)
+    return (
+        queryset.select_related("reply__proposal__session__committee", "owner", "topic")
+        .defer("reply__proposal__search_vector")
+        .annotate(reported=Exists(reported))
+        .order_by(*COMMITMENT_ORDERS.get(order, COMMITMENT_ORDERS["due"]))
+    )
+
+
+LISTED_DEPARTMENTS = 50
+
+
+def commitment_departments(committee: Committee | None) -> list[Department]:
+    """The departments the commitment list offers, by name: those with public commitments
+    in ``committee``, or, with none chosen, the ``LISTED_DEPARTMENTS`` with the most public
+    commitments anywhere (a province has thousands): read from the roll-up rows."""
+    rows = Tally.objects.filter(department_id__gt=0, session_id=0, commitments__gt=0)
+    if committee is not None:
+        rows = rows.filter(committee_id=committee.pk)
+    else:
+        rows = rows.filter(committee_id=0).order_by("-commitments", "department_id")[
+            :LISTED_DEPARTMENTS
+        ]
+    return list(
+        Department.objects.named().filter(pk__in=rows.values("department_id")).order_by("name")
+    )
+
+
 def latest_replies(limit: int = 10) -> list[Reply]:
-    """The newest published replies, each proposal with its commitment chips."""
-    replies = list(
+    """The newest published replies, each proposal with its commitment chips.
+
+    An undated letter is not news because it was imported today: among the most recently
+    published (read off the publication-time index, a few more than shown) the dated
+    letters come first, the undated ones after them."""
+    recent = list(
         public_replies()
         .select_related("proposal__session__committee", "department")
         .defer("proposal__search_vector")
-        .order_by("-published_at", "-pk")[:limit]
+        .order_by("-published_at", "-pk")[: limit * 3]
     )
+    replies = sorted(recent, key=lambda reply: reply.letter_date is None)[:limit]
     attach_commitment_chips([reply.proposal for reply in replies])
     return replies
 
@@ -367,7 +416,7 @@ def department_summary(department: Department) -> dict[str, Any]:
             .filter(department=department)
             .select_related("proposal__session__committee")
             .defer("proposal__search_vector")
-            .order_by("-letter_date", "-pk")[:50]
+            .order_by(F("letter_date").desc(nulls_last=True), "-pk")[:50]
         ),
         "overdue": list(
             commitments.overdue()
@@ -404,7 +453,14 @@ def proposal_facets(matches: list[dict], *, capped: bool = False) -> dict[str, l
             )
             session = SimpleNamespace(term=term, meeting=meeting, year=year, is_named=term > 0)
             label = Session.label.fget(session)
-            labels[row["session_id"]] = f"{row['session__committee__name']}{label}"
+            committee_name = row["session__committee__name"]
+            # A session of a made-up committee reads as its own label, the region unstated
+            # (as ``shown_name`` shows it on the pages), not as the placeholder's name.
+            labels[row["session_id"]] = (
+                _("%(session)s（地区未注明）") % {"session": label}
+                if is_placeholder_name(committee_name)
+                else f"{committee_name}{label}"
+            )
             labels[row["session__committee__slug"]] = row["session__committee__name"]
         sessions[row["session_id"]] += 1
         committees[row["session__committee__slug"]] += 1

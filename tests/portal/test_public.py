@@ -24,6 +24,11 @@ PAGES = {
         reverse("portal:commitments")
         + f"?committee={data['session'].committee.slug}&session={data['session'].pk}"
     ),
+    "commitments-sorted": lambda data: reverse("portal:commitments") + "?sort=progress&page=1",
+    "commitments-department": lambda data: (
+        reverse("portal:commitments")
+        + f"?department={data['proposal'].lead_department_id}&sort=updated"
+    ),
     "department": lambda data: data["proposal"].lead_department.get_absolute_url(),
 }
 
