@@ -71,3 +71,19 @@ def test_the_dashboard_offers_no_placeholder(client, placeholders):
     departments = " ".join(_options(html, "department"))
     assert "临沂市政协" in committees and UNNAMED_REGION not in committees
     assert "临沂市科学技术局" in departments and UNNAMED_DEPARTMENT not in departments
+
+
+def test_search_session_facet_names_a_made_up_committees_session_readably(client, placeholders):
+    """The session facet labels a session of 未注明地区政协 by its own label with the region
+    said to be unstated, never by the placeholder's name."""
+    html = body(client.get(reverse("portal:search")))
+    sessions = _options(html, "session")
+    session = placeholders["committee"].sessions.get()
+    assert f"{session.label}（地区未注明）" in " ".join(sessions)
+    assert not any(UNNAMED_REGION in label for label in sessions)
+    assert any(label.startswith("临沂市政协") for label in sessions)
+
+
+def test_the_commitment_list_without_a_committee_offers_no_placeholder(client, placeholders):
+    departments = " ".join(_options(body(client.get(reverse("portal:commitments"))), "department"))
+    assert "临沂市科学技术局" in departments and UNNAMED_DEPARTMENT not in departments
