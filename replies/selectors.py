@@ -692,7 +692,9 @@ def dashboard(
     c = committee.pk if committee else 0
     s = session.pk if session else 0
     d = department.pk if department else 0
-    committees = dict(Committee.objects.order_by("name").values_list("pk", "name"))
+    named = list(Committee.objects.order_by("name").values_list("pk", "name", "slug"))
+    slugs = {pk: slug for pk, _name, slug in named}
+    committees = {pk: name for pk, name, _slug in named}
     sessions = list(Session.objects.filter(committee_id=c).select_related("committee")) if c else []
     if committee is None:
         group = "committee"
@@ -805,8 +807,9 @@ def dashboard(
         "totals": totals,
         "today": today,
         # A made-up committee (未注明地区政协) is no choice to offer.
+        # (slug, name): the committee filter takes the slug, as on the commitment list.
         "committee_choices": [
-            (pk, name) for pk, name in committees.items() if not is_placeholder_name(name)
+            (slugs[pk], name) for pk, name in committees.items() if not is_placeholder_name(name)
         ],
         "session_choices": sessions,
     }
