@@ -480,6 +480,16 @@ def logout_cells(world: World, role: str) -> Iterator[Cell]:
     yield Cell("GET", reverse("portal:logout"), set(), {405}, False)
 
 
+def password_reset_cells(name: str, **kwargs) -> Callable:
+    """Django's password-reset pages: open to everyone (asking for a link tells nobody
+    whether an address has an account); a made-up link reads as invalid, not an error."""
+
+    def cells(world: World, role: str) -> Iterator[Cell]:
+        yield Cell("GET", reverse(name, kwargs=kwargs or None), {200}, set(), True)
+
+    return cells
+
+
 def admin_site_cells(name: str, *, staff_status=200) -> Callable:
     def cells(world: World, role: str) -> Iterator[Cell]:
         url = reverse(name)
@@ -736,6 +746,13 @@ ROWS: list[Row] = [
     Row("portal:progress", progress_cells),
     Row("portal:login", login_cells),
     Row("portal:logout", logout_cells),
+    Row("portal:password-reset", password_reset_cells("portal:password-reset")),
+    Row("portal:password-reset-done", password_reset_cells("portal:password-reset-done")),
+    Row(
+        "portal:password-reset-confirm",
+        password_reset_cells("portal:password-reset-confirm", uidb64="MQ", token="x-y"),
+    ),
+    Row("portal:password-reset-complete", password_reset_cells("portal:password-reset-complete")),
     Row("evidence-file", evidence_cells),
     # The admin site.
     Row("admin:index", admin_site_cells("admin:index")),

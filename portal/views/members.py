@@ -1,11 +1,12 @@
 """Committee members' pages: login, their own proposals, rating replies."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -27,6 +28,20 @@ class LoginView(auth_views.LoginView):
         if role_of(self.request.user) == Role.CLERK:
             return reverse("portal:queue")
         return super().get_default_redirect_url()
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, in Chinese; the link in the e-mail is on the site's public
+    address (``SITE_URL``), never the Host header the request came with."""
+
+    template_name = "portal/password_reset_form.html"
+    email_template_name = "portal/password_reset_email.txt"
+    subject_template_name = "portal/password_reset_subject.txt"
+    success_url = reverse_lazy("portal:password-reset-done")
+
+    def form_valid(self, form):
+        self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
+        return super().form_valid(form)
 
 
 @login_required
