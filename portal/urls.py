@@ -29,6 +29,7 @@ urlpatterns = [
     path("dashboard/<str:table>.csv", dashboard.dashboard_csv, name="dashboard-csv"),
     path("me/", members.my_proposals, name="mine"),
     path("me/replies/<int:pk>/rate/", members.rate_reply, name="rate"),
+    path("me/notifications/", members.update_notifications, name="notifications"),
     path("staff/", staff.work_queue, name="queue"),
     path("staff/commitments/<int:pk>/progress/", staff.post_progress, name="progress"),
     path("accounts/login/", members.LoginView.as_view(), name="login"),

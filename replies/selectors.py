@@ -30,6 +30,7 @@ from proposals.models import (
     Committee,
     Department,
     Proposal,
+    Proposer,
     Session,
     Topic,
     is_placeholder_name,
@@ -828,9 +829,10 @@ def member_proposals(user) -> list[Proposal]:
                 "replies",
                 queryset=Reply.objects.visible_to(user)
                 .select_related("department")
+                # Whether a newer letter answers it again (退回重办): a column, not a query.
+                .annotate(is_superseded=Exists(Reply.objects.filter(supersedes=OuterRef("pk"))))
                 .order_by("pk")
                 .prefetch_related(
-                    "superseded_by",
                     Prefetch(
                         "commitments",
                         queryset=CommitmentItem.objects.order_by("number").prefetch_related(
@@ -849,10 +851,40 @@ def member_proposals(user) -> list[Proposal]:
     )
     for proposal in proposals:
         proposal.rehandling = proposal.status == Proposal.Status.ASSIGNED and any(
-            reply.satisfaction == Satisfaction.UNSATISFIED and not reply.superseded_by.all()
+            reply.satisfaction == Satisfaction.UNSATISFIED and not reply.is_superseded
             for reply in proposal.replies.all()
         )
     return proposals
+
+
+def mark_new_since(proposals: list[Proposal], since: datetime.datetime | None) -> int:
+    """Mark on ``member_proposals``' rows what is new since the member's last visit: each
+    reply published since (``is_new``), each commitment's updates posted since
+    (``new_updates``), each commitment's latest update (``latest_update``). No queries
+    (all prefetched); returns how many replies and commitments have news. A first visit
+    (``since`` None) marks nothing: everything would be new."""
+    news = 0
+    for proposal in proposals:
+        for reply in proposal.replies.all():
+            reply.is_new = bool(
+                since and reply.published_at is not None and reply.published_at > since
+            )
+            news += reply.is_new
+            for item in reply.commitments.all():
+                updates = list(item.updates.all())
+                item.latest_update = updates[-1] if updates else None
+                item.new_updates = [u for u in updates if since and u.created_at > since]
+                news += bool(item.new_updates)
+    return news
+
+
+def member_proposer(user) -> Proposer | None:
+    """The member's proposer row (their settings on /me/), or None: read with the user's
+    role, so no query of its own."""
+    try:
+        return user.proposer
+    except Proposer.DoesNotExist:
+        return None
 
 
 # ---------------------------------------------------------------------------

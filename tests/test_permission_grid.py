@@ -480,6 +480,16 @@ def logout_cells(world: World, role: str) -> Iterator[Cell]:
     yield Cell("GET", reverse("portal:logout"), set(), {405}, False)
 
 
+def notification_cells(world: World, role: str) -> Iterator[Cell]:
+    """A member's e-mail opt-in: a POST of their own setting (a GET is refused); anonymous
+    users are sent to log in; a logged-in user who is no proposer is told so."""
+    url = reverse("portal:notifications")
+    if role == "anonymous":
+        yield Cell("GET", url, set(), {302}, False)
+    else:
+        yield Cell("GET", url, set(), {405}, False)
+
+
 def password_reset_cells(name: str, **kwargs) -> Callable:
     """Django's password-reset pages: open to everyone (asking for a link tells nobody
     whether an address has an account); a made-up link reads as invalid, not an error."""
@@ -742,6 +752,7 @@ ROWS: list[Row] = [
     # Members, clerks and files.
     Row("portal:mine", member_page),
     Row("portal:rate", rate_cells),
+    Row("portal:notifications", notification_cells),
     Row("portal:queue", queue_cells),
     Row("portal:progress", progress_cells),
     Row("portal:login", login_cells),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from core.roles import Role, role_of
+from proposals import services as proposal_services
 from replies import selectors
 from replies.forms import RatingForm
 from replies.models import Reply, Satisfaction
@@ -47,15 +48,36 @@ class PasswordResetView(auth_views.PasswordResetView):
 @login_required
 @require_safe
 def my_proposals(request):
+    proposer = selectors.member_proposer(request.user)
+    since = proposal_services.record_member_visit(proposer=proposer) if proposer else None
+    proposals = selectors.member_proposals(request.user)
+    news = selectors.mark_new_since(proposals, since)
     return render(
         request,
         "portal/my_proposals.html",
         {
-            "proposals": selectors.member_proposals(request.user),
+            "proposals": proposals,
+            "since": since,
+            "news": news,
+            "proposer": proposer,
             "rating_form": RatingForm(),
             "today": timezone.localdate(),
         },
     )
+
+
+@login_required
+@require_POST
+def update_notifications(request):
+    """The member's opt-in (or out) of an e-mail on every progress update."""
+    enabled = request.POST.get("notify_updates") == "on"
+    if not proposal_services.set_update_notifications(user=request.user, enabled=enabled):
+        messages.error(request, _("您的账号没有关联提案人，无法设置通知。请联系提案委。"))
+    elif enabled:
+        messages.success(request, _("已开启：提案的承诺有新进展时，我们会发邮件通知您。"))
+    else:
+        messages.success(request, _("已关闭进展邮件通知。"))
+    return redirect("portal:mine")
 
 
 @login_required
