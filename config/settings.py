@@ -324,7 +324,7 @@ if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
 # that a deployment can loosen one knowingly; the defaults are the safe ones whenever
 # DJANGO_DEBUG is off.
 # ---------------------------------------------------------------------------
-INSTALLED_APPS += ["axes", "csp"]
+INSTALLED_APPS += ["core.axes_config.AxesConfig", "csp"]
 # The policy header is added to every response, static files included.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
@@ -413,6 +413,9 @@ AXES_COOLOFF_TIME = datetime.timedelta(
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "core.views.axes_username"
+# Its admin pages are registered by core.admin: the proposal office's only, never a
+# clerk's (whatever permissions a group is given), with Chinese names (locale/).
+AXES_ENABLE_ADMIN = False
 # A page in Chinese with status 429, not a traceback or django-axes' English sentence.
 AXES_LOCKOUT_CALLABLE = "core.views.login_locked_out"
 # django-axes announces itself at every start and logs each login at INFO: lockouts and

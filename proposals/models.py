@@ -173,6 +173,23 @@ class Proposer(models.Model):
         verbose_name=_("登录账号"),
         help_text=_("委员登录公众网站后可查看自己提案的答复（含草稿）并评价满意度。"),
     )
+    # The member's own choices on /me/ (proposals.services.set_update_notifications and
+    # record_member_visit write them): an e-mail on every progress update, and when they
+    # last looked, so that the page marks what is new since.
+    notify_updates = models.BooleanField(
+        _("进展更新时邮件通知"),
+        default=False,
+        help_text=_("委员在“我的提案”页面自行选择：提案的承诺有新进展时发邮件通知。"),
+    )
+    # A visit to /me/ starts when the page is opened VISIT_GAP after the last one started:
+    # ``seen_before`` is when the visit before began (what is newer is marked new, for the
+    # whole visit), ``last_seen_at`` when this one did.
+    last_seen_at = models.DateTimeField(
+        _("本次查看“我的提案”"), null=True, blank=True, editable=False
+    )
+    seen_before = models.DateTimeField(
+        _("上次查看“我的提案”"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("提案人")

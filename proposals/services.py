@@ -9,13 +9,14 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.bulk import update_rows
 from core.versioning import bump_public_version
-from proposals.models import DeadlineExtension, Department, Proposal, number_slug
+from proposals.models import DeadlineExtension, Department, Proposal, Proposer, number_slug
 
 Status = Proposal.Status
 
@@ -321,3 +322,34 @@ def approve_extension(*, extension: DeadlineExtension, user: AbstractBaseUser) -
     if proposal.is_public:
         _public_change([proposal.pk])  # the on-time rate counts against the approved date
     return extension
+
+
+# ---------------------------------------------------------------------------
+# A member's own settings on /me/
+# ---------------------------------------------------------------------------
+
+
+# Pages of /me/ opened within this long of a visit's start are that visit: reloading it or
+# coming back from a proposal's page keeps the marks of what was new when it began.
+VISIT_GAP = datetime.timedelta(minutes=30)
+
+
+def record_member_visit(
+    *, proposer: Proposer, now: datetime.datetime | None = None
+) -> datetime.datetime | None:
+    """The member opened /me/: start a new visit unless one started within ``VISIT_GAP``
+    (one write, none on a reload). Returns when the visit before this one began — what is
+    newer is new to the member — or None on their first visit."""
+    now = now or timezone.now()
+    if proposer.last_seen_at is None or now - proposer.last_seen_at >= VISIT_GAP:
+        Proposer.objects.filter(pk=proposer.pk).update(
+            seen_before=F("last_seen_at"), last_seen_at=now
+        )
+        proposer.seen_before, proposer.last_seen_at = proposer.last_seen_at, now
+    return proposer.seen_before
+
+
+def set_update_notifications(*, user: AbstractBaseUser, enabled: bool) -> bool:
+    """Turn the member's e-mail on every progress update on or off; False when the user
+    is no proposer (nothing to notify them of)."""
+    return bool(Proposer.objects.filter(user_id=user.pk).update(notify_updates=enabled))

@@ -150,7 +150,9 @@ class Reply(models.Model):
     class Meta:
         verbose_name = _("答复")
         verbose_name_plural = _("答复")
-        ordering = ["-letter_date", "-pk"]
+        # Newest letter first, an undated one after every dated one (PostgreSQL puts NULLs
+        # first in a descending order unless told).
+        ordering = [models.F("letter_date").desc(nulls_last=True), "-pk"]
         permissions = [("publish_reply", _("可以公开答复"))]
         constraints = [
             models.CheckConstraint(
@@ -344,6 +346,9 @@ class CommitmentItem(models.Model):
                 name="commitment_open_due_idx",
             ),
             models.Index(fields=["owner", "status"], name="commitment_owner_status_idx"),
+            # The public list's other orders (latest change, progress): a page off an index.
+            models.Index(fields=["updated_at", "id"], name="commitment_updated_idx"),
+            models.Index(fields=["progress", "id"], name="commitment_progress_idx"),
         ]
 
     def __str__(self) -> str:

@@ -35,6 +35,7 @@ from proposals.models import (
     Committee,
     Department,
     Proposal,
+    Proposer,
     RelatedProposal,
     Session,
     Topic,
@@ -163,14 +164,62 @@ def commitment_counts(filterset, today: datetime.date | None = None) -> dict[str
     return only
 
 
+# The commitment list's orders, each read off an index of (column, id).
+COMMITMENT_ORDERS = {
+    "due": (F("due_on").asc(nulls_last=True), "pk"),
+    "updated": ("-updated_at", "-pk"),
+    "progress": ("-progress", "-pk"),
+}
+
+
+def commitment_list(
+    queryset: QuerySet[CommitmentItem], order: str = "due"
+) -> QuerySet[CommitmentItem]:
+    """The commitment list's rows in ``order`` (a key of ``COMMITMENT_ORDERS``; due date,
+    nulls last, otherwise), each with ``reported``: whether any of its targets has a
+    reported value (only then has it a progress figure worth a bar; its ``progress`` is
+    otherwise the status's)."""
+    reported = Target.objects.filter(commitment=OuterRef("pk"), achieved__isnull=False)
+    return (
+        queryset.select_related("reply__proposal__session__committee", "owner", "topic")
+        .defer("reply__proposal__search_vector")
+        .annotate(reported=Exists(reported))
+        .order_by(*COMMITMENT_ORDERS.get(order, COMMITMENT_ORDERS["due"]))
+    )
+
+
+LISTED_DEPARTMENTS = 50
+
+
+def commitment_departments(committee: Committee | None) -> list[Department]:
+    """The departments the commitment list offers, by name: those with public commitments
+    in ``committee``, or, with none chosen, the ``LISTED_DEPARTMENTS`` with the most public
+    commitments anywhere (a province has thousands): read from the roll-up rows."""
+    rows = Tally.objects.filter(department_id__gt=0, session_id=0, commitments__gt=0)
+    if committee is not None:
+        rows = rows.filter(committee_id=committee.pk)
+    else:
+        rows = rows.filter(committee_id=0).order_by("-commitments", "department_id")[
+            :LISTED_DEPARTMENTS
+        ]
+    return list(
+        Department.objects.named().filter(pk__in=rows.values("department_id")).order_by("name")
+    )
+
+
 def latest_replies(limit: int = 10) -> list[Reply]:
-    """The newest published replies, each proposal with its commitment chips."""
-    replies = list(
+    """The newest published replies, each proposal with its commitment chips.
+
+    An undated letter is not news because it was imported today: among the most recently
+    published (read off the publication-time index, a few more than shown) the dated
+    letters come first, the undated ones after them."""
+    recent = list(
         public_replies()
         .select_related("proposal__session__committee", "department")
         .defer("proposal__search_vector")
-        .order_by("-published_at", "-pk")[:limit]
+        .order_by("-published_at", "-pk")[: limit * 3]
     )
+    replies = sorted(recent, key=lambda reply: reply.letter_date is None)[:limit]
     attach_commitment_chips([reply.proposal for reply in replies])
     return replies
 
@@ -436,7 +485,7 @@ def department_summary(department: Department) -> dict[str, Any]:
             .filter(department=department)
             .select_related("proposal__session__committee")
             .defer("proposal__search_vector")
-            .order_by("-letter_date", "-pk")[:50]
+            .order_by(F("letter_date").desc(nulls_last=True), "-pk")[:50]
         ),
         "overdue": list(
             commitments.overdue()
@@ -473,7 +522,14 @@ def proposal_facets(matches: list[dict], *, capped: bool = False) -> dict[str, l
             )
             session = SimpleNamespace(term=term, meeting=meeting, year=year, is_named=term > 0)
             label = Session.label.fget(session)
-            labels[row["session_id"]] = f"{row['session__committee__name']}{label}"
+            committee_name = row["session__committee__name"]
+            # A session of a made-up committee reads as its own label, the region unstated
+            # (as ``shown_name`` shows it on the pages), not as the placeholder's name.
+            labels[row["session_id"]] = (
+                _("%(session)s（地区未注明）") % {"session": label}
+                if is_placeholder_name(committee_name)
+                else f"{committee_name}{label}"
+            )
             labels[row["session__committee__slug"]] = row["session__committee__name"]
         sessions[row["session_id"]] += 1
         committees[row["session__committee__slug"]] += 1
@@ -705,7 +761,9 @@ def dashboard(
     c = committee.pk if committee else 0
     s = session.pk if session else 0
     d = department.pk if department else 0
-    committees = dict(Committee.objects.order_by("name").values_list("pk", "name"))
+    named = list(Committee.objects.order_by("name").values_list("pk", "name", "slug"))
+    slugs = {pk: slug for pk, _name, slug in named}
+    committees = {pk: name for pk, name, _slug in named}
     sessions = list(Session.objects.filter(committee_id=c).select_related("committee")) if c else []
     if committee is None:
         group = "committee"
@@ -818,8 +876,9 @@ def dashboard(
         "totals": totals,
         "today": today,
         # A made-up committee (未注明地区政协) is no choice to offer.
+        # (slug, name): the committee filter takes the slug, as on the commitment list.
         "committee_choices": [
-            (pk, name) for pk, name in committees.items() if not is_placeholder_name(name)
+            (slugs[pk], name) for pk, name in committees.items() if not is_placeholder_name(name)
         ],
         "session_choices": sessions,
     }
@@ -838,9 +897,10 @@ def member_proposals(user) -> list[Proposal]:
                 "replies",
                 queryset=Reply.objects.visible_to(user)
                 .select_related("department")
+                # Whether a newer letter answers it again (退回重办): a column, not a query.
+                .annotate(is_superseded=Exists(Reply.objects.filter(supersedes=OuterRef("pk"))))
                 .order_by("pk")
                 .prefetch_related(
-                    "superseded_by",
                     Prefetch(
                         "commitments",
                         queryset=CommitmentItem.objects.order_by("number").prefetch_related(
@@ -859,10 +919,40 @@ def member_proposals(user) -> list[Proposal]:
     )
     for proposal in proposals:
         proposal.rehandling = proposal.status == Proposal.Status.ASSIGNED and any(
-            reply.satisfaction == Satisfaction.UNSATISFIED and not reply.superseded_by.all()
+            reply.satisfaction == Satisfaction.UNSATISFIED and not reply.is_superseded
             for reply in proposal.replies.all()
         )
     return proposals
+
+
+def mark_new_since(proposals: list[Proposal], since: datetime.datetime | None) -> int:
+    """Mark on ``member_proposals``' rows what is new since the member's last visit: each
+    reply published since (``is_new``), each commitment's updates posted since
+    (``new_updates``), each commitment's latest update (``latest_update``). No queries
+    (all prefetched); returns how many replies and commitments have news. A first visit
+    (``since`` None) marks nothing: everything would be new."""
+    news = 0
+    for proposal in proposals:
+        for reply in proposal.replies.all():
+            reply.is_new = bool(
+                since and reply.published_at is not None and reply.published_at > since
+            )
+            news += reply.is_new
+            for item in reply.commitments.all():
+                updates = list(item.updates.all())
+                item.latest_update = updates[-1] if updates else None
+                item.new_updates = [u for u in updates if since and u.created_at > since]
+                news += bool(item.new_updates)
+    return news
+
+
+def member_proposer(user) -> Proposer | None:
+    """The member's proposer row (their settings on /me/), or None: read with the user's
+    role, so no query of its own."""
+    try:
+        return user.proposer
+    except Proposer.DoesNotExist:
+        return None
 
 
 # ---------------------------------------------------------------------------

@@ -296,9 +296,10 @@ PERMS = {
     "proposals.proposalproposer": {},
     "auth.user": {},
     "auth.group": {},
-    "axes.accessattempt": {},
-    "axes.accesslog": {},
-    "axes.accessfailurelog": {},
+    # Login records: the office reads them and deletes one to lift a lockout; clerks never.
+    "axes.accessattempt": {"office": "vd"},
+    "axes.accesslog": {"office": "vd"},
+    "axes.accessfailurelog": {"office": "vd"},
 }
 SCOPED = {
     "proposals.department": lambda o: o.reply.department,
@@ -477,6 +478,26 @@ def login_cells(world: World, role: str) -> Iterator[Cell]:
 
 def logout_cells(world: World, role: str) -> Iterator[Cell]:
     yield Cell("GET", reverse("portal:logout"), set(), {405}, False)
+
+
+def notification_cells(world: World, role: str) -> Iterator[Cell]:
+    """A member's e-mail opt-in: a POST of their own setting (a GET is refused); anonymous
+    users are sent to log in; a logged-in user who is no proposer is told so."""
+    url = reverse("portal:notifications")
+    if role == "anonymous":
+        yield Cell("GET", url, set(), {302}, False)
+    else:
+        yield Cell("GET", url, set(), {405}, False)
+
+
+def password_reset_cells(name: str, **kwargs) -> Callable:
+    """Django's password-reset pages: open to everyone (asking for a link tells nobody
+    whether an address has an account); a made-up link reads as invalid, not an error."""
+
+    def cells(world: World, role: str) -> Iterator[Cell]:
+        yield Cell("GET", reverse(name, kwargs=kwargs or None), {200}, set(), True)
+
+    return cells
 
 
 def admin_site_cells(name: str, *, staff_status=200) -> Callable:
@@ -731,10 +752,18 @@ ROWS: list[Row] = [
     # Members, clerks and files.
     Row("portal:mine", member_page),
     Row("portal:rate", rate_cells),
+    Row("portal:notifications", notification_cells),
     Row("portal:queue", queue_cells),
     Row("portal:progress", progress_cells),
     Row("portal:login", login_cells),
     Row("portal:logout", logout_cells),
+    Row("portal:password-reset", password_reset_cells("portal:password-reset")),
+    Row("portal:password-reset-done", password_reset_cells("portal:password-reset-done")),
+    Row(
+        "portal:password-reset-confirm",
+        password_reset_cells("portal:password-reset-confirm", uidb64="MQ", token="x-y"),
+    ),
+    Row("portal:password-reset-complete", password_reset_cells("portal:password-reset-complete")),
     Row("evidence-file", evidence_cells),
     # The admin site.
     Row("admin:index", admin_site_cells("admin:index")),

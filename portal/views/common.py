@@ -23,9 +23,12 @@ def paginate(request, items, per_page: int, paginator: Paginator | None = None):
     paginator = paginator or Paginator(items, per_page)
     number = request.GET.get("page") or 1
     try:
-        return paginator.page(number)
+        page = paginator.page(number)
     except (PageNotAnInteger, EmptyPage) as error:
         raise Http404(_("没有这一页。")) from error
+    # The numbers the pagination links to: both ends and two either side of this page.
+    page.numbers = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    return page
 
 
 def query_without(request, *names: str) -> str:

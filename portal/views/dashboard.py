@@ -2,6 +2,7 @@
 
 from types import SimpleNamespace
 
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -17,21 +18,31 @@ from replies.models import CommitmentStatus
 CLASS_LABELS = ["A", "B", "C", "D"]
 
 
+def _committee(value: str, session: Session | None) -> Committee | None:
+    """The committee a ``committee`` parameter names: by its slug, as the commitment list
+    and the dashboard's own form write it (临沂市政协), or by its id, as older links do."""
+    if not value or len(value) > 60:
+        return None
+    if session is not None and value in (session.committee.slug, str(session.committee_id)):
+        return session.committee
+    lookup = Q(slug=value)
+    if (pk := pk_from_query(value)) is not None:
+        lookup |= Q(pk=pk)
+    found = list(Committee.objects.filter(lookup)[:2])
+    # A slug that is all digits wins over the committee with that id.
+    return next((c for c in found if c.slug == value), found[0] if found else None)
+
+
 def _dashboard_scope(request):
     """Validated filters: a bad id is simply no filter, never an error page."""
     committee = session = department = None
-    committee_id = pk_from_query(request.GET.get("committee"))
     session_id = pk_from_query(request.GET.get("session"))
     department_id = pk_from_query(request.GET.get("department"))
     if session_id is not None:
         session = Session.objects.select_related("committee").filter(pk=session_id).first()
-    if committee_id is not None:
-        if session is not None and session.committee_id == committee_id:
-            committee = session.committee
-        else:
-            committee = Committee.objects.filter(pk=committee_id).first()
-            if session is not None and committee is not None:
-                session = None  # a session of another committee: the committee decides
+    committee = _committee((request.GET.get("committee") or "").strip(), session)
+    if committee is not None and session is not None and session.committee_id != committee.pk:
+        session = None  # a session of another committee: the committee decides
     if department_id is not None:
         department = Department.objects.filter(pk=department_id).first()
     return committee, session, department
@@ -69,11 +80,11 @@ def dashboard(request):
             "session": session,
             "department": department,
             "committees": [
-                SimpleNamespace(pk=pk, name=name) for pk, name in data["committee_choices"]
+                SimpleNamespace(slug=slug, name=name) for slug, name in data["committee_choices"]
             ]
             # A made-up committee is offered only while it is the one chosen (by its URL).
             + (
-                [SimpleNamespace(pk=committee.pk, name=committee.name)]
+                [SimpleNamespace(slug=committee.slug, name=committee.name)]
                 if committee is not None and committee.is_placeholder
                 else []
             ),

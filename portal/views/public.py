@@ -1,5 +1,6 @@
 """Public pages: thin views that validate, call a selector and render."""
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -19,7 +20,6 @@ from portal.views.common import KnownCountPaginator, paginate, query_without
 from proposals import search
 from proposals.models import Department, Proposal, Session
 from replies import selectors
-from replies.models import Tally
 
 RESULTS_PER_PAGE = 20
 FACETED_FILTERS = [
@@ -33,6 +33,11 @@ FACETED_FILTERS = [
     "year",
 ]
 COMMITMENTS_PER_PAGE = 50
+COMMITMENT_SORTS = {
+    "due": gettext_lazy("完成期限（近→远）"),
+    "updated": gettext_lazy("最近更新"),
+    "progress": gettext_lazy("进度（高→低）"),
+}
 FACET_OPTIONS = 30
 FACET_SAMPLE = 200
 SORTS = {
@@ -272,12 +277,10 @@ def proposal_json(request, committee: str, session: str, number: str):
 @public_page
 def commitment_list(request):
     filterset = CommitmentFilter(request.GET or None, queryset=selectors.public_commitments())
-    commitments = (
-        filterset.qs.select_related("reply__proposal__session__committee", "owner", "topic")
-        .defer("reply__proposal__search_vector")
-        # Walks the (due_on, id) index: btree's own order is ascending, nulls last.
-        .order_by(F("due_on").asc(nulls_last=True), "pk")
-    )
+    sort = request.GET.get("sort") or "due"
+    if sort not in COMMITMENT_SORTS:
+        sort = "due"
+    commitments = selectors.commitment_list(filterset.qs, sort)
     # Counting a million commitments takes a second: every page of one filter shares
     # the counts, and the total serves the paginator too.
     counts = selectors.commitment_counts(filterset)
@@ -286,7 +289,7 @@ def commitment_list(request):
         # every page of the filter until the next write.
         counts = cached_until_write(
             "commitment-counts",
-            [query_without(request, "format")],
+            [query_without(request, "format", "sort")],
             lambda: selectors.status_counts(filterset.qs),
         )
     paginator = KnownCountPaginator(
@@ -302,32 +305,25 @@ def commitment_list(request):
             "counts": counts,
             **_commitment_choices(request, filterset),
             "today": timezone.localdate(),
+            "sort": sort,
+            "sorts": COMMITMENT_SORTS,
             "page_query": query_without(request),
-            "export_query": query_without(request, "format"),
+            "export_query": query_without(request, "format", "sort"),
         },
     )
 
 
-def _commitment_choices(request, filterset) -> dict[str, list[tuple[str, str]]]:
+def _commitment_choices(request, filterset) -> dict[str, Any]:
     """Session and department choices that stay short at province scale (thousands of
-    each): those of the chosen committee, and whatever is selected now. The committee and
-    the selections are the filter's own (already read)."""
+    each): the chosen committee's sessions and departments, or with no committee chosen
+    the departments with the most commitments; and whatever is selected now. The committee
+    and the selections are the filter's own (already read)."""
     cleaned = selectors.chosen_filters(filterset)
     committee = cleaned.get("committee")
     sessions: list = []
-    departments: list = []
     if committee is not None:
         sessions = list(Session.objects.filter(committee=committee).select_related("committee"))
-        # The departments with public commitments in the committee: its roll-up rows.
-        departments = list(
-            Department.objects.named()
-            .filter(
-                pk__in=Tally.objects.filter(
-                    committee_id=committee.pk, session_id=0, department_id__gt=0, commitments__gt=0
-                ).values("department_id")
-            )
-            .order_by("name")
-        )
+    departments = selectors.commitment_departments(committee)
     for name, rows in (("session", sessions), ("department", departments)):
         selected = cleaned.get(name)
         if selected is not None and selected.pk not in {row.pk for row in rows}:
@@ -335,6 +331,7 @@ def _commitment_choices(request, filterset) -> dict[str, list[tuple[str, str]]]:
     return {
         "session_choices": [(str(row.pk), str(row)) for row in sessions],
         "department_choices": [(str(row.pk), row.name) for row in departments],
+        "listed_departments": selectors.LISTED_DEPARTMENTS,
     }
 
 

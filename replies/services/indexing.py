@@ -3,7 +3,6 @@
 from collections.abc import Iterable
 
 from django.db import connection
-from django.utils import timezone
 
 from proposals.models import Proposal, ProposalProposer
 from proposals.search import document_text, uses_tsvector, vector_of
@@ -13,8 +12,8 @@ from replies.models import Reply
 def reindex_proposals(proposal_ids: Iterable[int]) -> set[int]:
     """Refresh what is derived from a proposal's published replies.
 
-    ``is_public`` (it has one) and ``replied_on`` (the newest one's date) on every database; the search
-    vector on PostgreSQL only (SQLite searches the text itself). Three reads for any
+    ``is_public`` (it has one) and ``replied_on`` (the newest dated letter's date) on every
+    database; the search vector on PostgreSQL only (SQLite searches the text itself). Three reads for any
     number of proposals, then one write for all of them on PostgreSQL (one each on SQLite).
     Returns the proposals whose public text is too long for the index: searchable only up
     to PostgreSQL's limit (``Proposal.search_partial``).
@@ -42,7 +41,6 @@ def reindex_proposals(proposal_ids: Iterable[int]) -> set[int]:
         .values_list(
             "proposal_id",
             "letter_date",
-            "published_at",
             "title",
             "doc_number",
             "department__name",
@@ -52,19 +50,22 @@ def reindex_proposals(proposal_ids: Iterable[int]) -> set[int]:
         replies[row[0]].append(row[1:])
     rows = []
     for pk, (title, number) in proposals.items():
-        dates = [day or timezone.localdate(published) for day, published, *_r in replies[pk]]
+        # The letters' own dates only: an undated letter gives none (not the day it was
+        # imported or published here), so it never sorts as the newest reply.
+        dates = [day for day, *_r in replies[pk] if day is not None]
         replied_on = max(dates, default=None)
+        public = bool(replies[pk])
         if not uses_tsvector():
-            Proposal.objects.filter(pk=pk).update(replied_on=replied_on, is_public=bool(dates))
+            Proposal.objects.filter(pk=pk).update(replied_on=replied_on, is_public=public)
             continue
         text = document_text(
             title=title,
             number=number,
             proposers=proposers[pk],
-            replies=[tuple(reply[2:]) for reply in replies[pk]],
+            replies=[tuple(reply[1:]) for reply in replies[pk]],
         )
         vector, complete = vector_of(text)
-        rows.append((pk, replied_on, bool(dates), vector, not complete))
+        rows.append((pk, replied_on, public, vector, not complete))
     if rows:
         # One statement for all (a batch import reindexes a hundred proposals at once).
         pks, dates, public, vectors, partial = zip(*rows, strict=True)

@@ -21,7 +21,7 @@ from replies.models import (
     Reply,
     Target,
 )
-from replies.services import rollups
+from replies.services import notifications, rollups
 
 
 def latest_update(commitment: CommitmentItem) -> CommitmentUpdate | None:
@@ -97,6 +97,7 @@ def post_update(
     update.full_clean()
     update.save()
     refresh_commitment(commitment=commitment)
+    _notify_on_commit([commitment.pk])
     if Reply.objects.filter(pk=commitment.reply_id).published().exists():
         rollups.public_change(commitments=[commitment.pk])  # the public page shows it
     return update
@@ -174,10 +175,17 @@ def post_updates(updates: Sequence[ProgressUpdate]) -> list[CommitmentUpdate]:
     update_rows(list(changed_targets.values()), ["achieved"])
     CommitmentUpdate.objects.bulk_create(rows, batch_size=500)
     _refresh_commitments(commitments.values(), targets.values())
+    _notify_on_commit(ids)
     replies = {item.reply_id for item in commitments.values()}
     if Reply.objects.filter(pk__in=replies).published().exists():
         rollups.public_change(commitments=ids)  # the public pages show the updates
     return rows
+
+
+def _notify_on_commit(commitment_ids: list[int]) -> None:
+    """The proposers who asked for it hear of the update once it is saved for good (a
+    rolled-back update mails nobody)."""
+    transaction.on_commit(lambda: notifications.notify_proposers_of_updates(commitment_ids))
 
 
 def _refused(position: int, reason) -> ValidationError:

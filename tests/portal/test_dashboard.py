@@ -111,3 +111,26 @@ def test_dashboard_states_its_rates_and_scales_its_bars(client, world):
     assert own["commitments"] == 2 and other["commitments"] == 1
     assert sum(s["width"] for s in own["status_bars"]) == pytest.approx(1000)
     assert sum(s["width"] for s in other["status_bars"]) == pytest.approx(500)
+
+
+def test_dashboard_committee_filter_takes_the_commitment_lists_value(client, world):
+    """The committee is chosen by its slug, as on /commitments/ (so a link carried over from
+    there works), or by its id as older links have it; the form offers the slug; a value
+    naming no committee is no filter."""
+    own = world["own"]["proposal"]
+    committee = own.session.committee
+    url = reverse("portal:dashboard")
+    for value in (committee.slug, str(committee.pk)):
+        response = client.get(url, {"committee": value})
+        assert response.status_code == 200
+        assert response.context["committee"] == committee, value
+        assert {row["key"] for row in response.context["by_group"]} == {own.session_id}
+    html = response.content.decode()
+    assert f'<option value="{committee.slug}" selected>' in html
+    listed = client.get(reverse("portal:commitments"), {"committee": committee.slug})
+    assert listed.status_code == 200
+    for value in ("没有这个委员会", "9" * 30):
+        response = client.get(url, {"committee": value})
+        assert response.status_code == 200
+        assert response.context["committee"] is None
+        assert response.context["group"] == "committee"

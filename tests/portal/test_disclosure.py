@@ -53,3 +53,34 @@ def test_an_undated_letter_says_unstated_never_the_import_date(client, uncached)
 def test_the_json_carries_the_source_page_date(client, seed, uncached):
     data = json.loads(body(client.get(seed.proposal.get_absolute_url() + "data.json")))
     assert data["replies"][0]["source_published_on"] == "2021-07-09"
+
+
+@pytest.mark.django_db
+def test_an_undated_letter_does_not_sort_as_newest(client, uncached):
+    """Published after a dated letter, an undated one still comes after it: on the home
+    page's latest replies, the department's page, the search's newest-first order and the
+    replies' own order (the admin's)."""
+    from django.urls import reverse
+
+    from replies.models import Reply
+
+    department = factories.DepartmentFactory()
+    dated = factories.ReplyFactory(
+        proposal=factories.ProposalFactory(lead_department=department, title="有日期的答复"),
+        letter_date=datetime.date(2021, 7, 9),
+    )
+    undated = factories.ReplyFactory(
+        proposal=factories.ProposalFactory(lead_department=department, title="未注明日期的答复"),
+        letter_date=None,
+    )
+    for reply in (dated, undated):
+        publication.publish_reply(reply=reply)
+    assert list(Reply.objects.all()) == [dated, undated]
+    pages = [
+        reverse("portal:home"),
+        department.get_absolute_url(),
+        reverse("portal:search") + "?sort=newest",
+    ]
+    for url in pages:
+        html = body(client.get(url))
+        assert html.index("有日期的答复") < html.index("未注明日期的答复"), url

@@ -41,6 +41,9 @@ def test_the_proposal_page_shows_placeholders_as_unstated(client, placeholders):
     assert '<span class="unstated">未注明</span>' in html
     assert UNNAMED_DEPARTMENT not in html
     main = html.split("<main", 1)[1]
+    # The page's own address (the share link) holds the committee's slug, as the browser's
+    # address bar does: an address, not a name the page states.
+    main = re.sub(r'<p class="share">.*?</p>', "", main, flags=re.S)
     assert f"{UNNAMED_REGION}政协" not in main
 
 
@@ -70,4 +73,20 @@ def test_the_dashboard_offers_no_placeholder(client, placeholders):
     committees = " ".join(_options(html, "committee"))
     departments = " ".join(_options(html, "department"))
     assert "临沂市政协" in committees and UNNAMED_REGION not in committees
+    assert "临沂市科学技术局" in departments and UNNAMED_DEPARTMENT not in departments
+
+
+def test_search_session_facet_names_a_made_up_committees_session_readably(client, placeholders):
+    """The session facet labels a session of 未注明地区政协 by its own label with the region
+    said to be unstated, never by the placeholder's name."""
+    html = body(client.get(reverse("portal:search")))
+    sessions = _options(html, "session")
+    session = placeholders["committee"].sessions.get()
+    assert f"{session.label}（地区未注明）" in " ".join(sessions)
+    assert not any(UNNAMED_REGION in label for label in sessions)
+    assert any(label.startswith("临沂市政协") for label in sessions)
+
+
+def test_the_commitment_list_without_a_committee_offers_no_placeholder(client, placeholders):
+    departments = " ".join(_options(body(client.get(reverse("portal:commitments"))), "department"))
     assert "临沂市科学技术局" in departments and UNNAMED_DEPARTMENT not in departments

@@ -24,6 +24,11 @@ PAGES = {
         reverse("portal:commitments")
         + f"?committee={data['session'].committee.slug}&session={data['session'].pk}"
     ),
+    "commitments-sorted": lambda data: reverse("portal:commitments") + "?sort=progress&page=1",
+    "commitments-department": lambda data: (
+        reverse("portal:commitments")
+        + f"?department={data['proposal'].lead_department_id}&sort=updated"
+    ),
     "department": lambda data: data["proposal"].lead_department.get_absolute_url(),
 }
 
@@ -171,3 +176,20 @@ def test_every_page_links_the_favicon(client, settings):
     assert re.search(r'<link rel="icon" href="[^"]*favicon\.svg" type="image/svg\+xml">', html)
     assert finders.find("favicon.svg")
     assert finders.find("js/print.js")
+
+
+def test_proposal_page_shares_a_readable_link(client, seed, settings):
+    """The page names its canonical address (percent-encoded, as HTML wants it) and shows
+    it for sharing as people read it: Chinese as written, not %E4%B8%B4…"""
+    settings.SITE_URL = "https://tian.example.cn/"
+    path = seed.proposal.get_absolute_url()
+    assert "%E4" in path  # 临沂市政协 in the committee's slug, encoded by reverse()
+    html = body(client.get(path))
+    canonical = re.search(r'<link rel="canonical" href="([^"]+)">', html).group(1)
+    assert canonical == "https://tian.example.cn" + path
+    share = re.search(r'<p class="share">.*?<a href="([^"]+)">([^<]+)</a>', html, re.S)
+    assert share.group(1) == canonical
+    readable = share.group(2)
+    assert readable.startswith("https://tian.example.cn/p/" + seed.proposal.session.committee.slug)
+    assert "%" not in readable
+    assert f'data-copy="{readable}"' in html

@@ -1,6 +1,9 @@
 """proposals.admin: every model's admin pages open, changelists do not grow with the data,
 and the workflow actions (assign, return, refused transitions)."""
 
+import re
+from pathlib import Path
+
 import pytest
 from django.contrib import admin
 from django.db import connection
@@ -87,3 +90,19 @@ def test_refused_transition_in_admin_says_why(client, world):
     assert "不能从“已答复”变为“不予立案”" in response.content.decode()
     proposal.refresh_from_db()
     assert proposal.status == "replied"
+
+
+def test_changelists_leave_the_list_the_width(admin_client, admin_rows):
+    """At 1366 px a changelist has the screen's width for its columns: no app list beside
+    it, and the admin stylesheet that gives long texts a floor width (so a title is never
+    squeezed to two characters a line) and lets foreign keys' names wrap."""
+    from django.contrib.staticfiles import finders
+
+    admin_rows(1)
+    for url in ("admin:proposals_proposal_changelist", "admin:replies_reply_changelist"):
+        html = admin_client.get(reverse(url)).content.decode()
+        assert 'id="nav-sidebar"' not in html, url
+        assert re.search(r'<link rel="stylesheet" href="[^"]*css/admin\.css">', html), url
+    css = Path(finders.find("css/admin.css")).read_text(encoding="utf-8")
+    for rule in (".field-title", "td.nowrap.field-proposal", "td.nowrap.field-department"):
+        assert rule in css, rule
