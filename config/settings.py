@@ -259,6 +259,10 @@ CELERY_BEAT_SCHEDULE = {
 # Proposal pages rendered ahead of visitors after every change to them (portal.snapshots):
 # served from the database when the page cache does not hold them.
 PAGE_SNAPSHOTS = env_bool("DJANGO_PAGE_SNAPSHOTS", default=True)
+# The release the pages are rendered by (a deployment's commit, say); without it, a hash of
+# the code and templates (core.caching.code_release): stored pages of another release are
+# never served.
+RELEASE = os.environ.get("DJANGO_RELEASE", "")
 
 # ---------------------------------------------------------------------------
 # Observability (docs/deployment.md, "Monitoring")

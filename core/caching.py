@@ -1,10 +1,12 @@
 """Caching helpers: public pages (conditional GETs and the page cache) and roll-ups cached
 until the next write, all keyed on the public-data version (``core.versioning``)."""
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -33,6 +35,29 @@ def _version(request) -> Version:
     return request._public_version
 
 
+@functools.cache
+def code_release() -> str:
+    """What renders the pages: a hash of the app's code, templates and static files, so
+    that pages stored by an earlier release (``PageSnapshot``, the page cache) are not
+    served by a new one. ``DJANGO_RELEASE`` names it outright (a deployment's commit)."""
+    named = getattr(settings, "RELEASE", "")
+    if named:
+        return named[:16]
+    digest = hashlib.sha256()
+    root = Path(settings.BASE_DIR)
+    for folder in ("config", "core", "proposals", "replies", "portal", "templates", "static"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in {".py", ".html", ".css", ".js", ".txt"} and path.is_file():
+                digest.update(path.relative_to(root).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def scoped_token(own: str, broad: int) -> str:
+    """The version of a page keyed on its own version (see ``public_page``)."""
+    return f"p{own}.b{broad}.r{code_release()}"
+
+
 def _page_token(request, scope, args, kwargs) -> str:
     """What a page's cache key holds, worked out once per request: the public-data
     version, or — for a page with a ``scope`` that names it — that page's own version and
@@ -41,7 +66,9 @@ def _page_token(request, scope, args, kwargs) -> str:
         # The scope first: it may read the version with its own query (``_version``).
         own = scope(request, *args, **kwargs) if scope is not None else None
         version = _version(request)
-        request._page_token = f"v{version.value}" if own is None else f"p{own}.b{version.broad}"
+        request._page_token = (
+            f"v{version.value}" if own is None else scoped_token(own, version.broad)
+        )
     return request._page_token
 
 

@@ -23,7 +23,7 @@ from django.test import RequestFactory
 from django.urls import resolve
 from django.utils.encoding import uri_to_iri
 
-from core.caching import snapshot_key
+from core.caching import code_release, scoped_token, snapshot_key
 from core.models import PageSnapshot
 from core.versioning import public_version
 from proposals.models import Proposal
@@ -76,7 +76,7 @@ def render_pages(proposal_ids: Iterable[int]) -> int:
             # version it is stored under (a write in between makes it stale, not wrong).
             version = public_version()
             candidates = selectors.proposal_candidates(**kwargs)
-            token = f"p{selectors.page_version(candidates)}.b{version.broad}"
+            token = scoped_token(selectors.page_version(candidates), version.broad)
             request._proposal_candidates = candidates
             try:
                 response = render_proposal(request, **kwargs)
@@ -113,6 +113,7 @@ def stale_pages(limit: int | None = None) -> list[int]:
         ).values_list("key", "token", "valid_until")
     }
     today = timezone.localdate()
+    release = code_release()
     stale = []
     proposals = (
         Proposal.objects.public()
@@ -125,7 +126,12 @@ def stale_pages(limit: int | None = None) -> list[int]:
         if not path:
             continue
         token, valid_until = current.get(snapshot_key(host, uri_to_iri(path)), ("", None))
-        fresh = token.endswith(f".b{broad}") and f"{proposal.pk}.{proposal.page_version}" in token
+        # The stored token names this proposal's version (and, rarely, another proposal's
+        # whose number is this one's slug), the broad version and the release.
+        own, _sep, rest = token.partition(".b")
+        fresh = rest == f"{broad}.r{release}" and f"{proposal.pk}.{proposal.page_version}" in (
+            own.removeprefix("p").split("-")
+        )
         if not fresh or (valid_until is not None and valid_until <= today):
             stale.append(proposal.pk)
             if limit is not None and len(stale) >= limit:

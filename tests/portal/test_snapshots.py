@@ -147,7 +147,25 @@ def test_a_page_under_a_chinese_committee_slug_is_stored_and_served(
 
 
 def page_token_of(proposal) -> str:
+    from core.caching import code_release
     from core.versioning import public_version
 
     proposal.refresh_from_db()
-    return f"p{proposal.pk}.{proposal.page_version}.b{public_version().broad}"
+    broad = public_version().broad
+    return f"p{proposal.pk}.{proposal.page_version}.b{broad}.r{code_release()}"
+
+
+def test_a_page_stored_by_another_release_is_not_served(item):
+    """After an upgrade, pages stored by the code before it are rendered again."""
+    from core.caching import code_release
+
+    url = item.reply.proposal.get_absolute_url()
+    snapshot = _snapshot(item)
+    snapshot.token = snapshot.token.replace(f".r{code_release()}", ".rolder")
+    snapshot.save()
+    page = Client().get(url)
+    assert page["X-Cache"] == "miss"
+    call_command("render_pages", stdout=io.StringIO())
+    assert _snapshot(item).token.endswith(f".r{code_release()}")
+    cache.clear()
+    assert Client().get(url)["X-Cache"] == "snapshot"
