@@ -93,7 +93,7 @@ class CommitmentFilter(django_filters.FilterSet):
         label=_("年份"), field_name="reply__proposal__session__year", min_value=1949, max_value=2200
     )
     kept = django_filters.ChoiceFilter(
-        label=_("兑现情况（期限已过）"), choices=kept_rules.KEPT_CHOICES, method="filter_kept"
+        label=_("兑现情况（期限已过）"), choices=kept_rules.FILTER_CHOICES, method="filter_kept"
     )
 
     class Meta:

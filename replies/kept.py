@@ -53,6 +53,7 @@ from django.utils.translation import gettext_lazy as _
 from core.roles import Role, role_of
 from replies.models import CommitmentItem, CommitmentStatus, CommitmentUpdate
 
+PASSED = "passed"  # every class: the list behind a total
 ON_TIME = "on_time"
 EXTENDED = "extended"
 LATE = "late"
@@ -70,6 +71,8 @@ KEPT_CHOICES = [
     (NOT_FULFILLED, _("未完成")),
 ]
 KEPT_VALUES = [value for value, _label in KEPT_CHOICES]
+# The commitment list's choices: one class, or all past their deadline.
+FILTER_CHOICES = [(PASSED, _("期限已过（全部）")), *KEPT_CHOICES]
 
 # A fulfilled commitment with no date at all sorts after every due date: late.
 _NO_DATE = datetime.date(9999, 12, 31)
@@ -132,8 +135,10 @@ def with_kept_class(
 def filter_kept(
     commitments: QuerySet[CommitmentItem], value: str, today: datetime.date | None = None
 ) -> QuerySet[CommitmentItem]:
-    """The commitment list's ``kept`` filter: the rows ``kept_counts`` counts as ``value``."""
-    return with_kept_class(commitments, today).filter(kept=value)
+    """The commitment list's ``kept`` filter: the rows ``kept_cells`` counts as ``value``
+    (``PASSED``: all of them)."""
+    rows = with_kept_class(commitments, today)
+    return rows if value == PASSED else rows.filter(kept=value)
 
 
 @dataclass
@@ -160,11 +165,15 @@ class KeptRow:
         return [(value, label, self.counts[value]) for value, label in KEPT_CHOICES]
 
 
-# The grouping keys of the one aggregate query: committee, year, department.
+# The grouping keys of the one aggregate query: committee, year, department — with the
+# names a page shows (functionally dependent on the keys: no extra groups, no extra query).
 _KEYS = {
     "committee": "reply__proposal__session__committee_id",
+    "committee_slug": "reply__proposal__session__committee__slug",
+    "committee_name": "reply__proposal__session__committee__name",
     "year": "reply__proposal__session__year",
     "department": "owner_id",
+    "department_name": "owner__name",
 }
 
 
@@ -172,7 +181,8 @@ def kept_cells(
     commitments: QuerySet[CommitmentItem], today: datetime.date | None = None
 ) -> list[dict[str, Any]]:
     """Counts per (committee, year, department, class) of ``commitments`` whose deadline
-    has passed: one grouped query, as many rows as non-empty cells."""
+    has passed, with the committee's slug and name and the department's name: one grouped
+    query, as many rows as non-empty cells."""
     rows = (
         with_kept_class(commitments, today)
         .values(*_KEYS.values(), "kept")
@@ -180,13 +190,7 @@ def kept_cells(
         .order_by()
     )
     return [
-        {
-            "committee": row[_KEYS["committee"]],
-            "year": row[_KEYS["year"]],
-            "department": row[_KEYS["department"]],
-            "kept": row["kept"],
-            "n": row["n"],
-        }
+        {**{key: row[path] for key, path in _KEYS.items()}, "kept": row["kept"], "n": row["n"]}
         for row in rows
     ]
 

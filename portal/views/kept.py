@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core import spreadsheet
-from proposals.models import Committee, Department
 from replies import kept, selectors
 
 # Bar colours, in ``kept.KEPT_CHOICES`` order; every number is in the table beside it too.
@@ -34,7 +33,7 @@ def _link(base: dict, **more) -> str:
 def _decorate(row: kept.KeptRow, base: dict) -> kept.KeptRow:
     """Attach each number's link and the bar's segments (the share of each class of the
     row's commitments past their deadline: bars compare rates, the table gives counts)."""
-    row.total_link = _link(base)
+    row.total_link = _link(base, kept=kept.PASSED)
     row.links = [
         (value, label, row.counts[value], _link(base, kept=value))
         for value, label in kept.KEPT_CHOICES
@@ -94,9 +93,7 @@ def kept_context(
         department_count = len(rows)
         if not all_rows:
             rows = rows[:TOP_DEPARTMENTS]
-        names = dict(
-            Department.objects.filter(pk__in=[row.key for row in rows]).values_list("pk", "name")
-        )
+        names = {cell["department"]: cell["department_name"] for cell in summary["cells"]}
         for row in rows:
             row.label = names.get(row.key, "")
             by_department.append(_decorate(row, {**base, "department": row.key}))
@@ -110,10 +107,8 @@ def kept_context(
         if not all_rows:
             rows = rows[:TOP_DEPARTMENTS]
         found = {
-            pk: (slug, name)
-            for pk, slug, name in Committee.objects.filter(
-                pk__in=[row.key for row in rows]
-            ).values_list("pk", "slug", "name")
+            cell["committee"]: (cell["committee_slug"], cell["committee_name"])
+            for cell in summary["cells"]
         }
         for row in rows:
             slug, row.label = found.get(row.key, ("", ""))
@@ -159,20 +154,8 @@ def kept_csv(request, *, committee=None, session=None, department=None) -> HttpR
     cells = kept.kept_cells(commitments)
     keys = ("committee", "year", "department") if by_department else ("committee", "year")
     rows = kept.roll_up(cells, *keys)
-    committees = dict(
-        Committee.objects.filter(pk__in={cell["committee"] for cell in cells}).values_list(
-            "pk", "name"
-        )
-    )
-    departments = (
-        dict(
-            Department.objects.filter(pk__in={cell["department"] for cell in cells}).values_list(
-                "pk", "name"
-            )
-        )
-        if by_department
-        else {}
-    )
+    committees = {cell["committee"]: cell["committee_name"] for cell in cells}
+    departments = {cell["department"]: cell["department_name"] for cell in cells}
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="dashboard-kept.csv"'
     response.write("\ufeff")
