@@ -706,6 +706,11 @@ def print_table(header: str) -> None:
 
 def main() -> None:
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if what == "classcheck":
+        from bench import classcheck  # pure Python: no database needed
+
+        classcheck.run()
+        return
     ensure_postgres()
     header = machine()
     if what == "parse":
