@@ -2,6 +2,7 @@
 
     python bench/run.py all      # data, search, HTTP, parse/import, memory, size
     python bench/run.py parse    # letters per second: parse_letter and import_letter
+    python bench/run.py classcheck  # class check on the samples that state a class
     python bench/run.py traffic  # every URL different and the Zipf mix (bench/traffic.py)
 
 Everything runs on this machine against 127.0.0.1 only, and every loop is bounded (a fixed
@@ -707,6 +708,7 @@ def print_table(header: str) -> None:
 def main() -> None:
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
     if what == "classcheck":
+        sys.path.insert(0, str(ROOT))
         from bench import classcheck  # pure Python: no database needed
 
         classcheck.run()
