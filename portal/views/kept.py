@@ -30,12 +30,14 @@ def _link(base: dict, **more) -> str:
     return f"{reverse('portal:commitments')}?{urlencode(query)}"
 
 
-def _decorate(row: kept.KeptRow, base: dict) -> kept.KeptRow:
-    """Attach each number's link and the bar's segments (the share of each class of the
-    row's commitments past their deadline: bars compare rates, the table gives counts)."""
-    row.total_link = _link(base, kept=kept.PASSED)
+def _decorate(row: kept.KeptRow, base: dict | None) -> kept.KeptRow:
+    """Attach each number's link (none when ``base`` is None: a scope the list cannot be
+    filtered to, such as sessions without a year) and the bar's segments (the share of
+    each class of the row's commitments past their deadline: bars compare rates, the table
+    gives counts)."""
+    row.total_link = _link(base, kept=kept.PASSED) if base is not None else ""
     row.links = [
-        (value, label, row.counts[value], _link(base, kept=value))
+        (value, label, row.counts[value], _link(base, kept=value) if base is not None else "")
         for value, label in kept.KEPT_CHOICES
     ]
     segments, offset = [], 0.0
@@ -62,8 +64,8 @@ def kept_context(
     *, user, committee=None, session=None, department=None, all_rows: bool = False
 ) -> dict:
     """The 兑现率 section for a scope: totals, by department (when this user may see
-    them), by committee (no committee chosen) and by year. Three queries: the counts, and
-    the names of the departments and committees shown."""
+    them), by committee (no committee chosen) and by year. One query: the grouped counts,
+    with the names of the departments and committees."""
     show_departments = kept.may_see_department_figures(user)
     hidden = {
         "kept_hidden": True,
@@ -116,7 +118,7 @@ def kept_context(
         by_committee.sort(key=lambda row: (-row.total, row.label))
 
     by_year = [
-        _decorate(row, {**base, "year": row.key})
+        _decorate(row, {**base, "year": row.key} if row.key is not None else None)
         for row in sorted(summary["by_year"].values(), key=lambda row: row.key or 0, reverse=True)
     ]
     scope = {"committee": committee, "session": session, "department": department}
