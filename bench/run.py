@@ -2,6 +2,7 @@
 
     python bench/run.py all      # data, search, HTTP, parse/import, memory, size
     python bench/run.py parse    # letters per second: parse_letter and import_letter
+    python bench/run.py classcheck  # class check on the samples that state a class
     python bench/run.py traffic  # every URL different and the Zipf mix (bench/traffic.py)
     python bench/run.py coverage # 逐条答复 matcher's precision/recall (bench/coverage.py; no DB)
     python bench/run.py repeats  # precision and recall of 此前相关提案 (bench/repeats.py)
@@ -774,6 +775,12 @@ def main() -> None:
         # Alone, it leaves the full run's results.json as it is.
         header = f"{platform.node()}: {os.cpu_count()} cores, {time.strftime('%F %H:%M')}"
         print_table(header, save=False)
+        return
+    if what == "classcheck":
+        sys.path.insert(0, str(ROOT))
+        from bench import classcheck  # pure Python: no database needed
+
+        classcheck.run()
         return
     ensure_postgres()
     header = machine()

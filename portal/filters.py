@@ -5,6 +5,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Committee, Department, Proposal, Session, Topic
+from replies import kept as kept_rules
 from replies import selectors
 from replies.models import Classification, CommitmentItem, CommitmentStatus
 from replies.selectors import OVERDUE, public_replies, with_public_commitment_status
@@ -88,6 +89,12 @@ class CommitmentFilter(django_filters.FilterSet):
     due_before = django_filters.DateFilter(
         label=_("期限不晚于"), field_name="due_on", lookup_expr="lte"
     )
+    year = django_filters.NumberFilter(
+        label=_("年份"), field_name="reply__proposal__session__year", min_value=1949, max_value=2200
+    )
+    kept = django_filters.ChoiceFilter(
+        label=_("兑现情况（期限已过）"), choices=kept_rules.FILTER_CHOICES, method="filter_kept"
+    )
 
     class Meta:
         model = CommitmentItem
@@ -97,3 +104,7 @@ class CommitmentFilter(django_filters.FilterSet):
         if value == OVERDUE:
             return queryset.overdue()
         return queryset.filter(status=value)
+
+    def filter_kept(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # The same SQL condition the 兑现率 figures count with: the list is their rows.
+        return kept_rules.filter_kept(queryset, value)

@@ -42,6 +42,7 @@ from replies.models import (
     Target,
 )
 from replies.parsing import parse_letter
+from replies.parsing.class_check import A_ALL_FUTURE, FIRM_DATED_PROMISES
 from replies.parsing.text import remove_control_characters
 from replies.services import coverage, deadlines, privacy, progress, publication
 from replies.services.letters import importer, jobs, lookups, preview
@@ -207,6 +208,30 @@ class ProposalWithRepliesAdmin(ProposalAdmin):
         super().delete_queryset(request, queryset.exclude(pk__in=kept.values("pk")))
 
 
+CLASS_DOUBT_REASONS = {
+    A_ALL_FUTURE: _("A类答复未说明任何已完成的工作，所述均为今后的打算："),
+    FIRM_DATED_PROMISES: _("留作参考或不予采纳的答复中有明确期限的具体承诺："),
+}
+
+
+class ClassDoubtFilter(admin.SimpleListFilter):
+    """类别存疑: the class check (``replies.parsing.class_check``) found the class at odds
+    with the letter."""
+
+    title = _("类别存疑")
+    parameter_name = "class_doubt"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("类别存疑")), ("no", _("未发现矛盾"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(class_doubt="")
+        if self.value() == "no":
+            return queryset.filter(class_doubt="")
+        return queryset
+
+
 @admin.register(Reply)
 class ReplyAdmin(AccessScopedMixin, SimpleHistoryAdmin):
     list_display = [
@@ -240,6 +265,7 @@ class ReplyAdmin(AccessScopedMixin, SimpleHistoryAdmin):
     inlines = [CommitmentInline]
     readonly_fields = [
         "publication_state",
+        "class_check",
         "personal_data",
         "satisfaction",
         "satisfaction_comment",
@@ -274,6 +300,27 @@ class ReplyAdmin(AccessScopedMixin, SimpleHistoryAdmin):
                 "when": timezone.localtime(obj.published_at).strftime("%Y-%m-%d %H:%M")
             }
         return _("草稿（只有提案委可以公开：在答复列表中选中后“公开所选答复”）")
+
+    def get_list_filter(self, request):
+        # The class check is the proposal office's (it decides the class).
+        filters = list(super().get_list_filter(request))
+        return [*filters, ClassDoubtFilter] if is_office(request.user) else filters
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if is_office(request.user) else [f for f in fields if f != "class_check"]
+
+    @admin.display(description=_("类别存疑"))
+    def class_check(self, obj: Reply):
+        """Why the class is doubtful and the statements that contradict it, as stored by
+        the services (``replies.services.class_check``)."""
+        if not obj.class_doubt:
+            return _("未发现与类别不符的内容。") if obj.classification else "—"
+        return format_html(
+            "<p>{}</p><ul>{}</ul>",
+            CLASS_DOUBT_REASONS.get(obj.class_doubt, obj.class_doubt),
+            format_html_join("", "<li>{}</li>", ((text,) for text in obj.class_doubt_statements)),
+        )
 
     @admin.display(description=_("个人信息"))
     def personal_data(self, obj: Reply):

@@ -131,6 +131,17 @@ class Reply(models.Model):
     )
     satisfaction_comment = models.TextField(_("满意度意见"), blank=True)
     rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
+    # The class check (``replies.parsing.class_check``), kept current by the services that
+    # write the body or the class: why the class is doubtful ("" when it agrees with the
+    # letter) and the statements that contradict it. For the proposal office, never public.
+    class_doubt = models.CharField(_("类别存疑"), max_length=32, blank=True, editable=False)
+    class_doubt_statements = models.JSONField(
+        _("与类别不符的语句"),
+        default=list,
+        blank=True,
+        editable=False,
+        encoder=ReadableJSONEncoder,
+    )
     supersedes = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -143,7 +154,15 @@ class Reply(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at", "source_hash", "public_body"])
+    history = HistoricalRecords(
+        excluded_fields=[
+            "updated_at",
+            "source_hash",
+            "public_body",
+            "class_doubt",
+            "class_doubt_statements",
+        ]
+    )
 
     objects = ReplyQuerySet.as_manager()
 

@@ -740,7 +740,7 @@ ROWS: list[Row] = [
         public_cells(
             "portal:dashboard-csv",
             kwargs_list=lambda w: [
-                {"table": t} for t in ("sessions", "departments", "overdue", "oldest")
+                {"table": t} for t in ("sessions", "departments", "overdue", "oldest", "kept")
             ],
         ),
     ),

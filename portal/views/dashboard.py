@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 from core import spreadsheet
 from core.caching import public_page
 from portal.views.common import pk_from_query
+from portal.views.kept import kept_context, kept_csv
 from proposals.models import Committee, Department, Session, is_placeholder_name
 from replies import selectors
 from replies.models import CommitmentStatus
@@ -94,6 +95,9 @@ def dashboard(request):
             "legend": [(label, STATUS_COLOURS[value]) for value, label in CommitmentStatus.choices],
             "class_labels": CLASS_LABELS,
             "filter_query": request.GET.urlencode(),
+            **kept_context(
+                user=request.user, committee=committee, session=session, department=department
+            ),
         },
     )
 
@@ -133,9 +137,11 @@ def _stacked_bar(statuses: dict[str, int], scale: int) -> list[dict]:
 
 @require_safe
 def dashboard_csv(request, table: str):
-    if table not in {"sessions", "departments", "overdue", "oldest"}:
+    if table not in {"sessions", "departments", "overdue", "oldest", "kept"}:
         raise Http404(_("没有这张表。"))
     committee, session, department = _dashboard_scope(request)
+    if table == "kept":
+        return kept_csv(request, committee=committee, session=session, department=department)
     data = selectors.dashboard(
         committee=committee,
         session=session,

@@ -17,6 +17,7 @@ from core.versioning import Version
 from portal.filters import CommitmentFilter, ProposalFilter
 from portal.serializers import proposal_data
 from portal.views.common import KnownCountPaginator, paginate, query_without
+from portal.views.kept import kept_context
 from proposals import search
 from proposals.models import Department, Proposal, Session
 from replies import selectors
@@ -341,6 +342,7 @@ def department_detail(request, pk: int):
     department = get_object_or_404(Department, pk=pk)
     context = {"department": department, "today": timezone.localdate()}
     context.update(selectors.department_summary(department))
+    context.update(kept_context(user=request.user, department=department))
     return render(request, "portal/department_detail.html", context)
 
 

@@ -537,6 +537,7 @@ def _parse(
         warnings=tuple(warnings),
         promises=promises,
         derived_sections=derived,
+        statements=statements(units, ref_year).commitments,
         pages=pages,
     )
 

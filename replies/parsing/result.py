@@ -188,6 +188,10 @@ class ParsedLetter:
     warnings: tuple[str, ...] = ()
     promises: tuple[ParsedPromise, ...] = ()
     derived_sections: tuple[ParsedSection, ...] = ()
+    # Every statement of the letter (done / ongoing / planned), in letter order: the
+    # sections' and those of the prose outside them (the intro, a letter without numbered
+    # sections). What the class check reads; not part of ``as_dict``.
+    statements: tuple[ParsedCommitment, ...] = ()
     # Left out of the hash: a mapping is not hashable, and the rest identifies the letter.
     pages: dict[int, int] | None = field(default=None, hash=False)
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from core.roles import is_office
 from replies.models import CommitmentItem, Reply, ReplyRevision, Target
 from replies.services import privacy, repeats, rollups
+from replies.services.class_check import fill_class_check
 from replies.services.indexing import reindex_proposals
 from replies.services.notifications import notify_proposers_of_reply
 from replies.services.progress import claim_version, refresh_commitment
@@ -122,6 +123,7 @@ def create_reply(*, reply: Reply, actor: AbstractBaseUser | None = None) -> Repl
     reply.withdrawn_at = None
     reply.full_clean()
     privacy.fill_public_texts(reply, [])
+    fill_class_check(reply)
     _history_user(reply, actor)
     reply.save()
     return reply
@@ -144,6 +146,8 @@ def edit_reply(
         setattr(current, name, value)
     current.full_clean(exclude=["proposal", "department", "supersedes"])
     privacy.fill_public_texts(current, [])
+    if {"body", "classification"} & set(changes):
+        fill_class_check(current)
     _history_user(current, actor)
     current.save()
     if current.is_published:
@@ -312,6 +316,8 @@ def publish_revision(*, revision: ReplyRevision, actor: AbstractBaseUser) -> Rep
     reply.full_clean(exclude=["proposal", "department", "supersedes"])
     decisions = privacy.decisions_of(reply)
     privacy.fill_public_texts(reply, [], decisions=decisions)
+    if {"body", "classification"} & set(revision.changes.get("reply", {})):
+        fill_class_check(reply)
     _history_user(reply, actor)
     reply.save()
     for pk, fields in revision.changes.get("commitments", {}).items():

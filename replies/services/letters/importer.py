@@ -36,6 +36,7 @@ from replies.models import (
 from replies.parsing import ParsedLetter, ParsedSection, parse_letter
 from replies.parsing.text import remove_control_characters
 from replies.services import privacy, repeats, rollups
+from replies.services.class_check import fill_class_check
 from replies.services.indexing import reindex_proposals
 from replies.services.letters.lookups import ImportCache, region_of
 from replies.services.progress import STATUS_PROGRESS, refresh_commitment, target_progress
@@ -363,6 +364,7 @@ def _import_letter(
     decisions = privacy.decisions_of(reply)
     reply.public_body = privacy.masked(reply.body, decisions)
     reply.classification = parsed.classification or ""
+    fill_class_check(reply, parsed)
     reply.source_url = source_url[:500]
     reply.source_hash = fingerprint
     if reply.pk is not None and reply.was_published and actor is not None and not is_office(actor):
