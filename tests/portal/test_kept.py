@@ -157,9 +157,8 @@ def test_setting_off_staff_still_see_department_figures(client, kept_world, sett
 )
 def test_kept_pages_run_constant_queries(client, world, member_proposals, uncached, role, url):
     """Uncached, the pages showing 兑现率 run the same queries for 3 proposals and for
-    12: the section adds one query (the grouped count, names included). At most 10 for a
-    visitor; a logged-in user's session, user and groups add three, and the dashboard
-    already ran 10 for the office before this section (it runs 11 now)."""
+    12: the section adds one query (the grouped count, names included). At most 10, a
+    logged-in user's session, user and groups included."""
     if role:
         client.force_login(world["users"][role])
     if url == "department":
@@ -168,4 +167,4 @@ def test_kept_pages_run_constant_queries(client, world, member_proposals, uncach
     few = count_queries(client, url)
     member_proposals(9)
     assert count_queries(client, url) == few
-    assert few <= (10 if role is None or url != "/dashboard/" else 11)
+    assert few <= 10
