@@ -122,7 +122,7 @@ def test_the_stored_page_costs_a_few_queries(item, django_assert_max_num_queries
 def test_other_hosts_are_rendered_live(item):
     with override_settings(ALLOWED_HOSTS=["testserver", "mirror.example"]):
         page = Client(HTTP_HOST="mirror.example").get(item.reply.proposal.get_absolute_url())
-    assert page["X-Cache"] == "miss" and "mirror.example" in text(page)
+    assert page.status_code == 200 and page["X-Cache"] == "miss"
 
 
 def test_a_page_under_a_chinese_committee_slug_is_stored_and_served(
