@@ -41,9 +41,10 @@ def test_the_proposal_page_shows_placeholders_as_unstated(client, placeholders):
     assert '<span class="unstated">未注明</span>' in html
     assert UNNAMED_DEPARTMENT not in html
     main = html.split("<main", 1)[1]
-    # The page's own address (the share link) holds the committee's slug, as the browser's
-    # address bar does: an address, not a name the page states.
-    main = re.sub(r'<p class="share">.*?</p>', "", main, flags=re.S)
+    # The page's own address (the share link at the top, the permanent link at the foot)
+    # holds the committee's slug, as the browser's address bar does: an address, not a
+    # name the page states.
+    main = re.sub(r'<p class="(share|permalink)">.*?</p>', "", main, flags=re.S)
     assert f"{UNNAMED_REGION}政协" not in main
 
 
