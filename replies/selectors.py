@@ -1232,9 +1232,14 @@ def earlier_related(proposal: Proposal) -> list[Proposal]:
         if isinstance(rows, str):
             rows = json.loads(rows)
         return _earlier_from_rows(rows or [])
+    return _earlier_among(public_proposals(), proposal)
+
+
+def _earlier_among(proposals: QuerySet[Proposal], proposal: Proposal) -> list[Proposal]:
+    """The earlier related proposals of ``proposal`` among ``proposals``, most alike
+    first, with their replies' classes and counts (``_replies_of``)."""
     earlier = list(
-        public_proposals()
-        .filter(later_links__proposal=proposal)
+        proposals.filter(later_links__proposal=proposal)
         .annotate(score=F("later_links__score"))
         .select_related("session__committee")
         .defer("search_vector")
@@ -1249,17 +1254,7 @@ def repeat_flags(proposal: Proposal, user) -> list[Proposal]:
     """For the proposal office: the earlier related proposals ``user`` may see, each with
     its classes, counts and ``resolved_reasons`` — the problem was said to be solved (an A
     reply, or every commitment fulfilled), yet it is raised again."""
-    earlier = list(
-        Proposal.objects.visible_to(user)
-        .filter(later_links__proposal=proposal)
-        .annotate(score=F("later_links__score"))
-        .select_related("session__committee")
-        .defer("search_vector")
-        .order_by("-score", "-pk")[:RELATED_LIMIT]
-    )
-    if earlier:
-        _replies_of(earlier)
-    return earlier
+    return _earlier_among(Proposal.objects.visible_to(user), proposal)
 
 
 def repeated_proposals(queryset: QuerySet[Proposal], user, *, resolved: bool) -> QuerySet:

@@ -44,3 +44,28 @@ def pk_from_query(value: str | None) -> int | None:
     if value and value.isascii() and value.isdigit() and len(value) <= 18:
         return int(value)
     return None
+
+
+# The dashboard's SVG bars are drawn in units of their own: a bar is BAR_WIDTH wide.
+BAR_WIDTH = 1000
+
+
+def stacked_bar(counts: dict[str, int], scale: int, choices, colours: dict[str, str]) -> list[dict]:
+    """Segments of one SVG bar in the order of ``choices`` ((value, label) pairs), in the
+    bar's own units (``BAR_WIDTH`` for ``scale``); values without a count draw nothing."""
+    segments, offset = [], 0.0
+    for value, label in choices:
+        count = counts.get(value, 0)
+        width = BAR_WIDTH * count / scale if scale else 0
+        if count:
+            segments.append(
+                {
+                    "label": label,
+                    "count": count,
+                    "x": round(offset, 2),
+                    "width": round(width, 2),
+                    "colour": colours[value],
+                }
+            )
+        offset += width
+    return segments

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from core import spreadsheet
 from core.caching import public_page
-from portal.views.common import pk_from_query
+from portal.views.common import BAR_WIDTH, pk_from_query, stacked_bar
 from portal.views.kept import kept_context, kept_csv
 from proposals.models import Committee, Department, Session, is_placeholder_name
 from replies import selectors
@@ -110,29 +110,11 @@ STATUS_COLOURS = {
     "partial": "#bf8700",
     "not_fulfilled": "#cf222e",
 }
-BAR_WIDTH = 1000
 
 
 def _stacked_bar(statuses: dict[str, int], scale: int) -> list[dict]:
-    """Segments of one SVG bar in status order, in the bar's own units (``BAR_WIDTH`` for
-    ``scale`` commitments)."""
-    segments, offset = [], 0.0
-    total = scale
-    for status, label in CommitmentStatus.choices:
-        count = statuses.get(status, 0)
-        width = BAR_WIDTH * count / total if total else 0
-        if count:
-            segments.append(
-                {
-                    "label": label,
-                    "count": count,
-                    "x": round(offset, 2),
-                    "width": round(width, 2),
-                    "colour": STATUS_COLOURS[status],
-                }
-            )
-        offset += width
-    return segments
+    """Segments of one SVG bar in status order (``BAR_WIDTH`` for ``scale`` commitments)."""
+    return stacked_bar(statuses, scale, CommitmentStatus.choices, STATUS_COLOURS)
 
 
 @require_safe

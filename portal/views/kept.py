@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core import spreadsheet
+from portal.views.common import stacked_bar
 from replies import kept, selectors
 
 # Bar colours, in ``kept.KEPT_CHOICES`` order; every number is in the table beside it too.
@@ -19,7 +20,6 @@ KEPT_COLOURS = {
     kept.OPEN: "#8c959f",
     kept.NOT_FULFILLED: "#cf222e",
 }
-BAR_WIDTH = 1000
 # Departments drawn and listed on the page (the most commitments past their deadline
 # first); the CSV holds every one.
 TOP_DEPARTMENTS = 30
@@ -40,22 +40,7 @@ def _decorate(row: kept.KeptRow, base: dict | None) -> kept.KeptRow:
         (value, label, row.counts[value], _link(base, kept=value) if base is not None else "")
         for value, label in kept.KEPT_CHOICES
     ]
-    segments, offset = [], 0.0
-    total = row.total
-    for value, label in kept.KEPT_CHOICES:
-        count = row.counts[value]
-        width = BAR_WIDTH * count / total if total else 0
-        if count:
-            segments.append(
-                {
-                    "label": label,
-                    "count": count,
-                    "x": round(offset, 2),
-                    "width": round(width, 2),
-                    "colour": KEPT_COLOURS[value],
-                }
-            )
-        offset += width
+    segments = stacked_bar(row.counts, row.total, kept.KEPT_CHOICES, KEPT_COLOURS)
     row.segments = segments
     return row
 
