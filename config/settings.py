@@ -177,9 +177,8 @@ REPLY_DUE_MONTHS = int(os.environ.get("REPLY_DUE_MONTHS", "3"))
 RETURN_WORKING_DAYS = int(os.environ.get("RETURN_WORKING_DAYS", "10"))
 # Departments are reminded of commitments due within this many days.
 REMINDER_DAYS = int(os.environ.get("REMINDER_DAYS", "14"))
-# The office's choice: whether everyone sees 兑现率 (promises kept) per department on the
-# dashboard and the department pages; off, only the office and department clerks do.
-KEPT_BY_DEPARTMENT_PUBLIC = env_bool("KEPT_BY_DEPARTMENT_PUBLIC", default=True)
+# Whether everyone sees 兑现率 per department is the proposal office's choice, made in the
+# admin (公开设置, core.models.OfficeSettings), not here.
 
 # ---------------------------------------------------------------------------
 # Shared cache and background work (docs/scaling.md)

@@ -16,7 +16,9 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from core.models import OfficeSettings
 from core.roles import NO_DEPARTMENT_MESSAGE, clerk_without_department, is_office
+from core.versioning import set_office_settings
 from core.views import bad_request
 
 logger = logging.getLogger(__name__)
@@ -143,6 +145,32 @@ class LoginFailureAdmin(OfficeOnlyMixin, AccessFailureLogAdmin):
     pass
 
 
+class OfficeSettingsAdmin(admin.ModelAdmin):
+    """公开设置: the proposal office's choices about what the public sees, one row, changed
+    through ``core.versioning.set_office_settings`` (a public change). Nobody else sees it."""
+
+    fields = ["department_figures_public"]
+    list_display = ["__str__", "department_figures_public"]
+
+    def has_module_permission(self, request):
+        return is_office(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_office(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_office(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        set_office_settings(department_figures_public=obj.department_figures_public)
+
+
 class TrackerAdminSite(admin.AdminSite):
     """The admin site: Django's, in Chinese, with "view on site" asking the model's admin
     whether the user may have the object (Django's redirects to any object's page)."""
@@ -162,6 +190,7 @@ class TrackerAdminSite(admin.AdminSite):
         self.register(AccessAttempt, LoginAttemptAdmin)
         self.register(AccessLog, LoginLogAdmin)
         self.register(AccessFailureLog, LoginFailureAdmin)
+        self.register(OfficeSettings, OfficeSettingsAdmin)
 
     def admin_view(self, view, cacheable=False):
         """Every admin view: a value in the URL or the query that the admin cannot read (an

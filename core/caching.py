@@ -184,6 +184,12 @@ def public_page(view=None, *, scope: Callable[..., str | None] | None = None):
     return condition(etag_func=etag, last_modified_func=last_modified)(cached)
 
 
+def current_version() -> Version:
+    """The public-data version (and the office's settings) this request read, or read
+    now when it read none."""
+    return _request_version.get() or public_version()
+
+
 def cached_until_write(name: str, parts: Iterable[Any], compute: Callable[[], Any]) -> Any:
     """``compute()``, cached until anything public is written or the day changes.
 

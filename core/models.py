@@ -15,6 +15,15 @@ class PublicDataVersion(models.Model):
     # Moves only with a change not scoped to given proposals (or of unknown scope): pages
     # keyed on their own version (a proposal's page) key on this one too.
     broad = models.BigIntegerField(_("全站版本"), default=1)
+    # The proposal office's choices about what the public sees, kept on this row so that
+    # every page reads them with the version, in the same query (core.versioning).
+    department_figures_public = models.BooleanField(
+        _("公开各承办单位的兑现率"),
+        default=True,
+        help_text=_(
+            "关闭后，公众和委员只看到总体、各委员会和各年度的兑现率；提案委和承办单位仍可看到各单位的数字。"
+        ),
+    )
 
     class Meta:
         verbose_name = _("公开数据版本")
@@ -25,6 +34,19 @@ class PublicDataVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.value} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
+
+
+class OfficeSettings(PublicDataVersion):
+    """The proposal office's settings of the public site (the version row's choices),
+    edited in the admin by the office only (``core.versioning.set_office_settings``)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("公开设置")
+        verbose_name_plural = _("公开设置")
+
+    def __str__(self) -> str:
+        return str(_("公开设置"))
 
 
 class PageSnapshot(models.Model):

@@ -4,6 +4,7 @@ conditional GETs, bumped by the services that change public data."""
 import datetime
 from typing import NamedTuple
 
+from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest, Now
 from django.dispatch import Signal
@@ -20,6 +21,11 @@ class Version(NamedTuple):
     value: int  # moves with every public change
     changed_at: datetime.datetime
     broad: int  # moves with every public change not scoped to given proposals
+    # The office's settings, read with it (``PublicDataVersion``'s other fields).
+    department_figures_public: bool = True
+
+
+VERSION_FIELDS = ("value", "changed_at", "broad", "department_figures_public")
 
 
 def bump_public_version(*, scoped: bool = False) -> None:
@@ -43,8 +49,18 @@ def bump_public_version(*, scoped: bool = False) -> None:
 
 
 def public_version() -> Version:
-    """(value, changed_at, broad) of the public data, in one query."""
-    row = PublicDataVersion.objects.filter(pk=1).values_list("value", "changed_at", "broad").first()
+    """The version of the public data and the office's settings, in one query."""
+    row = PublicDataVersion.objects.filter(pk=1).values_list(*VERSION_FIELDS).first()
     return (
         Version(*row) if row else Version(1, datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC), 1)
     )
+
+
+def set_office_settings(*, department_figures_public: bool) -> None:
+    """The office's settings of the public site: every page may show them, so the change
+    is a public change of unknown scope (the broad version moves too)."""
+    with transaction.atomic():
+        PublicDataVersion.objects.filter(pk=1).update(
+            department_figures_public=department_figures_public
+        )
+        bump_public_version()

@@ -31,7 +31,6 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db.models import (
     Case,
     CharField,
@@ -50,6 +49,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.caching import current_version
 from core.roles import Role, role_of
 from replies.models import CommitmentItem, CommitmentStatus, CommitmentUpdate
 
@@ -226,9 +226,9 @@ def kept_summary(
 
 
 def department_figures_public() -> bool:
-    """Whether everyone sees 兑现率 per department (the office's setting
-    ``KEPT_BY_DEPARTMENT_PUBLIC``, on by default)."""
-    return bool(getattr(settings, "KEPT_BY_DEPARTMENT_PUBLIC", True))
+    """Whether everyone sees 兑现率 per department: the proposal office's setting (admin,
+    公开设置; on by default), read with the public-data version."""
+    return current_version().department_figures_public
 
 
 def may_see_department_figures(user) -> bool:

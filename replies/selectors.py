@@ -271,6 +271,7 @@ def proposal_candidates(
         version_value=Subquery(version.values("value")[:1]),
         version_changed_at=Subquery(version.values("changed_at")[:1]),
         version_broad=Subquery(version.values("broad")[:1]),
+        version_department_figures_public=Subquery(version.values("department_figures_public")[:1]),
     )
     if snapshot is not None:
         stored = PageSnapshot.objects.filter(key=snapshot)

@@ -300,6 +300,7 @@ PERMS = {
     "axes.accessattempt": {"office": "vd"},
     "axes.accesslog": {"office": "vd"},
     "axes.accessfailurelog": {"office": "vd"},
+    "core.officesettings": {"office": "vc"},
 }
 SCOPED = {
     "proposals.department": lambda o: o.reply.department,

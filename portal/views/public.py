@@ -225,7 +225,10 @@ def _proposal_scope(request, committee: str, session: str, number: str) -> str |
     if candidates and candidates[0].version_value is not None:
         first = candidates[0]
         request._public_version = Version(
-            first.version_value, first.version_changed_at, first.version_broad
+            first.version_value,
+            first.version_changed_at,
+            first.version_broad,
+            first.version_department_figures_public,
         )
     if stored is not None and candidates:
         # The pre-rendered page, if any (portal.snapshots): served while current.

@@ -9,6 +9,7 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
+from core.versioning import set_office_settings
 from replies import kept
 from replies.services import deadlines, progress
 from tests import factories
@@ -120,9 +121,9 @@ def test_csv_lists_every_cell(client, kept_world):
 
 @pytest.mark.parametrize("role", [None, "member"])
 def test_setting_off_hides_department_figures_from_the_public(client, kept_world, settings, role):
-    """With KEPT_BY_DEPARTMENT_PUBLIC off, visitors and members see totals only: no
+    """With the office's setting off, visitors and members see totals only: no
     department rows, no department page figures, no department column in the CSV."""
-    settings.KEPT_BY_DEPARTMENT_PUBLIC = False
+    set_office_settings(department_figures_public=False)
     if role:
         client.force_login(kept_world["users"][role])
     department = kept_world["own"]["department"]
@@ -142,7 +143,7 @@ def test_setting_off_hides_department_figures_from_the_public(client, kept_world
 
 @pytest.mark.parametrize("role", ["office", "clerk"])
 def test_setting_off_staff_still_see_department_figures(client, kept_world, settings, role):
-    settings.KEPT_BY_DEPARTMENT_PUBLIC = False
+    set_office_settings(department_figures_public=False)
     client.force_login(kept_world["users"][role])
     department = kept_world["own"]["department"]
     response = client.get(reverse("portal:dashboard"))
