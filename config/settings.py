@@ -288,6 +288,9 @@ LOGGING = {
             "propagate": False,
         },
         "config.celery": {"handlers": ["json"], "level": "INFO", "propagate": False},
+        # A line per task run (a page rendered after each change) says nothing worth
+        # reading; failures are logged by config.celery.
+        "celery.app.trace": {"level": "WARNING"},
         # Server errors with their traceback and request id; 4xx answers are in the
         # request log already.
         "django.request": {"handlers": ["json"], "level": "ERROR", "propagate": False},
