@@ -25,6 +25,19 @@ def _relink(sender, proposal_ids, **kwargs) -> None:
     repeats.refresh(proposal_ids)
 
 
+def _queue_relink(sender, proposal_ids, **kwargs) -> None:
+    # After a batch import's commit: a job (eager without Redis). A broker that is down
+    # must not turn the committed import into an error: the nightly rebuild catches up.
+    import logging
+
+    from replies.tasks import refresh_repeats
+
+    try:
+        refresh_repeats.delay(list(proposal_ids))
+    except Exception:
+        logging.getLogger(__name__).exception("Could not queue 此前相关提案 refresh")
+
+
 def _build_tallies(sender, **kwargs) -> None:
     """After migrate: count the roll-ups once, if they were never counted (a new database,
     or the migration that adds them on an existing one)."""
@@ -48,4 +61,7 @@ class RepliesConfig(AppConfig):
         public_counts_changed.connect(_recount, dispatch_uid="replies.recount_proposal")
         # 此前相关提案 follow a proposal's title and session (repeats.refresh).
         subject_changed.connect(_relink, dispatch_uid="replies.relink_proposal")
+        from replies.services.repeats import refresh_requested
+
+        refresh_requested.connect(_queue_relink, dispatch_uid="replies.queue_relink")
         post_migrate.connect(_build_tallies, sender=self, dispatch_uid="replies.build_tallies")

@@ -5,6 +5,7 @@ they run eagerly inside the caller."""
 from celery import shared_task
 from django.db import transaction
 
+from core.versioning import bump_public_version
 from proposals.models import Proposal
 from replies.services import indexing, reminders, repeats, rollups
 from replies.services.letters import jobs
@@ -14,6 +15,7 @@ __all__ = [
     "advance_rollups",
     "import_batch",
     "rebuild_repeats",
+    "refresh_repeats",
     "reindex",
     "remove_stale_uploads",
     "send_reminders",
@@ -51,6 +53,15 @@ def advance_rollups() -> int:
     """Just after midnight: the roll-ups count overdue as of the new day (until it runs,
     readers add the day's change themselves: ``rollups.overdue_correction``)."""
     return rollups.advance()
+
+
+@shared_task(name="replies.tasks.refresh_repeats")
+def refresh_repeats(proposal_ids: list[int]) -> int:
+    """此前相关提案 of these proposals, after a batch import committed."""
+    with transaction.atomic():
+        count = repeats.refresh(proposal_ids)
+        bump_public_version(scoped=True)  # the pages whose list changed were moved
+    return count
 
 
 @shared_task(name="replies.tasks.rebuild_repeats")

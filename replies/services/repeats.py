@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Case, IntegerField, Q, Value, When
+from django.dispatch import Signal
 
 from core.versioning import bump_public_version
 from proposals.models import Proposal, RelatedProposal, Session
@@ -150,6 +151,19 @@ def refresh(proposal_ids: Iterable[int]) -> int:
         pk__in=listed_before | {later for later, _earlier in links}
     ).touch_pages()
     return len(links)
+
+
+# Sent after a commit with ``proposal_ids`` whose links a job should refresh (the replies
+# app queues ``replies.tasks.refresh_repeats``; eager without Redis).
+refresh_requested = Signal()
+
+
+def refresh_after_commit(proposal_ids: Iterable[int]) -> None:
+    """``refresh`` these proposals' links in a job once the caller's transaction commits
+    (a batch import); nothing if it rolls back."""
+    ids = list(dict.fromkeys(proposal_ids))
+    if ids:
+        transaction.on_commit(lambda: refresh_requested.send(sender=None, proposal_ids=ids))
 
 
 def rebuild(committee_ids: Iterable[int] | None = None) -> int:

@@ -537,7 +537,9 @@ def import_letters(
             }
             if touched:
                 partial = reindex_proposals(list(touched))
-                repeats.refresh(list(touched))
+                # 此前相关提案 of the batch: a job after the commit (one search of the
+                # committee's titles per proposal would slow a batch import down).
+                repeats.refresh_after_commit(list(touched))
                 for outcome in outcomes:
                     if outcome.result is not None and outcome.result.proposal.pk in partial:
                         outcome.result.warnings.append(

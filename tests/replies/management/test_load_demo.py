@@ -81,12 +81,13 @@ def test_demo_letters_read_as_written():
 
 
 def test_the_planted_repeat_shows_its_earlier_proposal_and_is_flagged(
-    tmp_path, settings, client, admin_client
+    tmp_path, settings, client, admin_client, django_capture_on_commit_callbacks
 ):
     """The repeat's page lists the earlier proposal under 此前相关提案 and says it is demo
     data; the admin's 重复提出 filter finds it (the earlier one was answered A)."""
     settings.SAMPLES_DIR = tmp_path / "no-samples-here"
-    call_command("load_demo")
+    with django_capture_on_commit_callbacks(execute=True):  # the links' job
+        call_command("load_demo")
     repeat = Proposal.objects.get(title=REPEAT.title)
     earlier = Proposal.objects.get(title=REPEATED.title)
     assert DEMO_LABEL in repeat.title and DEMO_LABEL in earlier.title

@@ -87,20 +87,26 @@ def test_refreshing_an_earlier_proposal_finds_its_later_repeats(sessions):
     assert _links() == {(later.pk, earlier.pk)}
 
 
-def test_import_links_a_letter_to_its_earlier_proposal(sessions):
-    letter = (
-        "关于市政协十五届九次会议第5号提案的答复\n\n王委员：\n\n"
-        f"您提出的《{LIFT_AGAIN}》收悉。现答复如下：\n\n"
+def _letter(meeting: str, number: int, title: str) -> str:
+    return (
+        f"关于市政协十五届{meeting}次会议第{number}号提案的答复\n\n王委员：\n\n"
+        f"您提出的《{title}》收悉。现答复如下：\n\n"
         "一、关于“加快审批”\n\n我们已简化审批流程。\n\n办理结果：B类\n\n"
         "测试市住房和城乡建设局\n2024年7月1日"
     )
-    [outcome] = import_letters([letter])
-    assert outcome.outcome == "imported", outcome.error
-    imported = outcome.result.proposal
-    earlier = _proposal(
-        factories.SessionFactory(committee=imported.session.committee, term=15, meeting=1),
-        LIFT,
-    )
+
+
+def test_import_links_a_letter_to_its_earlier_proposal(django_capture_on_commit_callbacks):
+    """A batch import refreshes its proposals' links in a job after its commit."""
+    with django_capture_on_commit_callbacks(execute=True):
+        [first] = import_letters([_letter("一", 4, LIFT)])
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        [outcome] = import_letters([_letter("九", 5, LIFT_AGAIN)])
+    assert first.outcome == outcome.outcome == "imported", outcome.error
+    earlier, imported = first.result.proposal, outcome.result.proposal
+    assert _links() == set()  # not yet: the job runs after the commit
+    for callback in queued:
+        callback()
     assert _links() == {(imported.pk, earlier.pk)}
 
 
