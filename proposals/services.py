@@ -35,10 +35,11 @@ subject_changed = Signal()
 def _public_change(proposal_ids, *, sessions_before: dict[int, int] | None = None) -> None:
     """Roll-ups, then the public-data version (the last write)."""
     proposal_ids = list(proposal_ids)
+    # The proposals' rows first, the tallies' lock after (rollups.public_change's order).
+    Proposal.objects.filter(pk__in=proposal_ids).touch_pages()
     public_counts_changed.send(
         sender=Proposal, proposal_ids=proposal_ids, sessions_before=sessions_before or {}
     )
-    Proposal.objects.filter(pk__in=proposal_ids).touch_pages()
     bump_public_version(scoped=True)
 
 

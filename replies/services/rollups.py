@@ -236,11 +236,14 @@ def public_change(
 ) -> None:
     """What every service does last after changing public data: recount the cells these
     rows count in (and ``before``: the cells they counted in before the change, when they may
-    have moved), move the page version of every proposal whose page shows these rows, then
-    bump the public-data version (the last write)."""
+    have moved) after moving the page version of every proposal whose page shows these rows,
+    then bump the public-data version (the last write)."""
     replies, commitments, proposals = set(replies), set(commitments), set(proposals)
-    refresh(set(before) | cells_of(replies=replies, commitments=commitments))
+    # The proposals' rows before the tallies' lock, as every writer takes them (the
+    # importer and the publication services update proposals first): never the reverse,
+    # or two writers wait on each other.
     touch_pages(replies=replies, commitments=commitments, proposals=proposals)
+    refresh(set(before) | cells_of(replies=replies, commitments=commitments))
     bump_public_version(scoped=True)
 
 

@@ -557,6 +557,11 @@ def import_letters(
                     for outcome in outcomes
                     if outcome.result is not None and outcome.outcome != "unchanged"
                 ]
+                # Their proposals' pages, before the tallies' lock (rollups.public_change's
+                # order): the published letters show there.
+                rollups.touch_pages(
+                    replies=[reply.pk for reply in written if reply.published_at is not None]
+                )
                 rollups.refresh(
                     rollups.cells_of(
                         replies=[reply.pk for reply in written]
@@ -568,15 +573,7 @@ def import_letters(
                 for outcome in outcomes
                 if outcome.result is not None and outcome.outcome != "unchanged"
             ):
-                # Last: the new letters are public, on their proposals' pages.
-                rollups.touch_pages(
-                    replies=[
-                        outcome.result.reply.pk
-                        for outcome in outcomes
-                        if outcome.result is not None and outcome.outcome != "unchanged"
-                    ]
-                )
-                bump_public_version(scoped=True)
+                bump_public_version(scoped=True)  # last: the new letters are public
             if dry_run:
                 raise _DryRun
     except _DryRun:
