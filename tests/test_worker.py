@@ -137,6 +137,16 @@ def test_a_batch_is_imported_by_the_worker(worker, samples_dir):
     assert (job.processed, job.imported, job.failed) == (3, 3, 0)
     assert not ImportUpload.objects.exists()
     assert Reply.objects.published().count() == 3
+    # The batch queued its 此前相关提案 refresh after its commit: let the worker finish it
+    # before the test's data is flushed.
+    from config.celery import app
+
+    def idle() -> bool:
+        inspect = app.control.inspect(timeout=1)
+        busy = [*(inspect.active() or {}).values(), *(inspect.reserved() or {}).values()]
+        return not any(busy)
+
+    wait_for(idle, worker)
 
 
 def test_reminders_and_reindexing_run_on_the_worker(worker, settings):
