@@ -1171,6 +1171,19 @@ WHERE r.proposal_id = proposals_proposal.id
 """
 
 
+# The same array on SQLite (its JSON1 functions; a nested object is passed through
+# ``json()`` so that it stays an object, and the classes are joined by commas).
+_EARLIER_ROWS_SQLITE = (
+    _EARLIER_ROWS_SQL.replace("jsonb_agg(jsonb_build_object(", "json_group_array(json_object(")
+    .replace("'stats', (", "'stats', json((")
+    .replace("SELECT jsonb_build_object(", "SELECT json_object(")
+    .replace(
+        "string_agg(DISTINCT rp.classification, '')", "group_concat(DISTINCT rp.classification)"
+    )
+    .replace("AND rp.withdrawn_at IS NULL)))", "AND rp.withdrawn_at IS NULL))))")
+)
+
+
 def _earlier_from_rows(rows: list[dict]) -> list[Proposal]:
     labels = dict(Classification.choices)
     earlier = []
@@ -1221,12 +1234,14 @@ def earlier_related(proposal: Proposal) -> list[Proposal]:
     """此前相关提案 on a public page: the earlier public proposals of the same committee
     about the same problem (``RelatedProposal``, precomputed), most alike first, each with
     its replies' classes and commitment counts (see ``_replies_of``); never a proposal the
-    public may not see. On PostgreSQL ``proposal_by_path`` read them with the proposal (no
-    query here); otherwise two queries, the second only when there is any."""
-    if search.uses_tsvector():
-        # One query: the same JSON array, for this proposal.
+    public may not see. One query, whether there are any or not (a JSON array on
+    PostgreSQL and SQLite; two queries on another database)."""
+    template = {"postgresql": _EARLIER_ROWS_SQL, "sqlite": _EARLIER_ROWS_SQLITE}.get(
+        connection.vendor
+    )
+    if template is not None:
         today = timezone.localdate()
-        sql = _EARLIER_ROWS_SQL.replace("= proposals_proposal.id", "= %s")
+        sql = template.replace("= proposals_proposal.id", "= %s")
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT ({sql})", [today, today, proposal.pk])
             rows = cursor.fetchone()[0]

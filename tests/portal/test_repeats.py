@@ -67,7 +67,7 @@ def test_the_earlier_page_has_no_such_section(client, repeat):
     assert "此前相关提案" not in page
 
 
-def test_the_section_costs_no_query_on_postgresql(client, uncached, repeat):
+def test_the_section_costs_no_query(client, uncached, repeat):
     """Read with the proposal itself: the page with related proposals runs the same
     queries as a page without any (at most ten, tests/portal/test_public.py)."""
     url = repeat["later"].get_absolute_url()
