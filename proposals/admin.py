@@ -244,6 +244,13 @@ class ProposalAdmin(AccessScopedMixin, SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         services.save_proposal(proposal=obj, changed=form.changed_data, actor=request.user)
 
+    def delete_model(self, request, obj):
+        # Through the service: an assigned proposal leaves its department's 办复率.
+        services.delete_proposals([obj])
+
+    def delete_queryset(self, request, queryset):
+        services.delete_proposals(list(queryset))
+
     def save_formset(self, request, form, formset, change):
         if formset.model is DeadlineExtension:
             for instance in formset.save(commit=False):

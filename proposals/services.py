@@ -23,24 +23,50 @@ Status = Proposal.Status
 # Sent, inside the writer's transaction, when a public proposal's own text changed (title,
 # number, proposers): the replies app reindexes it (a lower layer may not call up).
 public_text_changed = Signal()
-# Public proposals changed in what the roll-ups count (reply due dates, the session): the
-# replies app recounts their cells in the same transaction. ``sessions_before`` maps a
-# proposal moved to another session to the one it left.
+# Proposals changed in what the roll-ups count (a public one's reply due date or session;
+# any one's 交办: status, lead department, reply due date): the replies app recounts their
+# cells in the same transaction. ``sessions_before`` maps a proposal moved to another
+# session to the one it left; ``before``: the (session, lead department) cells they were
+# counted in before the change.
 public_counts_changed = Signal()
 # Sent, inside the writer's transaction, when a proposal's title or session was set or
 # changed, public or not: the replies app recomputes its 此前相关提案 links.
 subject_changed = Signal()
 
 
-def _public_change(proposal_ids, *, sessions_before: dict[int, int] | None = None) -> None:
+def _public_change(
+    proposal_ids,
+    *,
+    sessions_before: dict[int, int] | None = None,
+    before: set[tuple[int, int]] | frozenset = frozenset(),
+) -> None:
     """Roll-ups, then the public-data version (the last write)."""
     proposal_ids = list(proposal_ids)
     # The proposals' rows first, the tallies' lock after (rollups.public_change's order).
     Proposal.objects.filter(pk__in=proposal_ids).touch_pages()
     public_counts_changed.send(
-        sender=Proposal, proposal_ids=proposal_ids, sessions_before=sessions_before or {}
+        sender=Proposal,
+        proposal_ids=proposal_ids,
+        sessions_before=sessions_before or {},
+        before={cell for cell in before if None not in cell},
     )
     bump_public_version(scoped=True)
+
+
+# What 办复率 counts of any proposal, public or not (its lead department's cell).
+COUNTED_FIELDS = {"status", "lead_department", "session", "reply_due"}
+
+
+def _counted(proposal: Proposal) -> bool:
+    """Whether the roll-ups count this proposal as assigned (``rollups.ASSIGNED_STATUSES``):
+    its 交办 is behind it and it has a lead department."""
+    return proposal.status in ASSIGNED_OR_LATER and proposal.lead_department_id is not None
+
+
+def _cell(proposal: Proposal) -> tuple[int, int] | None:
+    if proposal.lead_department_id is None:
+        return None
+    return (proposal.session_id, proposal.lead_department_id)
 
 
 # What a proposal's page shows of the proposal itself.
@@ -65,10 +91,16 @@ def free_slug(*, session_id: int, number: str, taken: set[str] | None = None) ->
 
 @transaction.atomic
 def save_proposal(
-    *, proposal: Proposal, changed: set[str] | list[str], actor: AbstractBaseUser | None = None
+    *,
+    proposal: Proposal,
+    changed: set[str] | list[str],
+    actor: AbstractBaseUser | None = None,
+    recount: bool = True,
 ) -> Proposal:
     """Staff's edit of a proposal (the admin's form); a public proposal's change is
-    reindexed and versioned in the same transaction."""
+    reindexed and versioned in the same transaction, and a change to what 办复率 counts
+    recounted (``recount=False``: the caller recounts the proposal's cells itself, as the
+    importer does with its replies')."""
     if not proposal.slug:
         # Made once, with the proposal; never changed after (its public URL).
         proposal.slug = free_slug(session_id=proposal.session_id, number=proposal.number)
@@ -77,18 +109,50 @@ def save_proposal(
         proposal._history_user = actor
     changed = set(changed)
     moved = {}
-    if proposal.pk is not None and "session" in changed:
-        before = Proposal.objects.filter(pk=proposal.pk).values_list("session_id", flat=True)
-        moved = {proposal.pk: before.first()}
+    cells_before: set[tuple[int, int]] = set()
+    counted_before = False
+    if proposal.pk is not None and changed & (COUNTED_FIELDS | {"session"}):
+        row = (
+            Proposal.objects.filter(pk=proposal.pk)
+            .values_list("session_id", "lead_department_id", "status")
+            .first()
+        )
+        if row is not None:
+            if "session" in changed:
+                moved = {proposal.pk: row[0]}
+            if row[1] is not None:
+                cells_before.add((row[0], row[1]))
+            counted_before = row[1] is not None and row[2] in ASSIGNED_OR_LATER
     created = proposal.pk is None
     proposal.save()
     if created or changed & SUBJECT_FIELDS:
         subject_changed.send(sender=Proposal, proposal_ids=[proposal.pk])
-    if proposal.is_public and changed & PUBLIC_FIELDS:
-        if changed & TEXT_FIELDS:
-            public_text_changed.send(sender=Proposal, proposal_ids=[proposal.pk])
-        _public_change([proposal.pk], sessions_before=moved)
+    public = proposal.is_public and changed & PUBLIC_FIELDS
+    counts = recount and changed & COUNTED_FIELDS and (counted_before or _counted(proposal))
+    if public and changed & TEXT_FIELDS:
+        public_text_changed.send(sender=Proposal, proposal_ids=[proposal.pk])
+    if public or counts:
+        _public_change([proposal.pk], sessions_before=moved, before=cells_before)
     return proposal
+
+
+@transaction.atomic
+def delete_proposals(proposals: Sequence[Proposal]) -> int:
+    """Delete proposals (with their draft replies) that never had a published reply (a
+    proposal never takes public letters with it; the admin refuses those too); an assigned
+    one leaves its lead department's 办复率 in the same transaction. Returns how many."""
+    ids = [proposal.pk for proposal in proposals]
+    locked = list(Proposal.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    if Proposal.objects.filter(pk__in=ids, replies__published_at__isnull=False).exists():
+        raise ValidationError(_("答复已公开过的提案不能删除。"), code="published")
+    cells = {_cell(proposal) for proposal in locked if _counted(proposal)}
+    Proposal.objects.filter(pk__in=ids).delete()
+    if cells:
+        public_counts_changed.send(
+            sender=Proposal, proposal_ids=[], sessions_before={}, before=cells
+        )
+        bump_public_version(scoped=True)
+    return len(locked)
 
 
 # submitted → accepted / merged / referred / rejected → assigned → replied → closed;
@@ -152,9 +216,17 @@ def transition(*, proposal: Proposal, to: str, today: datetime.date | None = Non
         )
     proposal.status = to
     proposal.save(update_fields=["status", "updated_at"])
-    if proposal.is_public:
+    if proposal.is_public or _moves_in_or_out(proposal, current, to):
         _public_change([proposal.pk])
     return proposal
+
+
+def _moves_in_or_out(proposal: Proposal, current: str, to: str) -> bool:
+    """Whether a move changes what 办复率 counts: a proposal with a lead department enters
+    or leaves the assigned ones (replied → assigned, 退回重办, does not)."""
+    return proposal.lead_department_id is not None and (current in ASSIGNED_OR_LATER) != (
+        to in ASSIGNED_OR_LATER
+    )
 
 
 @transaction.atomic
@@ -173,6 +245,11 @@ def transition_all(*, proposals: Sequence[Proposal], to: str) -> list[Proposal]:
                 code="transition",
             )
     now = timezone.now()
+    counted = [
+        proposal.pk
+        for proposal in proposals
+        if proposal.is_public or _moves_in_or_out(proposal, proposal.status, to)
+    ]
     for proposal in proposals:
         proposal.status = to
         proposal.updated_at = now
@@ -181,8 +258,8 @@ def transition_all(*, proposals: Sequence[Proposal], to: str) -> list[Proposal]:
             status=to, updated_at=now
         )
         Proposal.history.bulk_history_create(proposals, update=True, batch_size=500)
-    if any(proposal.is_public for proposal in proposals):
-        _public_change([proposal.pk for proposal in proposals if proposal.is_public])
+    if counted:
+        _public_change(counted)
     return list(proposals)
 
 
@@ -231,9 +308,14 @@ def record_assignments(assignments: Mapping[int, datetime.date]) -> list[Proposa
         proposal.updated_at = now
     update_rows(proposals, ["assigned_on", "reply_due", "updated_at"])
     Proposal.history.bulk_history_create(proposals, update=True, batch_size=500)
-    if any(proposal.is_public for proposal in proposals):
+    counted = [
+        proposal.pk
+        for proposal in proposals
+        if proposal.is_public or proposal.lead_department_id is not None
+    ]
+    if counted:
         # The on-time rate counts against the reply due dates.
-        _public_change([proposal.pk for proposal in proposals if proposal.is_public])
+        _public_change(counted)
     return proposals
 
 
@@ -253,6 +335,7 @@ def assign(
     proposal.reply_due = add_months(assigned_on, settings.REPLY_DUE_MONTHS)
     proposal.save(update_fields=["lead_department", "assigned_on", "reply_due", "updated_at"])
     proposal.co_departments.set(co_departments)
+    _public_change([proposal.pk])  # now counted in its lead department's 办复率
     return proposal
 
 
@@ -275,12 +358,15 @@ def return_misassigned(*, proposal: Proposal, today: datetime.date | None = None
             % {"days": settings.RETURN_WORKING_DAYS, "deadline": deadline.isoformat()},
             code="too_late",
         )
+    before = _cell(proposal)
     transition(proposal=proposal, to=Status.ACCEPTED)
     proposal.lead_department = None
     proposal.assigned_on = None
     proposal.reply_due = None
     proposal.save(update_fields=["lead_department", "assigned_on", "reply_due", "updated_at"])
     proposal.co_departments.clear()
+    # No longer counted in the department's 办复率.
+    _public_change([proposal.pk], before={before} if before else frozenset())
     return proposal
 
 
@@ -320,7 +406,7 @@ def approve_extension(*, extension: DeadlineExtension, user: AbstractBaseUser) -
     proposal = extension.proposal
     proposal.reply_due = max(extension.new_due, proposal.reply_due or extension.new_due)
     proposal.save(update_fields=["reply_due", "updated_at"])
-    if proposal.is_public:
+    if proposal.is_public or proposal.lead_department_id is not None:
         _public_change([proposal.pk])  # the on-time rate counts against the approved date
     return extension
 

@@ -9,14 +9,15 @@ def _reindex(sender, proposal_ids, **kwargs) -> None:
     reindex_proposals(proposal_ids)
 
 
-def _recount(sender, proposal_ids, sessions_before, **kwargs) -> None:
+def _recount(sender, proposal_ids, sessions_before, before=frozenset(), **kwargs) -> None:
     from replies.services import rollups
 
     cells = rollups.cells_of(proposals=proposal_ids)
     # A proposal moved to another session: the cells it left are recounted too.
     left = {session for session in sessions_before.values() if session is not None}
     cells |= {(session, department) for session in left for _s, department in cells}
-    rollups.refresh(cells)
+    # ... and the (session, lead department) cells it was counted in as assigned.
+    rollups.refresh(cells | set(before))
 
 
 def _relink(sender, proposal_ids, **kwargs) -> None:

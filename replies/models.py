@@ -839,6 +839,14 @@ class Tally(models.Model):
     class_b = models.PositiveIntegerField(default=0)
     class_c = models.PositiveIntegerField(default=0)
     class_d = models.PositiveIntegerField(default=0)
+    # Proposals assigned to the department as lead (交办; assigned, replied or closed),
+    # public or not: how many have a published answer (办复率), how many are past their
+    # reply due date as of ``TallyState.as_of``, and of those how many were answered on
+    # or before it (按时办复率; the due date includes approved extensions).
+    assigned = models.PositiveIntegerField(default=0)
+    replied = models.PositiveIntegerField(default=0)
+    due_passed = models.PositiveIntegerField(default=0)
+    replied_on_time = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -5,7 +5,7 @@ Every function here runs a fixed number of queries.
 
 import datetime
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from types import SimpleNamespace
 from typing import Any
 
@@ -695,12 +695,22 @@ def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _table_row(key: int, label: str, row: Tally, overdue_extra: int) -> dict[str, Any]:
+def _table_row(
+    key: int, label: str, row: Tally, overdue_extra: int, due_extra: dict[str, int] | None = None
+) -> dict[str, Any]:
+    due_extra = due_extra or {}
+    due_passed = row.due_passed + due_extra.get("due_passed", 0)
     return {
         "key": key,
         "label": label,
         "replies": row.answers,
-        "on_time_rate": _rate(row.on_time, row.due_known),
+        "assigned": row.assigned,
+        "replied": row.replied,
+        "reply_rate": _rate(row.replied, row.assigned),
+        "due_passed": due_passed,
+        "on_time_rate": _rate(
+            row.replied_on_time + due_extra.get("replied_on_time", 0), due_passed
+        ),
         "satisfaction_rate": _rate(row.satisfied, row.rated),
         "rated": row.rated,
         "classes": {
@@ -735,6 +745,31 @@ def _overdue_extra(
             (0, 0, 0),
         ):
             extra[level] += sum(statuses.values())
+    return extra
+
+
+def _due_extra(
+    today: datetime.date, scope: Q, since: datetime.date | None = None
+) -> dict[tuple[int, int, int], dict[str, int]]:
+    """The tallies' ``due_passed`` / ``replied_on_time`` correction for today (see
+    ``rollups.assignment_correction``), for every level key."""
+    extra: dict[tuple[int, int, int], dict[str, int]] = defaultdict(Counter)
+    found = rollups.assignment_correction(
+        today,
+        since=since,
+        scope=scope,
+        keys=("session__committee_id", "session_id", "lead_department_id"),
+    )
+    for (committee, session, department), counts in found.items():
+        for level in (
+            (committee, session, department),
+            (committee, session, 0),
+            (committee, 0, department),
+            (committee, 0, 0),
+            (0, 0, department),
+            (0, 0, 0),
+        ):
+            extra[level].update(counts)
     return extra
 
 
@@ -783,7 +818,7 @@ def dashboard(
     )
     rows = list(
         Tally.objects.filter(in_group | in_departments)
-        .filter(Q(commitments__gt=0) | Q(answers__gt=0))
+        .filter(Q(commitments__gt=0) | Q(answers__gt=0) | Q(assigned__gt=0))
         # The tallies' day with them (one query fewer than asking for it apart).
         .annotate(tallied_on=Subquery(TallyState.objects.filter(pk=1).values("as_of")[:1]))
     )
@@ -794,7 +829,16 @@ def dashboard(
         scope &= Q(reply__proposal__session_id=s)
     if d:
         scope &= Q(owner_id=d)
-    extra = _overdue_extra(today, scope, since=rows[0].tallied_on if rows else None)
+    tallied_on = rows[0].tallied_on if rows else None
+    extra = _overdue_extra(today, scope, since=tallied_on)
+    proposal_scope = Q()
+    if c:
+        proposal_scope &= Q(session__committee_id=c)
+    if s:
+        proposal_scope &= Q(session_id=s)
+    if d:
+        proposal_scope &= Q(lead_department_id=d)
+    due_extra = _due_extra(today, proposal_scope, since=tallied_on)
 
     def key(row: Tally) -> tuple[int, int, int]:
         return (row.committee_id, row.session_id, row.department_id)
@@ -811,7 +855,23 @@ def dashboard(
             and (row.session_id == s if s else row.session_id > 0)
         ):
             group_rows.append((row.session_id, session_labels.get(row.session_id, ""), row))
+    assigned = sum(row.assigned for _k, _l, row in group_rows)
+    replied = sum(row.replied for _k, _l, row in group_rows)
+    due_passed = sum(
+        row.due_passed + due_extra.get(key(row), {}).get("due_passed", 0)
+        for _k, _l, row in group_rows
+    )
+    on_time = sum(
+        row.replied_on_time + due_extra.get(key(row), {}).get("replied_on_time", 0)
+        for _k, _l, row in group_rows
+    )
     totals = {
+        "assigned": assigned,
+        "replied": replied,
+        "reply_rate": _rate(replied, assigned),
+        "due_passed": due_passed,
+        "replied_on_time": on_time,
+        "on_time_rate": _rate(on_time, due_passed),
         "commitments": sum(row.commitments for _k, _l, row in group_rows),
         "overdue": sum(row.overdue + extra.get(key(row), 0) for _k, _l, row in group_rows),
         "statuses": {
@@ -826,7 +886,8 @@ def dashboard(
         group_rows.sort(key=lambda item: (-item[2].commitments, item[1]))
         group_rows = group_rows[:TOP_COMMITTEES]
     by_group = [
-        _table_row(shown, label, row, extra.get(key(row), 0)) for shown, label, row in group_rows
+        _table_row(shown, label, row, extra.get(key(row), 0), due_extra.get(key(row)))
+        for shown, label, row in group_rows
     ]
     by_group.sort(key=lambda row: row["label"])
 
@@ -851,7 +912,13 @@ def dashboard(
         ).values_list("pk", "name")
     )
     by_department = [
-        _table_row(row.department_id, names.get(row.department_id, ""), row, extra.get(key(row), 0))
+        _table_row(
+            row.department_id,
+            names.get(row.department_id, ""),
+            row,
+            extra.get(key(row), 0),
+            due_extra.get(key(row)),
+        )
         for row in department_rows
     ]
     by_department.sort(key=lambda row: (-row["commitments"], row["label"]))

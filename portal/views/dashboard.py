@@ -137,7 +137,17 @@ def dashboard_csv(request, table: str):
     if table in {"sessions", "departments"}:
         rows = data["by_group" if table == "sessions" else "by_department"]
         writer.writerow(
-            [_("名称"), _("答复数"), _("按时办复率（%）"), _("满意率（%）"), _("已评价")]
+            [
+                _("名称"),
+                _("交办提案"),
+                _("已答复提案"),
+                _("办复率（%）"),
+                _("期限已过的交办提案"),
+                _("按时办复率（%）"),
+                _("答复数"),
+                _("满意率（%）"),
+                _("已评价"),
+            ]
             + [_("%(cls)s类占比（%%）") % {"cls": c} for c in CLASS_LABELS]
             + [_("承诺数")]
             + [label for _value, label in CommitmentStatus.choices]
@@ -147,8 +157,12 @@ def dashboard_csv(request, table: str):
             writer.writerow(
                 [
                     row["label"],
-                    row["replies"],
+                    row["assigned"],
+                    row["replied"],
+                    _blank(row["reply_rate"]),
+                    row["due_passed"],
                     _blank(row["on_time_rate"]),
+                    row["replies"],
                     _blank(row["satisfaction_rate"]),
                     row["rated"],
                 ]

@@ -61,6 +61,17 @@ COUNTED = [
     "satisfied",
     "classified",
     *CLASS_COLUMNS.values(),
+    "assigned",
+    "replied",
+    "due_passed",
+    "replied_on_time",
+]
+# The handling statuses of a proposal whose 交办 is behind it (proposals.services'
+# ASSIGNED_OR_LATER): what 办复率 counts, in its lead department's cell.
+ASSIGNED_STATUSES = [
+    Proposal.Status.ASSIGNED,
+    Proposal.Status.REPLIED,
+    Proposal.Status.CLOSED,
 ]
 
 
@@ -74,10 +85,19 @@ def cells_of(
     proposals: Iterable[int] = (),
 ) -> set[Cell]:
     """The cells these rows count in now: a reply's (its department's) and its
-    commitments' (their owners'); a proposal's replies' and their commitments'."""
+    commitments' (their owners'); a proposal's replies' and their commitments'; and the
+    proposal's own (its lead department's: 办复率) for both."""
     replies, commitments, proposals = set(replies), set(commitments), set(proposals)
     cells: set[Cell] = set()
     if replies or proposals:
+        led = Q(pk__in=proposals) | Q(
+            pk__in=Reply.objects.filter(pk__in=replies).values("proposal_id")
+        )
+        cells |= set(
+            Proposal.objects.filter(led, lead_department__isnull=False).values_list(
+                "session_id", "lead_department_id"
+            )
+        )
         scope = Q(pk__in=replies) | Q(proposal_id__in=proposals)
         cells |= set(
             Reply.objects.filter(scope).values_list("proposal__session_id", "department_id")
@@ -155,11 +175,34 @@ def current_answers():
     )
 
 
+def assignment_counts(as_of: datetime.date) -> dict:
+    """办复率 and 按时办复率 of assigned proposals, as of a day: a proposal is replied when
+    it has a published answer (superseded or not: it was answered), on time when one such
+    answer is dated on or before its reply due date (approved extensions included) — counted
+    only once that date has passed, as the rate's denominator is."""
+    answers = Reply.objects.published().filter(role=Reply.Role.ANSWER, proposal=OuterRef("pk"))
+    due_passed = Q(reply_due__lt=as_of)
+    return {
+        "assigned": Count("pk"),
+        "replied": Count("pk", filter=Q(Exists(answers))),
+        "due_passed": Count("pk", filter=due_passed),
+        "replied_on_time": Count(
+            "pk",
+            filter=due_passed & Q(Exists(answers.filter(letter_date__lte=OuterRef("reply_due")))),
+        ),
+    }
+
+
+def assigned_proposals():
+    return Proposal.objects.filter(status__in=ASSIGNED_STATUSES, lead_department__isnull=False)
+
+
 def count_cells(cells: set[Cell] | None, as_of: datetime.date) -> dict[Cell, dict[str, int]]:
     """The counts of these cells (of every cell when None) from the base tables."""
     commitments = CommitmentItem.objects.public()
     replies = Reply.objects.published()
     answers = current_answers()
+    assigned = assigned_proposals()
     if cells is not None:
         if not cells:
             return {}
@@ -170,6 +213,7 @@ def count_cells(cells: set[Cell] | None, as_of: datetime.date) -> dict[Cell, dic
         )
         replies = replies.filter(proposal__session_id__in=sessions, department_id__in=departments)
         answers = answers.filter(proposal__session_id__in=sessions, department_id__in=departments)
+        assigned = assigned.filter(session_id__in=sessions, lead_department_id__in=departments)
     counts: dict[Cell, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTED, 0))
     for row in (
         commitments.values("reply__proposal__session_id", "owner_id")
@@ -190,6 +234,13 @@ def count_cells(cells: set[Cell] | None, as_of: datetime.date) -> dict[Cell, dic
         answers.values("proposal__session_id", "department_id").annotate(**ANSWER_COUNTS).order_by()
     ):
         cell = (row.pop("proposal__session_id"), row.pop("department_id"))
+        counts[cell].update(row)
+    for row in (
+        assigned.values("session_id", "lead_department_id")
+        .annotate(**assignment_counts(as_of))
+        .order_by()
+    ):
+        cell = (row.pop("session_id"), row.pop("lead_department_id"))
         counts[cell].update(row)
     if cells is not None:
         for cell in cells:
@@ -333,7 +384,8 @@ def _rows(keys: Iterable[Key]) -> dict[Key, Tally]:
 @transaction.atomic
 def advance(today: datetime.date | None = None) -> int:
     """Move the overdue day on to ``today`` (the nightly job): only the cells with open
-    commitments that fell due in between are recounted. Returns how many."""
+    commitments, or proposals' reply due dates, that fell due in between are recounted.
+    Returns how many."""
     today = today or timezone.localdate()
     state = _state(today)
     if state.as_of >= today:
@@ -343,6 +395,13 @@ def advance(today: datetime.date | None = None) -> int:
         .open()
         .filter(due_on__gte=state.as_of, due_on__lt=today)
         .values_list("reply__proposal__session_id", "owner_id")
+        .distinct()
+    )
+    # ... and the proposals whose reply due date passed in between (按时办复率).
+    cells |= set(
+        assigned_proposals()
+        .filter(reply_due__gte=state.as_of, reply_due__lt=today)
+        .values_list("session_id", "lead_department_id")
         .distinct()
     )
     state.as_of = today
@@ -408,6 +467,39 @@ def overdue_correction(
         rows.values_list(*keys, "status").annotate(count=Count("pk")).order_by()
     ):
         found[tuple(key)][status] += sign * count
+    return found
+
+
+def assignment_correction(
+    today: datetime.date,
+    *,
+    since: datetime.date | None = None,
+    scope: Q | None = None,
+    keys: tuple[str, ...],
+) -> dict[tuple, dict[str, int]]:
+    """What to add to the tallies' ``due_passed`` and ``replied_on_time`` for ``today``:
+    the assigned proposals whose reply due date passed between the tallies' day and today
+    (taken away when today is before it), by ``keys`` (field paths of a proposal). Nothing
+    once the nightly job has run."""
+    since = since or as_of()
+    if since == today:
+        return {}
+    low, high, sign = (since, today, 1) if since < today else (today, since, -1)
+    rows = assigned_proposals().filter(reply_due__gte=low, reply_due__lt=high)
+    if scope is not None:
+        rows = rows.filter(scope)
+    counts = assignment_counts(high)
+    found: dict[tuple, dict[str, int]] = {}
+    for row in (
+        rows.values(*keys)
+        .annotate(due_passed=counts["due_passed"], replied_on_time=counts["replied_on_time"])
+        .order_by()
+    ):
+        key = tuple(row[name] for name in keys)
+        found[key] = {
+            "due_passed": sign * row["due_passed"],
+            "replied_on_time": sign * row["replied_on_time"],
+        }
     return found
 
 

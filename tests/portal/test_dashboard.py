@@ -13,14 +13,17 @@ pytestmark = pytest.mark.django_db
 
 def test_dashboard_hides_drafts_from_everyone(client, world):
     """The dashboard counts published replies only, for every role: draft figures are the
-    office's, in the admin."""
+    office's, in the admin. The withdrawn reply's proposal stays assigned (办复率 counts
+    it), answered by nothing public."""
     publication.withdraw_reply(reply=world["other"]["reply"], reason="测试：撤回", actor=None)
     for role in (None, "office", "clerk", "member"):
         if role:
             client.force_login(world["users"][role])
         response = client.get(reverse("portal:dashboard"))
-        keys = {row["key"] for row in response.context["by_department"]}
-        assert world["other"]["department"].pk not in keys, role
+        rows = {row["key"]: row for row in response.context["by_department"]}
+        row = rows[world["other"]["department"].pk]
+        assert (row["replies"], row["commitments"], row["replied"]) == (0, 0, 0), role
+        assert row["assigned"] == 1 and row["reply_rate"] == 0.0, role
 
 
 def test_dashboard_groups_by_committee_then_by_session(client, world):

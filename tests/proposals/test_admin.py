@@ -106,3 +106,31 @@ def test_changelists_leave_the_list_the_width(admin_client, admin_rows):
     css = Path(finders.find("css/admin.css")).read_text(encoding="utf-8")
     for rule in (".field-title", "td.nowrap.field-proposal", "td.nowrap.field-department"):
         assert rule in css, rule
+
+
+def test_deleting_an_assigned_proposal_recounts_its_department(client):
+    """The admin deletes through the service: a proposal assigned and waiting for its reply
+    (a draft only) leaves its lead department's 办复率; one with a published reply is never
+    deleted."""
+    from core import roles
+    from proposals import services
+    from proposals.models import Proposal
+    from replies import selectors
+    from tests.conftest import make_user
+
+    client.force_login(make_user("delete-office", roles.OFFICE))
+    department = factories.DepartmentFactory()
+    proposal = factories.ProposalFactory(lead_department=None)
+    services.transition(proposal=proposal, to=Proposal.Status.ACCEPTED)
+    services.assign(proposal=proposal, lead=department)
+    factories.ReplyFactory(proposal=proposal, department=department, published_at=None)
+    rows = selectors.dashboard(department=department)["by_department"]
+    assert rows[0]["assigned"] == 1
+    url = reverse("admin:proposals_proposal_delete", args=[proposal.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not Proposal.objects.filter(pk=proposal.pk).exists()
+    assert not selectors.dashboard(department=department)["by_department"]
+    published = factories.ReplyFactory()
+    url = reverse("admin:proposals_proposal_delete", args=[published.proposal_id])
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert Proposal.objects.filter(pk=published.proposal_id).exists()

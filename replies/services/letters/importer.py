@@ -333,7 +333,8 @@ def _import_letter(
         if proposal.lead_department_id is None:
             proposal.lead_department = department
             changed.add("lead_department")
-        save_proposal(proposal=proposal, changed=changed, actor=actor)
+        # Its 办复率 cell is recounted with the import's replies (rollups.public_change).
+        save_proposal(proposal=proposal, changed=changed, actor=actor, recount=False)
     proposers = cache.proposers(parsed.proposers)
     if batch is None:
         _link_proposers(proposal=proposal, proposers=proposers, created=proposal_created)
@@ -569,11 +570,12 @@ def import_letters(
                     )
                 )
             if any(
-                outcome.result.reply.published_at is not None
+                outcome.result is not None and outcome.outcome != "unchanged"
                 for outcome in outcomes
-                if outcome.result is not None and outcome.outcome != "unchanged"
             ):
-                bump_public_version(scoped=True)  # last: the new letters are public
+                # Last: the new letters are public, or (drafts) their proposals count in
+                # their lead departments' 办复率 as assigned and not yet replied.
+                bump_public_version(scoped=True)
             if dry_run:
                 raise _DryRun
     except _DryRun:

@@ -249,3 +249,93 @@ def test_the_nightly_task_is_scheduled_and_moves_the_day_on(seed, settings):
     tasks.advance_rollups.delay()  # eager without REDIS_URL
     assert TallyState.objects.get().as_of == timezone.localdate()
     assert_current()
+
+
+def _figures(department) -> dict:
+    """办复率 and 按时办复率 of one department as the dashboard shows them."""
+    data = selectors.dashboard(department=department)
+    row = data["by_department"][0]
+    assert row["key"] == department.pk
+    return {
+        key: row[key] for key in ("assigned", "replied", "reply_rate", "due_passed", "on_time_rate")
+    }
+
+
+def test_assignment_counts_follow_every_step_of_handling(office):
+    """办复率 = replied ÷ assigned, 按时办复率 = answered by the reply due date ÷ assigned
+    past it: a proposal counts from its 交办 (public or not), in its lead department's cell,
+    through extension, answer, return and deletion; the tallies equal a recount after each."""
+    today = timezone.localdate()
+    department = factories.DepartmentFactory()
+    session = factories.SessionFactory()
+    waiting = factories.ProposalFactory(session=session, lead_department=None)
+    late = factories.ProposalFactory(session=session, lead_department=None)
+    for proposal in (waiting, late):
+        proposal_services.transition(proposal=proposal, to=Proposal.Status.ACCEPTED)
+    assert rollups.assigned_proposals().filter(pk__in=[waiting.pk, late.pk]).count() == 0
+
+    # 交办 four months ago: the reply was due a month ago (REPLY_DUE_MONTHS = 3).
+    assigned_on = today - datetime.timedelta(days=120)
+    for proposal in (waiting, late):
+        proposal_services.assign(proposal=proposal, lead=department, assigned_on=assigned_on)
+    assert_current()
+    assert _figures(department) == {
+        "assigned": 2,
+        "replied": 0,
+        "reply_rate": 0.0,
+        "due_passed": 2,
+        "on_time_rate": 0.0,
+    }
+
+    # An approved extension puts one proposal's deadline in the future.
+    extension = proposal_services.request_extension(
+        proposal=waiting, new_due=today + datetime.timedelta(days=30), reason="调研", user=office
+    )
+    proposal_services.approve_extension(extension=extension, user=office)
+    assert_current()
+    assert _figures(department)["due_passed"] == 1
+
+    # Answered: one within its extended deadline (counted once it passes), one late.
+    factories.ReplyFactory(proposal=waiting, department=department, letter_date=today)
+    factories.ReplyFactory(proposal=late, department=department, letter_date=today)
+    assert_current()
+    assert _figures(department) == {
+        "assigned": 2,
+        "replied": 2,
+        "reply_rate": 100.0,
+        "due_passed": 1,
+        "on_time_rate": 0.0,
+    }
+
+    # The extended deadline passes: the dashboard counts it on the day (before the
+    # nightly job), and the job moves the tallies on.
+    later = today + datetime.timedelta(days=31)
+    data = selectors.dashboard(department=department, today=later)
+    assert (data["totals"]["due_passed"], data["totals"]["on_time_rate"]) == (2, 50.0)
+    rollups.advance(later)
+    assert_current()
+    data = selectors.dashboard(department=department, today=later)
+    assert (data["totals"]["due_passed"], data["totals"]["on_time_rate"]) == (2, 50.0)
+
+
+def test_a_returned_or_deleted_proposal_leaves_the_rate(office):
+    department = factories.DepartmentFactory()
+    proposals = [factories.ProposalFactory(lead_department=None) for _ in range(2)]
+    for proposal in proposals:
+        proposal_services.transition(proposal=proposal, to=Proposal.Status.ACCEPTED)
+        proposal_services.assign(proposal=proposal, lead=department)
+    assert _figures(department)["assigned"] == 2
+    proposal_services.return_misassigned(proposal=proposals[0])
+    assert_current()
+    assert _figures(department)["assigned"] == 1
+    assert proposal_services.delete_proposals([proposals[1]]) == 1
+    assert_current()
+    assert not selectors.dashboard(department=department)["by_department"]
+
+
+def test_a_proposal_with_a_published_reply_is_not_deleted(seed):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        proposal_services.delete_proposals([seed.reply.proposal])
+    assert Reply.objects.filter(pk=seed.reply.pk).exists()
