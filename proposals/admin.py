@@ -8,6 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.admin import AccessScopedMixin
 from core.roles import department_of, is_office
 from proposals import services
+from proposals.forms import ProposalForm
 from proposals.models import (
     Clerk,
     Committee,
@@ -127,6 +128,7 @@ class DeadlineExtensionInline(admin.TabularInline):
 
 @admin.register(Proposal)
 class ProposalAdmin(AccessScopedMixin, SimpleHistoryAdmin):
+    form = ProposalForm
     list_display = [
         "number",
         "title",
@@ -241,8 +243,28 @@ class ProposalAdmin(AccessScopedMixin, SimpleHistoryAdmin):
     def close(self, request, queryset):
         self._move(request, queryset, Proposal.Status.CLOSED)
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if (
+            obj is not None
+            and obj.assigned_on is None
+            and obj.status in services.ASSIGNED_OR_LATER
+            and is_office(request.user)
+        ):
+            # A proposal imported with its replies: the letter names no 交办 date; the
+            # office records it once (按时办复率 counts against the due date from it).
+            fields.remove("assigned_on")
+        return fields
+
     def save_model(self, request, obj, form, change):
-        services.save_proposal(proposal=obj, changed=form.changed_data, actor=request.user)
+        changed = set(form.changed_data)
+        assigned_on = obj.assigned_on if "assigned_on" in changed else None
+        if assigned_on is not None:
+            obj.assigned_on = None  # recorded by the service below, with the due date
+        services.save_proposal(proposal=obj, changed=changed - {"assigned_on"}, actor=request.user)
+        if assigned_on is not None:
+            services.record_assignments({obj.pk: assigned_on})
+            obj.refresh_from_db()
 
     def delete_model(self, request, obj):
         # Through the service: an assigned proposal leaves its department's 办复率.

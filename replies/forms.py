@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.numerals import parse_session_label
+from proposals.forms import ProposalForm
 from proposals.models import Committee, Proposal, Topic
 from replies.models import Classification, CommitmentStatus, Reply, Satisfaction
 from replies.parsing import ParsedLetter, ParsedSection, ParsedTarget, read_letter_bytes
@@ -596,7 +597,7 @@ class DeadlineForm(forms.Form):
     )
 
 
-class ProposalTextForm(forms.ModelForm):
+class ProposalTextForm(ProposalForm):
     """The proposal's admin form plus its own text (案由 and numbered 建议) and the office's
     可公开 switch, saved through ``replies.services.coverage.save_proposal_text``."""
 

@@ -134,3 +134,40 @@ def test_deleting_an_assigned_proposal_recounts_its_department(client):
     url = reverse("admin:proposals_proposal_delete", args=[published.proposal_id])
     assert client.post(url, {"post": "yes"}).status_code == 403
     assert Proposal.objects.filter(pk=published.proposal_id).exists()
+
+
+def test_the_office_records_the_assignment_date_of_an_imported_proposal(client, world):
+    """A letter names no 交办 date: the office enters it once on the proposal's page; the
+    reply due date follows from it (services.record_assignments) and 按时办复率 counts it.
+    Then the field is read-only (the due date moves only by an approved extension)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from core import roles
+    from proposals.models import Proposal
+    from replies import selectors
+    from tests.conftest import make_user
+    from tests.replies.test_admin_coverage import change_data
+
+    proposal = world["own"]["proposal"]
+    Proposal.objects.filter(pk=proposal.pk).update(
+        assigned_on=None, reply_due=None, status=Proposal.Status.REPLIED
+    )
+    client.force_login(make_user("assign-office", roles.OFFICE))
+    url = reverse("admin:proposals_proposal_change", args=[proposal.pk])
+    data = change_data(client, url)
+    assert "assigned_on" in data
+    data["assigned_on"] = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    response = client.post(url, data)
+    assert response.status_code == 200 and "交办日期不能晚于今天" in response.content.decode()
+    data["assigned_on"] = "2021-03-01"
+    assert client.post(url, data).status_code == 302
+    proposal.refresh_from_db()
+    assert (proposal.assigned_on, proposal.reply_due) == (
+        datetime.date(2021, 3, 1),
+        datetime.date(2021, 6, 1),
+    )
+    row = selectors.dashboard(department=proposal.lead_department)["by_department"][0]
+    assert row["due_passed"] == 1
+    assert "assigned_on" not in change_data(client, url)

@@ -1,0 +1,17 @@
+"""Forms of the proposals app's admin."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ProposalForm(forms.ModelForm):
+    """The proposal's admin form. ``assigned_on`` is offered only while a proposal that
+    came in with its replies has none (``ProposalAdmin.get_readonly_fields``): recorded
+    through ``services.record_assignments``, which counts the reply due date from it."""
+
+    def clean_assigned_on(self):
+        day = self.cleaned_data.get("assigned_on")
+        if day is not None and day > timezone.localdate():
+            raise forms.ValidationError(_("交办日期不能晚于今天。"), code="future")
+        return day
