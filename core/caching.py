@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import condition
 
 from core.models import PageSnapshot
+from core.release import code_hash
 from core.versioning import Version, public_version
 
 PAGE_CACHE_SECONDS = 60
@@ -43,14 +44,7 @@ def code_release() -> str:
     named = getattr(settings, "RELEASE", "")
     if named:
         return named[:16]
-    digest = hashlib.sha256()
-    root = Path(settings.BASE_DIR)
-    for folder in ("config", "core", "proposals", "replies", "portal", "templates", "static"):
-        for path in sorted((root / folder).rglob("*")):
-            if path.suffix in {".py", ".html", ".css", ".js", ".txt"} and path.is_file():
-                digest.update(path.relative_to(root).as_posix().encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return code_hash(Path(settings.BASE_DIR))
 
 
 def scoped_token(own: str, broad: int) -> str:
@@ -58,16 +52,29 @@ def scoped_token(own: str, broad: int) -> str:
     return f"p{own}.b{broad}.r{code_release()}"
 
 
-def _page_token(request, scope, args, kwargs) -> str:
+def token_is_current(token: str, version: str, broad: int) -> bool:
+    """Whether a stored ``scoped_token`` is current for a page whose own version is now
+    ``version`` (one of the ``-``-joined versions the token names: a URL may match more
+    than one proposal) under this broad version and release."""
+    if not token.startswith("p"):
+        return False
+    own, _sep, rest = token[1:].partition(".b")
+    return rest == f"{broad}.r{code_release()}" and version in own.split("-")
+
+
+def _page_token(request, scope, args, kwargs) -> tuple[str, bool]:
     """What a page's cache key holds, worked out once per request: the public-data
     version, or — for a page with a ``scope`` that names it — that page's own version and
-    the broad version (what turns overdue at midnight is handled by ``valid_until``)."""
+    the broad version (what turns overdue at midnight is handled by ``valid_until``);
+    and whether it is the latter (scoped)."""
     if not hasattr(request, "_page_token"):
         # The scope first: it may read the version with its own query (``_version``).
         own = scope(request, *args, **kwargs) if scope is not None else None
         version = _version(request)
         request._page_token = (
-            f"v{version.value}" if own is None else scoped_token(own, version.broad)
+            (f"v{version.value}", False)
+            if own is None
+            else (scoped_token(own, version.broad), True)
         )
     return request._page_token
 
@@ -78,7 +85,7 @@ def snapshot_key(host: str, path: str) -> str:
 
 def page_token(request, scope, *args, **kwargs) -> str:
     """The token a page's snapshot is stored under (``PageSnapshot.token``)."""
-    return _page_token(request, scope, args, kwargs)
+    return _page_token(request, scope, args, kwargs)[0]
 
 
 def _fresh(valid_until, today) -> bool:
@@ -116,8 +123,8 @@ def public_page(view=None, *, scope: Callable[..., str | None] | None = None):
         return _version(request).changed_at
 
     def etag(request, *args, **kwargs) -> str:
-        token = _page_token(request, scope, args, kwargs)
-        if token.startswith("p"):
+        token, scoped = _page_token(request, scope, args, kwargs)
+        if scoped:
             return f'"{token}.{timezone.localdate():%Y%m%d}"'
         return f'"{token}"'
 
@@ -133,8 +140,7 @@ def public_page(view=None, *, scope: Callable[..., str | None] | None = None):
         if request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
             return view(request, *args, **kwargs)
         url = request.build_absolute_uri()
-        page = _page_token(request, scope, args, kwargs)
-        scoped = page.startswith("p")
+        page, scoped = _page_token(request, scope, args, kwargs)
         key = "page:" + hashlib.sha256(f"{url}|{page}".encode()).hexdigest()
         today = timezone.localdate()
         hit = cache.get(key)

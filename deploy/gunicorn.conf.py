@@ -38,6 +38,17 @@ if _own_metrics_dir:
 
 
 def on_starting(server):
+    # The release's name, worked out once here (the workers inherit it) rather than by each
+    # worker on its first request: pages are cached and pre-rendered under it.
+    if not os.environ.get("DJANGO_RELEASE"):
+        import sys
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parent.parent
+        sys.path.insert(0, str(root))
+        from core.release import code_hash
+
+        os.environ["DJANGO_RELEASE"] = code_hash(root)
     path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path)

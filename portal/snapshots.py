@@ -23,7 +23,7 @@ from django.test import RequestFactory
 from django.urls import resolve
 from django.utils.encoding import uri_to_iri
 
-from core.caching import code_release, scoped_token, snapshot_key
+from core.caching import scoped_token, snapshot_key, token_is_current
 from core.models import PageSnapshot
 from core.versioning import public_version
 from proposals.models import Proposal
@@ -113,7 +113,6 @@ def stale_pages(limit: int | None = None) -> list[int]:
         ).values_list("key", "token", "valid_until")
     }
     today = timezone.localdate()
-    release = code_release()
     stale = []
     proposals = (
         Proposal.objects.public()
@@ -128,10 +127,7 @@ def stale_pages(limit: int | None = None) -> list[int]:
         token, valid_until = current.get(snapshot_key(host, uri_to_iri(path)), ("", None))
         # The stored token names this proposal's version (and, rarely, another proposal's
         # whose number is this one's slug), the broad version and the release.
-        own, _sep, rest = token.partition(".b")
-        fresh = rest == f"{broad}.r{release}" and f"{proposal.pk}.{proposal.page_version}" in (
-            own.removeprefix("p").split("-")
-        )
+        fresh = token_is_current(token, f"{proposal.pk}.{proposal.page_version}", broad)
         if not fresh or (valid_until is not None and valid_until <= today):
             stale.append(proposal.pk)
             if limit is not None and len(stale) >= limit:

@@ -1,14 +1,10 @@
 """Background work of the public site (Celery): pre-rendered proposal pages."""
 
-import logging
-
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
 
+from core.jobs import queue_after_commit
 from portal import snapshots
-
-logger = logging.getLogger(__name__)
 
 __all__ = ["queue", "render_pages", "render_stale_pages"]
 
@@ -27,18 +23,10 @@ def render_stale_pages(limit: int = 20000) -> int:
 
 
 def queue(sender=None, ids=(), **kwargs) -> None:
-    """``core.versioning.pages_changed``: render these pages again after the commit."""
+    """``core.versioning.pages_changed``: render these pages again after the commit (a
+    page whose job could not be queued is rendered for its next visitor, and again by the
+    nightly job)."""
     if not settings.PAGE_SNAPSHOTS or not ids:
         return
     ids = list(ids)
-    transaction.on_commit(lambda: _send(ids))
-
-
-def _send(ids: list[int]) -> None:
-    # After the writer's commit: a broker that is down (or a page that fails, when tasks
-    # run eagerly) must not turn the write it follows into an error — the page is then
-    # rendered for its next visitor, and again by the nightly job.
-    try:
-        render_pages.delay(ids)
-    except Exception:
-        logger.exception("Could not queue the rendering of %d proposal pages", len(ids))
+    queue_after_commit(render_pages, ids, what=f"the rendering of {len(ids)} proposal pages")

@@ -27,16 +27,11 @@ def _relink(sender, proposal_ids, **kwargs) -> None:
 
 
 def _queue_relink(sender, proposal_ids, **kwargs) -> None:
-    # After a batch import's commit: a job (eager without Redis). A broker that is down
-    # must not turn the committed import into an error: the nightly rebuild catches up.
-    import logging
-
+    # After a batch import's commit: a job (eager without Redis).
+    from core.jobs import queue
     from replies.tasks import refresh_repeats
 
-    try:
-        refresh_repeats.delay(list(proposal_ids))
-    except Exception:
-        logging.getLogger(__name__).exception("Could not queue 此前相关提案 refresh")
+    queue(refresh_repeats, list(proposal_ids), what="此前相关提案 refresh")
 
 
 def _build_tallies(sender, **kwargs) -> None:

@@ -169,3 +169,25 @@ def test_a_page_stored_by_another_release_is_not_served(item):
     assert _snapshot(item).token.endswith(f".r{code_release()}")
     cache.clear()
     assert Client().get(url)["X-Cache"] == "snapshot"
+
+
+def test_gunicorns_master_names_the_release_the_workers_would(settings, monkeypatch, tmp_path):
+    """deploy/gunicorn.conf.py works the release out once, before the workers fork, as the
+    hash ``code_release`` would take (so web workers and Celery workers agree)."""
+    import runpy
+    from pathlib import Path
+
+    from core.caching import code_release
+
+    monkeypatch.setenv("DJANGO_RELEASE", "")  # restored after the test
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
+    config = runpy.run_path(str(Path(settings.BASE_DIR) / "deploy" / "gunicorn.conf.py"))
+    config["on_starting"](None)
+    import os
+
+    settings.RELEASE = ""
+    code_release.cache_clear()
+    try:
+        assert os.environ["DJANGO_RELEASE"] == code_release()
+    finally:
+        code_release.cache_clear()
