@@ -57,9 +57,10 @@ def _public_change(reply: Reply, *, before: set | None = None) -> None:
     its rows counted in before the change, when they may have moved), then the version
     (last write)."""
     reindex_proposals([reply.proposal_id])
-    # Its published section headings are part of what a repeat is judged by.
-    repeats.refresh([reply.proposal_id])
-    rollups.public_change(replies=[reply.pk], before=before or set())
+    # Its published section headings are part of what a repeat is judged by; the pages
+    # whose 此前相关提案 changed move with the reply's, in one pass.
+    _count, pages = repeats.relink([reply.proposal_id])
+    rollups.public_change(replies=[reply.pk], proposals=pages, before=before or set())
 
 
 @transaction.atomic

@@ -107,10 +107,21 @@ def _key(row: dict) -> tuple[int, int, int]:
 @transaction.atomic(savepoint=False)
 def refresh(proposal_ids: Iterable[int]) -> int:
     """Recompute the links of these proposals, to earlier and to later ones alike, in
-    3 queries and one per proposal. Returns how many links they have now."""
+    3 queries and one per proposal, and move the page version of the pages whose list
+    changed. Returns how many links they have now."""
+    count, pages = relink(proposal_ids)
+    Proposal.objects.filter(pk__in=pages).touch_pages()
+    return count
+
+
+@transaction.atomic(savepoint=False)
+def relink(proposal_ids: Iterable[int]) -> tuple[int, set[int]]:
+    """``refresh`` without touching pages: how many links, and the proposals whose page
+    lists 此前相关提案 it no longer lists, or lists now — for a caller that moves page
+    versions itself (``rollups.public_change(proposals=…)``), once."""
     ids = list(dict.fromkeys(proposal_ids))
     if not ids:
-        return 0
+        return 0, set()
     proposals = list(
         Proposal.objects.filter(pk__in=ids).values(
             "pk", "title", "session__committee_id", *SESSION_FIELDS
@@ -147,10 +158,7 @@ def refresh(proposal_ids: Iterable[int]) -> int:
         RelatedProposal.objects.bulk_create(links.values())
     # The pages that list 此前相关提案 they no longer list, or list now: the caller's
     # version bump (its public change) follows.
-    Proposal.objects.filter(
-        pk__in=listed_before | {later for later, _earlier in links}
-    ).touch_pages()
-    return len(links)
+    return len(links), listed_before | {later for later, _earlier in links}
 
 
 # Sent after a commit with ``proposal_ids`` whose links a job should refresh (the replies
