@@ -102,7 +102,11 @@ def test_dashboard_is_legible(new_page, live_server, seed, viewport):
     page = new_page(viewport)
     page.goto(live_server.url + reverse("portal:dashboard"))
     expect(page.locator(".definitions")).to_contain_text("按时办复率")
-    expect(page.locator(".definitions")).to_contain_text("办复率")
+    expect(page.locator(".definitions")).to_contain_text("已答复的提案 ÷ 已交办的提案")
+    # The seed's proposal is assigned and answered by a published letter.
+    figures = page.locator("#totals-title + dl.figures")
+    expect(figures).to_contain_text("交办提案")
+    expect(figures.locator("div", has_text="办复率").first.locator("dd")).to_have_text("100.0%")
     sizes = page.locator(".bar-label").evaluate_all(
         "els => els.map(el => parseFloat(getComputedStyle(el).fontSize))"
     )
