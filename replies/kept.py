@@ -20,11 +20,12 @@ When a commitment became fulfilled: the first date of its latest run of 已完�
 status follows). A commitment the letter itself reported done (the parser's status, no
 update) was fulfilled by the letter's date.
 
-The figures are counted on demand, by one grouped aggregate over the commitments in scope
-(the Case below, computed once per row; the correlated sub-query runs for fulfilled rows
-only). The roll-up tables do not hold them: like "overdue", the classes depend on today,
-and the fulfilment date on the update history, which the tallies do not keep. Public pages
-that show them are served from the page cache until the public data change.
+Pages read the figures from the roll-ups (``replies.models.Tally``: the fulfilled classes
+in their own columns, the others are the overdue columns by status), kept current by the
+services in each write's transaction and moved on nightly, with the day's correction
+(``rollups.kept_correction``) until then. ``kept_summary`` counts the same classes from the
+rows, by one grouped aggregate (the Case below, computed once per row; the correlated
+sub-query runs for fulfilled rows only): the reference the tallies are tested against.
 """
 
 import datetime
@@ -114,6 +115,23 @@ def kept_class() -> Case:
         default=Value(ON_TIME),
         output_field=CharField(),
     )
+
+
+# The classes the tallies count in columns of their own (``Tally.kept_*``).
+TALLIED = {ON_TIME: "kept_on_time", EXTENDED: "kept_extended", LATE: "kept_late"}
+
+
+def tallied_class(value: str) -> Q:
+    """A fulfilled class as a condition (on rows with ``kept_done_on`` aliased to
+    ``fulfilled_on()``), for the tallies' counts; as ``kept_class`` decides it."""
+    moved = Q(promised_on__isnull=False) & ~Q(promised_on=F("due_on"))
+    fulfilled = Q(status=CommitmentStatus.FULFILLED)
+    late = Q(kept_done_on__gt=F("due_on"))
+    if value == LATE:
+        return fulfilled & late
+    if value == EXTENDED:
+        return fulfilled & ~late & moved
+    return fulfilled & ~late & ~moved
 
 
 def deadline_passed(today: datetime.date | None = None) -> Q:

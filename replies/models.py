@@ -847,6 +847,13 @@ class Tally(models.Model):
     replied = models.PositiveIntegerField(default=0)
     due_passed = models.PositiveIntegerField(default=0)
     replied_on_time = models.PositiveIntegerField(default=0)
+    # 兑现率 (``replies.kept``) of the fulfilled commitments past their due date: on time,
+    # on time after an approved extension, late. The other classes are overdue columns:
+    # 部分完成 ``overdue_partial``, 未完成 ``overdue_not_fulfilled``, still open the sum of
+    # ``overdue_not_started`` and ``overdue_in_progress``.
+    kept_on_time = models.PositiveIntegerField(default=0)
+    kept_extended = models.PositiveIntegerField(default=0)
+    kept_late = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

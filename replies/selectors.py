@@ -41,6 +41,7 @@ from proposals.models import (
     Topic,
     is_placeholder_name,
 )
+from replies.kept import KeptRow
 from replies.models import (
     Classification,
     CommitmentItem,
@@ -1349,3 +1350,199 @@ def repeated_proposals(queryset: QuerySet[Proposal], user, *, resolved: bool) ->
     if resolved:
         links = links.filter(_resolved_earlier())
     return queryset.filter(Exists(links))
+
+
+# --- 兑现率 (were promises kept?) from the roll-ups ----------------------------------------
+
+
+def kept_figures(
+    *,
+    committee: Committee | None = None,
+    session: Session | None = None,
+    department: Department | None = None,
+    by_department: bool = True,
+    today: datetime.date | None = None,
+) -> dict[str, Any]:
+    """兑现率 of a scope (``replies.kept``), read from the roll-ups: ``total``, and
+    ``KeptRow``s by department (when ``by_department`` and no department is chosen), by
+    committee (no committee chosen) and by year (the sessions' rows summed); with the
+    departments' names and the committees' slugs and names. One query, whatever the number
+    of commitments (two on a day the nightly job has not moved the tallies to yet)."""
+    today = today or timezone.localdate()
+    if session is not None:
+        committee = session.committee
+    c = committee.pk if committee else 0
+    s = session.pk if session else 0
+    d = department.pk if department else 0
+    wanted = Q(committee_id=c, session_id=s, department_id=d)
+    if by_department and not d:
+        wanted |= Q(committee_id=c, session_id=s, department_id__gt=0)
+    if not c:
+        wanted |= Q(committee_id__gt=0, session_id=0, department_id=d)
+    in_committee = Q(committee_id=c) if c else Q(committee_id__gt=0)
+    wanted |= in_committee & Q(department_id=d) & (Q(session_id=s) if s else Q(session_id__gt=0))
+    rows = list(
+        Tally.objects.filter(wanted).annotate(
+            tallied_on=Subquery(TallyState.objects.filter(pk=1).values("as_of")[:1]),
+            year=Subquery(Session.objects.filter(pk=OuterRef("session_id")).values("year")[:1]),
+            department_name=Subquery(
+                Department.objects.filter(pk=OuterRef("department_id")).values("name")[:1]
+            ),
+            committee_slug=Subquery(
+                Committee.objects.filter(pk=OuterRef("committee_id")).values("slug")[:1]
+            ),
+            committee_name=Subquery(
+                Committee.objects.filter(pk=OuterRef("committee_id")).values("name")[:1]
+            ),
+        )
+    )
+    total = KeptRow(key=())
+    departments: dict[int, KeptRow] = {}
+    committees: dict[int, KeptRow] = {}
+    years: dict[int | None, KeptRow] = {}
+    department_names: dict[int, str] = {}
+    committee_names: dict[int, tuple[str, str]] = {}
+
+    def add(row: KeptRow, counts: dict[str, int]) -> None:
+        for value, count in counts.items():
+            row.counts[value] += count
+
+    for row in rows:
+        counts = rollups.kept_counts(row)
+        key = (row.committee_id, row.session_id, row.department_id)
+        if key == (c, s, d):
+            add(total, counts)
+        if row.committee_id == c and row.session_id == s and row.department_id and not d:
+            add(departments.setdefault(row.department_id, KeptRow(key=row.department_id)), counts)
+            department_names[row.department_id] = row.department_name or ""
+        if not c and row.committee_id and not row.session_id and row.department_id == d:
+            add(committees.setdefault(row.committee_id, KeptRow(key=row.committee_id)), counts)
+            committee_names[row.committee_id] = (row.committee_slug or "", row.committee_name or "")
+        if row.session_id and row.department_id == d and (row.session_id == s or not s):
+            add(years.setdefault(row.year, KeptRow(key=row.year)), counts)
+    # The commitments that fell due since the tallies' day (none once the job has run).
+    scope = Q()
+    if s:
+        scope &= Q(reply__proposal__session_id=s)
+    elif c:
+        scope &= Q(reply__proposal__session__committee_id=c)
+    if d:
+        scope &= Q(owner_id=d)
+    found = rollups.kept_correction(
+        today,
+        since=rows[0].tallied_on if rows else None,
+        scope=scope,
+        keys=(
+            "reply__proposal__session__committee_id",
+            "reply__proposal__session__year",
+            "owner_id",
+        ),
+    )
+    for (committee_id, year, owner), counts in found.items():
+        add(total, counts)
+        if by_department and not d:
+            add(departments.setdefault(owner, KeptRow(key=owner)), counts)
+        if not c:
+            add(committees.setdefault(committee_id, KeptRow(key=committee_id)), counts)
+        add(years.setdefault(year, KeptRow(key=year)), counts)
+    if found:
+        missing_departments = {key for key in departments if key not in department_names}
+        missing_committees = {key for key in committees if key not in committee_names}
+        department_names.update(
+            Department.objects.filter(pk__in=missing_departments).values_list("pk", "name")
+        )
+        committee_names.update(
+            (pk, (slug, name))
+            for pk, slug, name in Committee.objects.filter(pk__in=missing_committees).values_list(
+                "pk", "slug", "name"
+            )
+        )
+    keep = [department for department, row in departments.items() if row.total]
+    return {
+        "total": total,
+        "by_department": {key: departments[key] for key in keep},
+        "by_committee": {key: row for key, row in committees.items() if row.total},
+        "by_year": {key: row for key, row in years.items() if row.total},
+        "department_names": department_names,
+        "committee_names": committee_names,
+    }
+
+
+def kept_table(
+    *,
+    committee: Committee | None = None,
+    session: Session | None = None,
+    department: Department | None = None,
+    by_department: bool = True,
+    today: datetime.date | None = None,
+) -> list[tuple[str, int | None, str, KeptRow]]:
+    """Every (committee, year, department) cell of the scope with anything past its
+    deadline — or (committee, year) when not ``by_department`` — as (committee name, year,
+    department name, ``KeptRow``), from the roll-ups' session rows (plus the day's
+    correction): the 兑现率 CSV."""
+    today = today or timezone.localdate()
+    if session is not None:
+        committee = session.committee
+    rows = Tally.objects.filter(session_id__gt=0)
+    rows = rows.filter(committee_id=committee.pk) if committee else rows.filter(committee_id__gt=0)
+    if session is not None:
+        rows = rows.filter(session_id=session.pk)
+    if department is not None:
+        rows = rows.filter(department_id=department.pk)
+    else:
+        rows = rows.filter(department_id__gt=0) if by_department else rows.filter(department_id=0)
+    rows = list(
+        rows.annotate(
+            tallied_on=Subquery(TallyState.objects.filter(pk=1).values("as_of")[:1]),
+            year=Subquery(Session.objects.filter(pk=OuterRef("session_id")).values("year")[:1]),
+        )
+    )
+    cells: dict[tuple, KeptRow] = {}
+
+    def add(key: tuple, counts: dict[str, int]) -> None:
+        row = cells.setdefault(key, KeptRow(key=key))
+        for value, count in counts.items():
+            row.counts[value] += count
+
+    for row in rows:
+        key = (row.committee_id, row.year) + ((row.department_id,) if by_department else ())
+        add(key, rollups.kept_counts(row))
+    scope = Q()
+    if session is not None:
+        scope &= Q(reply__proposal__session_id=session.pk)
+    elif committee is not None:
+        scope &= Q(reply__proposal__session__committee_id=committee.pk)
+    if department is not None:
+        scope &= Q(owner_id=department.pk)
+    found = rollups.kept_correction(
+        today,
+        since=rows[0].tallied_on if rows else None,
+        scope=scope,
+        keys=(
+            "reply__proposal__session__committee_id",
+            "reply__proposal__session__year",
+            "owner_id",
+        ),
+    )
+    for (committee_id, year, owner), counts in found.items():
+        add((committee_id, year) + ((owner,) if by_department else ()), counts)
+    cells = {key: row for key, row in cells.items() if row.total}
+    committees = dict(
+        Committee.objects.filter(pk__in={key[0] for key in cells}).values_list("pk", "name")
+    )
+    departments = (
+        dict(Department.objects.filter(pk__in={key[2] for key in cells}).values_list("pk", "name"))
+        if by_department
+        else {}
+    )
+    table = [
+        (
+            committees.get(key[0], ""),
+            key[1],
+            departments.get(key[2], "") if by_department else "",
+            row,
+        )
+        for key, row in cells.items()
+    ]
+    table.sort(key=lambda item: (item[0], -(item[1] or 0), item[2]))
+    return table

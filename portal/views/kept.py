@@ -49,8 +49,8 @@ def kept_context(
     *, user, committee=None, session=None, department=None, all_rows: bool = False
 ) -> dict:
     """The 兑现率 section for a scope: totals, by department (when this user may see
-    them), by committee (no committee chosen) and by year. One query: the grouped counts,
-    with the names of the departments and committees."""
+    them), by committee (no committee chosen) and by year. One query: the roll-ups' rows,
+    with the names of the departments and committees (``selectors.kept_figures``)."""
     show_departments = kept.may_see_department_figures(user)
     hidden = {
         "kept_hidden": True,
@@ -59,19 +59,20 @@ def kept_context(
     }
     if department is not None and not show_departments:
         return hidden  # a department's own figures are per-department figures
-    commitments = selectors.public_commitments()
     base = {}
     if session is not None:
-        commitments = commitments.filter(reply__proposal__session=session)
         committee = session.committee
         base["session"] = session.pk
     if committee is not None:
-        commitments = commitments.filter(reply__proposal__session__committee=committee)
         base["committee"] = committee.slug
     if department is not None:
-        commitments = commitments.filter(owner=department)
         base["department"] = department.pk
-    summary = kept.kept_summary(commitments)
+    summary = selectors.kept_figures(
+        committee=committee,
+        session=session,
+        department=department,
+        by_department=show_departments,
+    )
 
     by_department = []
     department_count = 0
@@ -80,7 +81,7 @@ def kept_context(
         department_count = len(rows)
         if not all_rows:
             rows = rows[:TOP_DEPARTMENTS]
-        names = {cell["department"]: cell["department_name"] for cell in summary["cells"]}
+        names = summary["department_names"]
         for row in rows:
             row.label = names.get(row.key, "")
             by_department.append(_decorate(row, {**base, "department": row.key}))
@@ -93,10 +94,7 @@ def kept_context(
         committee_count = len(rows)
         if not all_rows:
             rows = rows[:TOP_DEPARTMENTS]
-        found = {
-            cell["committee"]: (cell["committee_slug"], cell["committee_name"])
-            for cell in summary["cells"]
-        }
+        found = summary["committee_names"]
         for row in rows:
             slug, row.label = found.get(row.key, ("", ""))
             by_committee.append(_decorate(row, {**base, "committee": slug}))
@@ -120,7 +118,6 @@ def kept_context(
         "kept_by_year": by_year,
         "kept_choices": kept.KEPT_CHOICES,
         "kept_legend": [(label, KEPT_COLOURS[value]) for value, label in kept.KEPT_CHOICES],
-        "kept_cells": summary["cells"],
     }
 
 
@@ -131,18 +128,9 @@ def kept_csv(request, *, committee=None, session=None, department=None) -> HttpR
     by_department = kept.may_see_department_figures(request.user)
     if department is not None and not by_department:
         department = None  # per-department figures are the office's to publish
-    commitments = selectors.public_commitments()
-    if session is not None:
-        commitments = commitments.filter(reply__proposal__session=session)
-    elif committee is not None:
-        commitments = commitments.filter(reply__proposal__session__committee=committee)
-    if department is not None:
-        commitments = commitments.filter(owner=department)
-    cells = kept.kept_cells(commitments)
-    keys = ("committee", "year", "department") if by_department else ("committee", "year")
-    rows = kept.roll_up(cells, *keys)
-    committees = {cell["committee"]: cell["committee_name"] for cell in cells}
-    departments = {cell["department"]: cell["department_name"] for cell in cells}
+    table = selectors.kept_table(
+        committee=committee, session=session, department=department, by_department=by_department
+    )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="dashboard-kept.csv"'
     response.write("\ufeff")
@@ -154,18 +142,10 @@ def kept_csv(request, *, committee=None, session=None, department=None) -> HttpR
         + [str(label) for _value, label in kept.KEPT_CHOICES]
         + [_("兑现率（%）")]
     )
-    ordered = sorted(
-        rows.values(),
-        key=lambda row: (
-            committees.get(row.key[0], ""),
-            -(row.key[1] or 0),
-            *([departments.get(row.key[2], "")] if by_department else []),
-        ),
-    )
-    for row in ordered:
+    for committee_name, year, department_name, row in table:
         writer.writerow(
-            [committees.get(row.key[0], ""), row.key[1] or ""]
-            + ([departments.get(row.key[2], "")] if by_department else [])
+            [committee_name, year or ""]
+            + ([department_name] if by_department else [])
             + [row.total]
             + [row.counts[value] for value in kept.KEPT_VALUES]
             + ["" if row.kept_rate is None else row.kept_rate]

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from core.versioning import bump_public_version
 from proposals.models import Proposal, Session
+from replies import kept
 from replies.models import (
     Classification,
     CommitmentItem,
@@ -65,6 +66,7 @@ COUNTED = [
     "replied",
     "due_passed",
     "replied_on_time",
+    *kept.TALLIED.values(),
 ]
 # The handling statuses of a proposal whose 交办 is behind it (proposals.services'
 # ASSIGNED_OR_LATER): what 办复率 counts, in its lead department's cell.
@@ -143,6 +145,12 @@ def _commitment_counts(commitments, as_of: datetime.date) -> dict:
             for status, column in OVERDUE_COLUMNS.items()
         },
         "progress_sum": Sum("progress"),
+        # 兑现率 of the fulfilled ones past their due date (``kept.fulfilled_on`` is
+        # aliased as ``kept_done_on`` on ``commitments``).
+        **{
+            column: Count("pk", filter=Q(due_on__lt=as_of) & kept.tallied_class(value))
+            for value, column in kept.TALLIED.items()
+        },
     }
 
 
@@ -216,7 +224,8 @@ def count_cells(cells: set[Cell] | None, as_of: datetime.date) -> dict[Cell, dic
         assigned = assigned.filter(session_id__in=sessions, lead_department_id__in=departments)
     counts: dict[Cell, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTED, 0))
     for row in (
-        commitments.values("reply__proposal__session_id", "owner_id")
+        commitments.alias(kept_done_on=kept.fulfilled_on())
+        .values("reply__proposal__session_id", "owner_id")
         .annotate(**_commitment_counts(commitments, as_of))
         .order_by()
     ):
@@ -383,16 +392,15 @@ def _rows(keys: Iterable[Key]) -> dict[Key, Tally]:
 
 @transaction.atomic
 def advance(today: datetime.date | None = None) -> int:
-    """Move the overdue day on to ``today`` (the nightly job): only the cells with open
-    commitments, or proposals' reply due dates, that fell due in between are recounted.
-    Returns how many."""
+    """Move the overdue day on to ``today`` (the nightly job): only the cells with
+    commitments (overdue, or counted in 兑现率), or proposals' reply due dates, that fell
+    due in between are recounted. Returns how many."""
     today = today or timezone.localdate()
     state = _state(today)
     if state.as_of >= today:
         return 0
     cells = set(
         CommitmentItem.objects.public()
-        .open()
         .filter(due_on__gte=state.as_of, due_on__lt=today)
         .values_list("reply__proposal__session_id", "owner_id")
         .distinct()
@@ -468,6 +476,46 @@ def overdue_correction(
     ):
         found[tuple(key)][status] += sign * count
     return found
+
+
+def kept_correction(
+    today: datetime.date,
+    *,
+    since: datetime.date | None = None,
+    scope: Q | None = None,
+    keys: tuple[str, ...],
+) -> dict[tuple, dict[str, int]]:
+    """What to add to the tallies' 兑现率 classes for ``today`` (``kept_counts``): the
+    public commitments that fell due between the tallies' day and today, by class (taken
+    away when today is before it), by ``keys`` (field paths of a commitment). Nothing once
+    the nightly job has run: a day's worth of due dates otherwise."""
+    since = since or as_of()
+    if since == today:
+        return {}
+    low, high, sign = (since, today, 1) if since < today else (today, since, -1)
+    rows = CommitmentItem.objects.public().filter(due_on__gte=low)
+    if scope is not None:
+        rows = rows.filter(scope)
+    found: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in (
+        kept.with_kept_class(rows, high).values(*keys, "kept").annotate(n=Count("pk")).order_by()
+    ):
+        found[tuple(row[name] for name in keys)][row["kept"]] += sign * row["n"]
+    return found
+
+
+def kept_counts(row: Tally | None) -> dict[str, int]:
+    """A tally row's 兑现率 classes (``kept.KEPT_VALUES``), as of its day."""
+    if row is None:
+        return dict.fromkeys(kept.KEPT_VALUES, 0)
+    return {
+        kept.ON_TIME: row.kept_on_time,
+        kept.EXTENDED: row.kept_extended,
+        kept.LATE: row.kept_late,
+        kept.PARTIAL: row.overdue_partial,
+        kept.OPEN: row.overdue_not_started + row.overdue_in_progress,
+        kept.NOT_FULFILLED: row.overdue_not_fulfilled,
+    }
 
 
 def assignment_correction(

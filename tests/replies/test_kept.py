@@ -137,3 +137,37 @@ def test_rate_counts_extended_as_kept(make):
     make(updates=[(_day(2), "fulfilled")])
     commitments = CommitmentItem.objects.public().filter(owner=make.department)
     assert kept.kept_summary(commitments)["total"].kept_rate == 50.0
+
+
+def test_the_tallies_hold_the_figures_the_rows_give(make):
+    """The pages read 兑现率 from the roll-ups: after every kind of write they equal the
+    count from the rows, also on a day the nightly job has not reached yet (the reader's
+    correction) and after it ran."""
+    from replies import selectors
+    from replies.services import rollups
+
+    today = datetime.date.today()
+    make(updates=[(_day(12, 1, 2021), "fulfilled")])
+    make(updates=[(_day(2), "fulfilled")])
+    make(moved_to=LATER, updates=[(_day(5), "fulfilled")])
+    make(updates=[(_day(2), "partial")])
+    make()
+    make(updates=[(_day(2), "not_fulfilled")])
+    soon = today + datetime.timedelta(days=5)
+    make(due_on=soon, updates=[(today, "fulfilled")])
+    make(due_on=soon)
+    commitments = CommitmentItem.objects.public().filter(owner=make.department)
+
+    def both(day):
+        tallied = selectors.kept_figures(department=make.department, today=day)["total"]
+        return tallied.counts, kept.kept_summary(commitments, day)["total"].counts
+
+    tallied, counted = both(today)
+    assert tallied == counted and sum(counted.values()) == 6
+    later = soon + datetime.timedelta(days=1)
+    tallied, counted = both(later)
+    assert tallied == counted and sum(counted.values()) == 8
+    assert counted[kept.ON_TIME] == 2 and counted[kept.OPEN] == 2
+    rollups.advance(later)
+    tallied, counted = both(later)
+    assert tallied == counted
