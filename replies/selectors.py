@@ -1355,6 +1355,22 @@ def repeated_proposals(queryset: QuerySet[Proposal], user, *, resolved: bool) ->
 # --- 兑现率 (were promises kept?) from the roll-ups ----------------------------------------
 
 
+def _only_where(condition: Q, subquery: QuerySet) -> Case:
+    return Case(When(condition, then=Subquery(subquery)), default=Value(None))
+
+
+# The tally columns 兑现率 is read from (``rollups.kept_counts``).
+KEPT_COLUMNS = (
+    "kept_on_time",
+    "kept_extended",
+    "kept_late",
+    "overdue_partial",
+    "overdue_not_started",
+    "overdue_in_progress",
+    "overdue_not_fulfilled",
+)
+
+
 def kept_figures(
     *,
     committee: Committee | None = None,
@@ -1381,21 +1397,38 @@ def kept_figures(
         wanted |= Q(committee_id__gt=0, session_id=0, department_id=d)
     in_committee = Q(committee_id=c) if c else Q(committee_id__gt=0)
     wanted |= in_committee & Q(department_id=d) & (Q(session_id=s) if s else Q(session_id__gt=0))
-    rows = list(
-        Tally.objects.filter(wanted).annotate(
+    # Only rows with anything past its deadline (overdue covers every class but the
+    # fulfilled ones), as plain values: a province has thousands of departments.
+    counted = Q(overdue__gt=0) | Q(kept_on_time__gt=0) | Q(kept_extended__gt=0) | Q(kept_late__gt=0)
+    # Each name only where a row of its kind needs it (CASE: the sub-query runs for those).
+    department_row = Q(committee_id=c, session_id=s, department_id__gt=0)
+    committee_row = Q(committee_id__gt=0, session_id=0)
+    rows = [
+        SimpleNamespace(**row)
+        for row in Tally.objects.filter(wanted & counted)
+        .values("committee_id", "session_id", "department_id", *KEPT_COLUMNS)
+        .annotate(
             tallied_on=Subquery(TallyState.objects.filter(pk=1).values("as_of")[:1]),
-            year=Subquery(Session.objects.filter(pk=OuterRef("session_id")).values("year")[:1]),
-            department_name=Subquery(
-                Department.objects.filter(pk=OuterRef("department_id")).values("name")[:1]
+            year=_only_where(
+                Q(session_id__gt=0),
+                Session.objects.filter(pk=OuterRef("session_id")).order_by().values("year")[:1],
             ),
-            committee_slug=Subquery(
-                Committee.objects.filter(pk=OuterRef("committee_id")).values("slug")[:1]
+            department_name=_only_where(
+                department_row,
+                Department.objects.filter(pk=OuterRef("department_id"))
+                .order_by()
+                .values("name")[:1],
             ),
-            committee_name=Subquery(
-                Committee.objects.filter(pk=OuterRef("committee_id")).values("name")[:1]
+            committee_slug=_only_where(
+                committee_row,
+                Committee.objects.filter(pk=OuterRef("committee_id")).order_by().values("slug")[:1],
+            ),
+            committee_name=_only_where(
+                committee_row,
+                Committee.objects.filter(pk=OuterRef("committee_id")).order_by().values("name")[:1],
             ),
         )
-    )
+    ]
     total = KeptRow(key=())
     departments: dict[int, KeptRow] = {}
     committees: dict[int, KeptRow] = {}
@@ -1494,7 +1527,9 @@ def kept_table(
     rows = list(
         rows.annotate(
             tallied_on=Subquery(TallyState.objects.filter(pk=1).values("as_of")[:1]),
-            year=Subquery(Session.objects.filter(pk=OuterRef("session_id")).values("year")[:1]),
+            year=Subquery(
+                Session.objects.filter(pk=OuterRef("session_id")).order_by().values("year")[:1]
+            ),
         )
     )
     cells: dict[tuple, KeptRow] = {}
