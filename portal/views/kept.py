@@ -1,6 +1,7 @@
 """兑现率 (were promises kept?) on the dashboard and the department pages: tables, SVG
 bars and links to the commitment list filtered to the rows behind each number."""
 
+import functools
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
@@ -27,7 +28,13 @@ TOP_DEPARTMENTS = 30
 
 def _link(base: dict, **more) -> str:
     query = {key: value for key, value in {**base, **more}.items() if value not in (None, "")}
-    return f"{reverse('portal:commitments')}?{urlencode(query)}"
+    return f"{_commitments_url()}?{urlencode(query)}"
+
+
+@functools.cache
+def _commitments_url() -> str:
+    # Reversed once: a dashboard draws several hundred of these links.
+    return reverse("portal:commitments")
 
 
 def _decorate(row: kept.KeptRow, base: dict | None) -> kept.KeptRow:
