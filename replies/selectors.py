@@ -737,14 +737,7 @@ def _overdue_extra(
         keys=("reply__proposal__session__committee_id", "reply__proposal__session_id", "owner_id"),
     )
     for (committee, session, department), statuses in found.items():
-        for level in (
-            (committee, session, department),
-            (committee, session, 0),
-            (committee, 0, department),
-            (committee, 0, 0),
-            (0, 0, department),
-            (0, 0, 0),
-        ):
+        for level in rollups.levels(committee, session, department):
             extra[level] += sum(statuses.values())
     return extra
 
@@ -762,14 +755,7 @@ def _due_extra(
         keys=("session__committee_id", "session_id", "lead_department_id"),
     )
     for (committee, session, department), counts in found.items():
-        for level in (
-            (committee, session, department),
-            (committee, session, 0),
-            (committee, 0, department),
-            (committee, 0, 0),
-            (0, 0, department),
-            (0, 0, 0),
-        ):
+        for level in rollups.levels(committee, session, department):
             extra[level].update(counts)
     return extra
 

@@ -258,7 +258,8 @@ def count_cells(cells: set[Cell] | None, as_of: datetime.date) -> dict[Cell, dic
     return dict(counts)
 
 
-def _levels(committee: int, session: int, department: int) -> list[Key]:
+def levels(committee: int, session: int, department: int) -> list[Key]:
+    """The six tally rows a (committee, session, department) cell counts in."""
     return [
         (committee, session, department),
         (committee, session, 0),
@@ -331,14 +332,14 @@ def _apply(counts: dict[Cell, dict[str, int]]) -> None:
         (committees.get(session, 0), session, department): values
         for (session, department), values in counts.items()
     }
-    rows = _rows({level for key in base for level in _levels(*key)})  # one read for all
+    rows = _rows({level for key in base for level in levels(*key)})  # one read for all
     deltas: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTED, 0))
     for key, values in base.items():
         before = rows.get(key)
         change = {name: values[name] - (getattr(before, name) if before else 0) for name in COUNTED}
         if not any(change.values()):
             continue
-        for level in _levels(*key):
+        for level in levels(*key):
             for name, value in change.items():
                 deltas[level][name] += value
     changed, new = [], []
@@ -430,7 +431,7 @@ def rebuild(today: datetime.date | None = None) -> int:
     committees = _committees(session for session, _department in counts)
     totals: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTED, 0))
     for (session, department), values in counts.items():
-        for level in _levels(committees.get(session, 0), session, department):
+        for level in levels(committees.get(session, 0), session, department):
             row = totals[level]
             for name in COUNTED:
                 row[name] += values[name]

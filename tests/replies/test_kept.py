@@ -111,15 +111,20 @@ def test_only_public_commitments_past_their_deadline_count(make, office):
     assert list(kept.filter_kept(commitments, kept.LATE)) == [counted]
 
 
-def test_the_filter_returns_exactly_the_rows_counted(make):
-    """For every class, the rows the filter returns are as many as the count says, and
-    together they are every commitment past its deadline, each once."""
+def _one_of_each_class(make) -> None:
+    """On time, late, after an extension, partial, open, not fulfilled: one each."""
     make(updates=[(_day(12, 1, 2021), "fulfilled")])
     make(updates=[(_day(2), "fulfilled")])
     make(moved_to=LATER, updates=[(_day(5), "fulfilled")])
     make(updates=[(_day(2), "partial")])
     make()
     make(updates=[(_day(2), "not_fulfilled")])
+
+
+def test_the_filter_returns_exactly_the_rows_counted(make):
+    """For every class, the rows the filter returns are as many as the count says, and
+    together they are every commitment past its deadline, each once."""
+    _one_of_each_class(make)
     commitments = CommitmentItem.objects.public().filter(owner=make.department)
     counts = kept.kept_summary(commitments)["total"].counts
     seen = []
@@ -147,12 +152,7 @@ def test_the_tallies_hold_the_figures_the_rows_give(make):
     from replies.services import rollups
 
     today = datetime.date.today()
-    make(updates=[(_day(12, 1, 2021), "fulfilled")])
-    make(updates=[(_day(2), "fulfilled")])
-    make(moved_to=LATER, updates=[(_day(5), "fulfilled")])
-    make(updates=[(_day(2), "partial")])
-    make()
-    make(updates=[(_day(2), "not_fulfilled")])
+    _one_of_each_class(make)
     soon = today + datetime.timedelta(days=5)
     make(due_on=soon, updates=[(today, "fulfilled")])
     make(due_on=soon)
