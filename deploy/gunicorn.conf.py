@@ -37,18 +37,33 @@ if _own_metrics_dir:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="tiantrack-metrics-")
 
 
-def on_starting(server):
-    # The release's name, worked out once here (the workers inherit it) rather than by each
+# Whether the operator named the release (DJANGO_RELEASE, a deployment's commit).
+_named_release = bool(os.environ.get("DJANGO_RELEASE"))
+
+
+def _name_release():
+    # The release's name, worked out here (the workers inherit it) rather than by each
     # worker on its first request: pages are cached and pre-rendered under it.
-    if not os.environ.get("DJANGO_RELEASE"):
-        import sys
-        from pathlib import Path
+    if _named_release:
+        return
+    import sys
+    from pathlib import Path
 
-        root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parent.parent
+    if str(root) not in sys.path:
         sys.path.insert(0, str(root))
-        from core.release import code_hash
+    from core.release import code_hash
 
-        os.environ["DJANGO_RELEASE"] = code_hash(root)
+    os.environ["DJANGO_RELEASE"] = code_hash(root)
+
+
+def on_reload(server):
+    # kill -HUP with new code: the new workers render under the new release.
+    _name_release()
+
+
+def on_starting(server):
+    _name_release()
     path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path)

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -263,15 +264,21 @@ class ProposalAdmin(AccessScopedMixin, SimpleHistoryAdmin):
             obj.assigned_on = None  # recorded by the service below, with the due date
         services.save_proposal(proposal=obj, changed=changed - {"assigned_on"}, actor=request.user)
         if assigned_on is not None:
-            services.record_assignments({obj.pk: assigned_on})
+            try:
+                services.record_assignments({obj.pk: assigned_on})
+            except ValidationError as error:  # another user recorded one meanwhile
+                self.message_user(request, error.messages[0], messages.ERROR)
             obj.refresh_from_db()
 
     def delete_model(self, request, obj):
         # Through the service: an assigned proposal leaves its department's 办复率.
-        services.delete_proposals([obj])
+        self.delete_queryset(request, Proposal.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset):
-        services.delete_proposals(list(queryset))
+        try:
+            services.delete_proposals(list(queryset))
+        except ValidationError as error:  # a reply was published meanwhile
+            self.message_user(request, error.messages[0], messages.ERROR)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is DeadlineExtension:

@@ -55,6 +55,16 @@ def _public_change(
 
 # What 办复率 counts of any proposal, public or not (its lead department's cell).
 COUNTED_FIELDS = {"status", "lead_department", "session", "reply_due"}
+# The stored values ``save_proposal`` compares with (attribute → field name).
+STORED_FIELDS = {
+    "title": "title",
+    "number": "number",
+    "kind": "kind",
+    "session_id": "session",
+    "lead_department_id": "lead_department",
+    "status": "status",
+    "reply_due": "reply_due",
+}
 
 
 def _counted(proposal: Proposal) -> bool:
@@ -111,18 +121,22 @@ def save_proposal(
     moved = {}
     cells_before: set[tuple[int, int]] = set()
     counted_before = False
-    if proposal.pk is not None and changed & (COUNTED_FIELDS | {"session"}):
-        row = (
-            Proposal.objects.filter(pk=proposal.pk)
-            .values_list("session_id", "lead_department_id", "status")
-            .first()
-        )
-        if row is not None:
-            if "session" in changed:
-                moved = {proposal.pk: row[0]}
-            if row[1] is not None:
-                cells_before.add((row[0], row[1]))
-            counted_before = row[1] is not None and row[2] in ASSIGNED_OR_LATER
+    stored = (
+        Proposal.objects.filter(pk=proposal.pk).values(*STORED_FIELDS).first()
+        if proposal.pk is not None
+        else None
+    )
+    if stored is not None:
+        # What the save writes, whatever the form reported: a version restored from the
+        # history is measured against that version, not against the row.
+        changed |= {
+            STORED_FIELDS[name] for name in STORED_FIELDS if stored[name] != getattr(proposal, name)
+        }
+        if "session" in changed:
+            moved = {proposal.pk: stored["session_id"]}
+        if stored["lead_department_id"] is not None:
+            cells_before.add((stored["session_id"], stored["lead_department_id"]))
+            counted_before = stored["status"] in ASSIGNED_OR_LATER
     created = proposal.pk is None
     proposal.save()
     if created or changed & SUBJECT_FIELDS:
@@ -329,13 +343,15 @@ def assign(
 ) -> Proposal:
     """交办: the lead and co-handling departments; the reply is due months later."""
     assigned_on = assigned_on or timezone.localdate()
+    before = _cell(proposal)
     transition(proposal=proposal, to=Status.ASSIGNED)
     proposal.lead_department = lead
     proposal.assigned_on = assigned_on
     proposal.reply_due = add_months(assigned_on, settings.REPLY_DUE_MONTHS)
     proposal.save(update_fields=["lead_department", "assigned_on", "reply_due", "updated_at"])
     proposal.co_departments.set(co_departments)
-    _public_change([proposal.pk])  # now counted in its lead department's 办复率
+    # Now counted in its lead department's 办复率 (and no longer in another's).
+    _public_change([proposal.pk], before={before} if before else frozenset())
     return proposal
 
 

@@ -36,11 +36,13 @@ def _queue_relink(sender, proposal_ids, **kwargs) -> None:
 
 def _build_tallies(sender, **kwargs) -> None:
     """After migrate: count the roll-ups once, if they were never counted (a new database,
-    or the migration that adds them on an existing one)."""
+    or the migration that adds them on an existing one) or a migration added columns to
+    them (``TallyState.rebuild_needed``)."""
     from replies.models import TallyState
     from replies.services import rollups
 
-    if not TallyState.objects.exists():
+    state = TallyState.objects.filter(pk=1).values_list("rebuild_needed", flat=True).first()
+    if state is None or state:
         rollups.rebuild()
 
 

@@ -874,6 +874,9 @@ class TallyState(models.Model):
     the writers of the tallies."""
 
     as_of = models.DateField()
+    # Set by a migration that adds tally columns: the post-migrate hook recounts everything
+    # (a writer that ran in between does not make the rebuild look done).
+    rebuild_needed = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.as_of.isoformat()

@@ -4,9 +4,9 @@ from django.db import migrations, models
 
 
 def recount(apps, schema_editor):
-    # The new columns start at zero: forgetting the tallies' day makes the post-migrate
-    # hook (replies.apps._build_tallies) recount everything once.
-    apps.get_model("replies", "TallyState").objects.all().delete()
+    # The new columns start at zero: the post-migrate hook (replies.apps._build_tallies)
+    # recounts everything once.
+    apps.get_model("replies", "TallyState").objects.update(rebuild_needed=True)
 
 
 class Migration(migrations.Migration):
@@ -50,6 +50,11 @@ class Migration(migrations.Migration):
             model_name='tally',
             name='replied_on_time',
             field=models.PositiveIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name='tallystate',
+            name='rebuild_needed',
+            field=models.BooleanField(default=False),
         ),
         migrations.RunPython(recount, migrations.RunPython.noop),
     ]

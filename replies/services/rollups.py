@@ -425,7 +425,8 @@ def rebuild(today: datetime.date | None = None) -> int:
     today = today or timezone.localdate()
     state = _state(today)
     state.as_of = today
-    state.save(update_fields=["as_of"])
+    state.rebuild_needed = False
+    state.save(update_fields=["as_of", "rebuild_needed"])
     Tally.objects.all().delete()
     counts = count_cells(None, today)
     committees = _committees(session for session, _department in counts)

@@ -323,6 +323,7 @@ def _import_letter(
     # The proposal's title and lead department follow the lead department's answer only: a
     # co-handler's opinion, or another department's letter, never renames the proposal.
     leads = proposal.lead_department_id in (None, department.pk) and role == Reply.Role.ANSWER
+    lead_set = False
     if (
         not proposal_created
         and leads
@@ -333,6 +334,7 @@ def _import_letter(
         if proposal.lead_department_id is None:
             proposal.lead_department = department
             changed.add("lead_department")
+            lead_set = True
         # Its 办复率 cell is recounted with the import's replies (rollups.public_change).
         save_proposal(proposal=proposal, changed=changed, actor=actor, recount=False)
     proposers = cache.proposers(parsed.proposers)
@@ -347,7 +349,8 @@ def _import_letter(
             reply = _current_answer(proposal=proposal, department=department, role=role)
         else:
             reply = batch.current_answer(proposal=proposal, department=department, role=role)
-    if reply is not None and reply.source_hash == fingerprint and not force:
+    if reply is not None and reply.source_hash == fingerprint and not force and not lead_set:
+        # (A lead department set again makes it an update: its 办复率 cell is recounted.)
         return ImportResult("unchanged", proposal, reply, list(parsed.warnings))
     previous = None
     if reply is not None and reply.satisfaction == Satisfaction.UNSATISFIED:

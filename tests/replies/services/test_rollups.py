@@ -339,3 +339,30 @@ def test_a_proposal_with_a_published_reply_is_not_deleted(seed):
     with pytest.raises(ValidationError):
         proposal_services.delete_proposals([seed.reply.proposal])
     assert Reply.objects.filter(pk=seed.reply.pk).exists()
+
+
+def test_a_change_the_form_did_not_report_is_still_recounted(office):
+    """A version restored from the admin's history reports its changes against that
+    version, not the row: the service compares with the stored row itself."""
+    first, second = factories.DepartmentFactory(), factories.DepartmentFactory()
+    proposal = factories.ProposalFactory(lead_department=None)
+    proposal_services.transition(proposal=proposal, to=Proposal.Status.ACCEPTED)
+    proposal_services.assign(proposal=proposal, lead=first)
+    proposal.lead_department = second
+    proposal_services.save_proposal(proposal=proposal, changed=set(), actor=office)
+    assert_current()
+    assert _figures(second)["assigned"] == 1
+    assert not selectors.dashboard(department=first)["by_department"]
+
+
+def test_a_migration_that_adds_columns_gets_a_full_recount(seed):
+    """The post-migrate hook recounts when a migration asked for it, even though a writer
+    made the state row again in between."""
+    from replies.apps import _build_tallies
+
+    Tally.objects.update(commitments=0)
+    TallyState.objects.update(rebuild_needed=True)
+    _build_tallies(sender=None)
+    assert not TallyState.objects.get().rebuild_needed
+    assert tallies()[(0, 0, 0)]["commitments"] == seed.reply.commitments.count() > 0
+    assert_current()
