@@ -121,19 +121,6 @@ def kept_class() -> Case:
 TALLIED = {ON_TIME: "kept_on_time", EXTENDED: "kept_extended", LATE: "kept_late"}
 
 
-def tallied_class(value: str) -> Q:
-    """A fulfilled class as a condition (on rows with ``kept_done_on`` aliased to
-    ``fulfilled_on()``), for the tallies' counts; as ``kept_class`` decides it."""
-    moved = Q(promised_on__isnull=False) & ~Q(promised_on=F("due_on"))
-    fulfilled = Q(status=CommitmentStatus.FULFILLED)
-    late = Q(kept_done_on__gt=F("due_on"))
-    if value == LATE:
-        return fulfilled & late
-    if value == EXTENDED:
-        return fulfilled & ~late & moved
-    return fulfilled & ~late & ~moved
-
-
 def deadline_passed(today: datetime.date | None = None) -> Q:
     return Q(due_on__lt=today or timezone.localdate())
 

@@ -145,12 +145,6 @@ def _commitment_counts(commitments, as_of: datetime.date) -> dict:
             for status, column in OVERDUE_COLUMNS.items()
         },
         "progress_sum": Sum("progress"),
-        # 兑现率 of the fulfilled ones past their due date (``kept.fulfilled_on`` is
-        # aliased as ``kept_done_on`` on ``commitments``).
-        **{
-            column: Count("pk", filter=Q(due_on__lt=as_of) & kept.tallied_class(value))
-            for value, column in kept.TALLIED.items()
-        },
     }
 
 
@@ -224,13 +218,23 @@ def count_cells(cells: set[Cell] | None, as_of: datetime.date) -> dict[Cell, dic
         assigned = assigned.filter(session_id__in=sessions, lead_department_id__in=departments)
     counts: dict[Cell, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTED, 0))
     for row in (
-        commitments.alias(kept_done_on=kept.fulfilled_on())
-        .values("reply__proposal__session_id", "owner_id")
+        commitments.values("reply__proposal__session_id", "owner_id")
         .annotate(**_commitment_counts(commitments, as_of))
         .order_by()
     ):
         cell = (row.pop("reply__proposal__session_id"), row.pop("owner_id"))
         counts[cell].update({name: value or 0 for name, value in row.items()})
+    # 兑现率 of the fulfilled ones past their due date, by class: a query of its own, so
+    # that the fulfilment date's sub-query runs once per such row (``kept.kept_class``).
+    fulfilled = commitments.filter(status=CommitmentStatus.FULFILLED)
+    for row in (
+        kept.with_kept_class(fulfilled, as_of)
+        .values("reply__proposal__session_id", "owner_id", "kept")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        cell = (row["reply__proposal__session_id"], row["owner_id"])
+        counts[cell][kept.TALLIED[row["kept"]]] = row["n"]
     for row in (
         replies.values("proposal__session_id", "department_id")
         .annotate(public_replies=Count("pk"))

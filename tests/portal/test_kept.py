@@ -28,9 +28,12 @@ def kept_world(world):
     department = world["own"]["department"]
     reply = world["own"]["reply"]
 
+    # Numbers after the reply's own (the factories' sequence numbers the world's).
+    after = max(reply.commitments.values_list("number", flat=True), default=0) - 110
+
     def item(number, *, updates=(), moved_to=None):
         commitment = factories.CommitmentFactory(
-            reply=reply, owner=department, number=number, due_on=DUE
+            reply=reply, owner=department, number=number + after, due_on=DUE
         )
         if moved_to:
             change = deadlines.request_change(
@@ -51,7 +54,7 @@ def kept_world(world):
     item(116)
     item(117, updates=[(datetime.date(2022, 2, 1), "not_fulfilled")])
     future = factories.CommitmentFactory(
-        reply=reply, owner=department, number=118, due_on=datetime.date(2100, 1, 1)
+        reply=reply, owner=department, number=118 + after, due_on=datetime.date(2100, 1, 1)
     )
     assert future.pk
     return world
