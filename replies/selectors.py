@@ -4,6 +4,7 @@ Every function here runs a fixed number of queries.
 """
 
 import datetime
+import functools
 import json
 from collections import Counter, defaultdict
 from types import SimpleNamespace
@@ -231,57 +232,139 @@ def _small_int(value: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
-def _path_lookup(*, committee: str, session: str, number: str) -> Q | None:
-    """The proposals at /p/<committee>/<term-meeting or year>/<slug>/: the one with that
-    slug, and one whose number is written so (an older URL; the caller redirects)."""
-    lookup = Q(session__committee__slug=committee)
-    if "-" in session:
-        term, _sep, meeting = session.partition("-")
-        term, meeting = _small_int(term), _small_int(meeting)
-        if term is None or meeting is None:
-            return None
-        lookup &= Q(session__term=term, session__meeting=meeting)
-    elif (year := _small_int(session)) is not None:
-        lookup &= Q(session__term=0, session__year=year)
-    else:
-        return None
-    return lookup & (Q(slug=number) | Q(number=number))
-
-
 def proposal_candidates(
     *, committee: str, session: str, number: str, snapshot: str | None = None
 ) -> list[Proposal]:
     """The (at most two) proposals at /p/<committee>/<term-meeting or year>/<slug>/,
     public or not, in one query: give them to ``proposal_by_path`` and
-    ``page_version``. With ``snapshot`` (a ``PageSnapshot.key``), each also carries that
+    ``page_version``. Each carries the public-data version (``version_*``: one query
+    answers a cached proposal page) and, with ``snapshot`` (a ``PageSnapshot.key``), that
     stored page's ``snapshot_id``, ``snapshot_token`` and ``snapshot_valid_until`` (None
-    when there is none) from the same query."""
-    lookup = _path_lookup(committee=committee, session=session, number=number)
-    if lookup is None:
+    when there is none); its session, committee and lead department are loaded with it.
+
+    Written-out SQL (``_candidates_sql``), its model instances built from the row: this
+    query makes every proposal page's cache key, hit or miss, and composing and compiling
+    it through the ORM took four times as long as running it (docs/performance.md)."""
+    in_session: tuple[int, ...]
+    if "-" in session:
+        term, _sep, meeting = session.partition("-")
+        term, meeting = _small_int(term), _small_int(meeting)
+        if term is None or meeting is None:
+            return []
+        by_year, in_session = False, (term, meeting)
+    elif (year := _small_int(session)) is not None:
+        by_year, in_session = True, (year,)
+    else:
         return []
-    candidates = (
-        Proposal.objects.filter(lookup)
-        .select_related("session__committee", "lead_department")
-        .defer("search_vector")
-        .order_by("pk")
-    )
-    # The public-data version in the same query (``core.caching`` reads it otherwise):
-    # one query answers a cached proposal page.
-    version = PublicDataVersion.objects.filter(pk=1)
-    candidates = candidates.annotate(
-        version_value=Subquery(version.values("value")[:1]),
-        version_changed_at=Subquery(version.values("changed_at")[:1]),
-        version_broad=Subquery(version.values("broad")[:1]),
-        version_department_figures_public=Subquery(version.values("department_figures_public")[:1]),
-    )
-    if snapshot is not None:
-        stored = PageSnapshot.objects.filter(key=snapshot)
-        candidates = candidates.annotate(
-            snapshot_id=Subquery(stored.values("pk")[:1]),
-            snapshot_token=Subquery(stored.values("token")[:1]),
-            snapshot_valid_until=Subquery(stored.values("valid_until")[:1]),
+    sql = _candidates_sql(by_year=by_year, snapshot=snapshot is not None)
+    params = [*([snapshot] if snapshot is not None else []), committee, *in_session]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, number, number])
+        rows = cursor.fetchall()
+    return [_candidate(row, snapshot is not None) for row in rows]
+
+
+# The columns of the candidates query, per model (``_candidates_sql``), and the
+# annotations read with them: (model, table alias, fields).
+_CANDIDATE_MODELS = (
+    (Proposal, "p", ("search_vector",)),
+    (Session, "s", ()),
+    (Committee, "c", ()),
+    (Department, "d", ()),
+)
+_VERSION_FIELDS = ("value", "changed_at", "broad", "department_figures_public")
+_SNAPSHOT_FIELDS = (
+    ("id", "snapshot_id"),
+    ("token", "snapshot_token"),
+    ("valid_until", "snapshot_valid_until"),
+)
+
+
+@functools.cache
+def _candidate_fields() -> list[tuple[type, list]]:
+    return [
+        (model, [f for f in model._meta.concrete_fields if f.attname not in skipped])
+        for model, _alias, skipped in _CANDIDATE_MODELS
+    ]
+
+
+@functools.cache
+def _candidates_sql(*, by_year: bool, snapshot: bool) -> str:
+    columns = [
+        f'{alias}."{field.column}"'
+        for (_model, alias, _skipped), (_m, fields) in zip(
+            _CANDIDATE_MODELS, _candidate_fields(), strict=True
         )
-    return list(candidates[:2])
+        for field in fields
+    ]
+    columns += [f'v."{PublicDataVersion._meta.get_field(name).column}"' for name in _VERSION_FIELDS]
+    joins = ""
+    if snapshot:
+        columns += [
+            f'ps."{PageSnapshot._meta.get_field(name).column}"' for name, _a in _SNAPSHOT_FIELDS
+        ]
+        joins = f' LEFT JOIN "{PageSnapshot._meta.db_table}" ps ON ps."key" = %s'
+    in_session = (
+        's."term" = 0 AND s."year" = %s' if by_year else 's."term" = %s AND s."meeting" = %s'
+    )
+    return (
+        f"SELECT {', '.join(columns)}"  # noqa: S608  (names are the models')
+        f' FROM "{Proposal._meta.db_table}" p'
+        f' JOIN "{Session._meta.db_table}" s ON s."id" = p."session_id"'
+        f' JOIN "{Committee._meta.db_table}" c ON c."id" = s."committee_id"'
+        f' LEFT JOIN "{Department._meta.db_table}" d ON d."id" = p."lead_department_id"'
+        f' LEFT JOIN "{PublicDataVersion._meta.db_table}" v ON v."id" = 1'
+        f"{joins}"
+        f' WHERE c."slug" = %s AND {in_session} AND (p."slug" = %s OR p."number" = %s)'
+        ' ORDER BY p."id" LIMIT 2'
+    )
+
+
+@functools.cache
+def _converters(vendor: str, model: type, name: str) -> tuple[list, Any]:
+    """What the ORM applies to a column of ``model`` read from this kind of database, and
+    the column expression the converters are given."""
+    column = model._meta.get_field(name).get_col(model._meta.db_table)
+    return connection.ops.get_db_converters(column) + column.get_db_converters(connection), column
+
+
+def _convert(model: type, name: str, value):
+    converters, column = _converters(connection.vendor, model, name)
+    for converter in converters:
+        value = converter(value, column, connection)
+    return value
+
+
+def _candidate(row: tuple, snapshot: bool) -> Proposal:
+    values = iter(row)
+    built = []
+    for model, fields in _candidate_fields():
+        own = [_convert(model, field.name, next(values)) for field in fields]
+        built.append((model, fields, own))
+    (
+        (_p, p_fields, p_values),
+        (_s, s_fields, s_values),
+        (_c, c_fields, c_values),
+        (
+            _d,
+            d_fields,
+            d_values,
+        ),
+    ) = built
+    proposal = Proposal.from_db(connection.alias, [f.attname for f in p_fields], p_values)
+    place = Session.from_db(connection.alias, [f.attname for f in s_fields], s_values)
+    place.committee = Committee.from_db(connection.alias, [f.attname for f in c_fields], c_values)
+    proposal.session = place
+    lead = None
+    if d_values[0] is not None:
+        lead = Department.from_db(connection.alias, [f.attname for f in d_fields], d_values)
+    proposal.lead_department = lead
+    for name in _VERSION_FIELDS:
+        setattr(proposal, f"version_{name}", _convert(PublicDataVersion, name, next(values)))
+    if snapshot:
+        for name, attribute in _SNAPSHOT_FIELDS:
+            setattr(proposal, attribute, _convert(PageSnapshot, name, next(values)))
+    return proposal
 
 
 def proposal_by_path(
