@@ -1440,6 +1440,30 @@ KEPT_COLUMNS = (
 )
 
 
+def _kept_since(
+    today: datetime.date, since: datetime.date | None, c: int, s: int, d: int
+) -> dict[tuple, dict[str, int]]:
+    """``rollups.kept_correction`` for a (committee, session, department) scope (0: all),
+    by (committee, year, department)."""
+    scope = Q()
+    if s:
+        scope &= Q(reply__proposal__session_id=s)
+    elif c:
+        scope &= Q(reply__proposal__session__committee_id=c)
+    if d:
+        scope &= Q(owner_id=d)
+    return rollups.kept_correction(
+        today,
+        since=since,
+        scope=scope,
+        keys=(
+            "reply__proposal__session__committee_id",
+            "reply__proposal__session__year",
+            "owner_id",
+        ),
+    )
+
+
 def kept_figures(
     *,
     committee: Committee | None = None,
@@ -1523,23 +1547,7 @@ def kept_figures(
         if row.session_id and row.department_id == d and (row.session_id == s or not s):
             add(years.setdefault(row.year, KeptRow(key=row.year)), counts)
     # The commitments that fell due since the tallies' day (none once the job has run).
-    scope = Q()
-    if s:
-        scope &= Q(reply__proposal__session_id=s)
-    elif c:
-        scope &= Q(reply__proposal__session__committee_id=c)
-    if d:
-        scope &= Q(owner_id=d)
-    found = rollups.kept_correction(
-        today,
-        since=rows[0].tallied_on if rows else None,
-        scope=scope,
-        keys=(
-            "reply__proposal__session__committee_id",
-            "reply__proposal__session__year",
-            "owner_id",
-        ),
-    )
+    found = _kept_since(today, rows[0].tallied_on if rows else None, c, s, d)
     for (committee_id, year, owner), counts in found.items():
         add(total, counts)
         if by_department and not d:
@@ -1611,22 +1619,12 @@ def kept_table(
     for row in rows:
         key = (row.committee_id, row.year) + ((row.department_id,) if by_department else ())
         add(key, rollups.kept_counts(row))
-    scope = Q()
-    if session is not None:
-        scope &= Q(reply__proposal__session_id=session.pk)
-    elif committee is not None:
-        scope &= Q(reply__proposal__session__committee_id=committee.pk)
-    if department is not None:
-        scope &= Q(owner_id=department.pk)
-    found = rollups.kept_correction(
+    found = _kept_since(
         today,
-        since=rows[0].tallied_on if rows else None,
-        scope=scope,
-        keys=(
-            "reply__proposal__session__committee_id",
-            "reply__proposal__session__year",
-            "owner_id",
-        ),
+        rows[0].tallied_on if rows else None,
+        committee.pk if committee else 0,
+        session.pk if session else 0,
+        department.pk if department else 0,
     )
     for (committee_id, year, owner), counts in found.items():
         add((committee_id, year) + ((owner,) if by_department else ()), counts)
