@@ -337,28 +337,19 @@ def _convert(model: type, name: str, value):
 
 def _candidate(row: tuple, snapshot: bool) -> Proposal:
     values = iter(row)
-    built = []
+    built: dict[type, Any] = {}
     for model, fields in _candidate_fields():
         own = [_convert(model, field.name, next(values)) for field in fields]
-        built.append((model, fields, own))
-    (
-        (_p, p_fields, p_values),
-        (_s, s_fields, s_values),
-        (_c, c_fields, c_values),
-        (
-            _d,
-            d_fields,
-            d_values,
-        ),
-    ) = built
-    proposal = Proposal.from_db(connection.alias, [f.attname for f in p_fields], p_values)
-    place = Session.from_db(connection.alias, [f.attname for f in s_fields], s_values)
-    place.committee = Committee.from_db(connection.alias, [f.attname for f in c_fields], c_values)
-    proposal.session = place
-    lead = None
-    if d_values[0] is not None:
-        lead = Department.from_db(connection.alias, [f.attname for f in d_fields], d_values)
-    proposal.lead_department = lead
+        # (No lead department: the LEFT JOIN's columns, its id first, are all NULL.)
+        built[model] = (
+            model.from_db(connection.alias, [f.attname for f in fields], own)
+            if own[0] is not None
+            else None
+        )
+    proposal = built[Proposal]
+    proposal.session = built[Session]
+    proposal.session.committee = built[Committee]
+    proposal.lead_department = built[Department]
     for name in _VERSION_FIELDS:
         setattr(proposal, f"version_{name}", _convert(PublicDataVersion, name, next(values)))
     if snapshot:
@@ -812,17 +803,16 @@ def _overdue_extra(
 ) -> dict[tuple[int, int, int], int]:
     """The tallies' overdue counts' correction for today (see ``rollups``), for every
     (committee, session, department) level key; ``since``: the tallies' day, if read."""
-    extra: dict[tuple[int, int, int], int] = Counter()
     found = rollups.overdue_correction(
         today,
         since=since,
         scope=scope,
         keys=("reply__proposal__session__committee_id", "reply__proposal__session_id", "owner_id"),
     )
-    for (committee, session, department), statuses in found.items():
-        for level in rollups.levels(committee, session, department):
-            extra[level] += sum(statuses.values())
-    return extra
+    spread = _to_levels(
+        {key: {"overdue": sum(statuses.values())} for key, statuses in found.items()}
+    )
+    return Counter({level: counts["overdue"] for level, counts in spread.items()})
 
 
 def _due_extra(
@@ -830,13 +820,20 @@ def _due_extra(
 ) -> dict[tuple[int, int, int], dict[str, int]]:
     """The tallies' ``due_passed`` / ``replied_on_time`` correction for today (see
     ``rollups.assignment_correction``), for every level key."""
-    extra: dict[tuple[int, int, int], dict[str, int]] = defaultdict(Counter)
-    found = rollups.assignment_correction(
-        today,
-        since=since,
-        scope=scope,
-        keys=("session__committee_id", "session_id", "lead_department_id"),
+    return _to_levels(
+        rollups.assignment_correction(
+            today,
+            since=since,
+            scope=scope,
+            keys=("session__committee_id", "session_id", "lead_department_id"),
+        )
     )
+
+
+def _to_levels(found: dict[tuple, dict[str, int]]) -> dict[tuple[int, int, int], Counter]:
+    """Counts by (committee, session, department) cell, summed into every tally level
+    each cell counts in (``rollups.levels``)."""
+    extra: dict[tuple[int, int, int], Counter] = defaultdict(Counter)
     for (committee, session, department), counts in found.items():
         for level in rollups.levels(committee, session, department):
             extra[level].update(counts)

@@ -458,6 +458,17 @@ def as_of() -> datetime.date:
     return state or timezone.localdate()
 
 
+def _days_between(
+    today: datetime.date, since: datetime.date | None
+) -> tuple[datetime.date, datetime.date, int] | None:
+    """The due dates a reader's correction covers, [low, high), and its sign (+1 when
+    today is after the tallies' day ``since``, -1 before it); None on the tallies' day."""
+    since = since or as_of()
+    if since == today:
+        return None
+    return (since, today, 1) if since < today else (today, since, -1)
+
+
 def overdue_correction(
     today: datetime.date,
     *,
@@ -469,10 +480,10 @@ def overdue_correction(
     commitments that fell due between the tallies' day and today (taken away when today
     is before it), by ``keys`` (field paths) and status. Nothing, once the nightly job has
     run: an index range of a day's due dates otherwise."""
-    since = since or as_of()
-    if since == today:
+    between = _days_between(today, since)
+    if between is None:
         return {}
-    low, high, sign = (since, today, 1) if since < today else (today, since, -1)
+    low, high, sign = between
     rows = CommitmentItem.objects.public().open().filter(due_on__gte=low, due_on__lt=high)
     if scope is not None:
         rows = rows.filter(scope)
@@ -495,10 +506,10 @@ def kept_correction(
     public commitments that fell due between the tallies' day and today, by class (taken
     away when today is before it), by ``keys`` (field paths of a commitment). Nothing once
     the nightly job has run: a day's worth of due dates otherwise."""
-    since = since or as_of()
-    if since == today:
+    between = _days_between(today, since)
+    if between is None:
         return {}
-    low, high, sign = (since, today, 1) if since < today else (today, since, -1)
+    low, high, sign = between
     rows = CommitmentItem.objects.public().filter(due_on__gte=low)
     if scope is not None:
         rows = rows.filter(scope)
@@ -535,10 +546,10 @@ def assignment_correction(
     the assigned proposals whose reply due date passed between the tallies' day and today
     (taken away when today is before it), by ``keys`` (field paths of a proposal). Nothing
     once the nightly job has run."""
-    since = since or as_of()
-    if since == today:
+    between = _days_between(today, since)
+    if between is None:
         return {}
-    low, high, sign = (since, today, 1) if since < today else (today, since, -1)
+    low, high, sign = between
     rows = assigned_proposals().filter(reply_due__gte=low, reply_due__lt=high)
     if scope is not None:
         rows = rows.filter(scope)
